@@ -1,0 +1,55 @@
+// Puts the test bed's cluster in the shape heimdex expects: our CRDs served, the default namespace present.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  ApiextensionsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  type V1CustomResourceDefinition,
+} from '@kubernetes/client-node';
+import { parseAllDocuments } from 'yaml';
+import { waitFor } from './proc.js';
+
+export async function bootstrapCluster(
+  kubeconfig: string,
+  crdDir: string,
+  namespace: string,
+): Promise<string[]> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  const ext = kc.makeApiClient(ApiextensionsV1Api);
+  const core = kc.makeApiClient(CoreV1Api);
+  const names: string[] = [];
+  for (const file of readdirSync(crdDir).filter((f) => /\.ya?ml$/.test(f))) {
+    for (const doc of parseAllDocuments(readFileSync(join(crdDir, file), 'utf8'))) {
+      const crd = doc.toJS() as V1CustomResourceDefinition | null;
+      if (crd?.kind !== 'CustomResourceDefinition') continue;
+      const name = crd.metadata!.name!;
+      await applyCrd(ext, crd);
+      names.push(name);
+    }
+  }
+  for (const name of names) {
+    await waitFor(`CRD ${name} to be Established`, async () => {
+      const crd = await ext.readCustomResourceDefinition({ name });
+      return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ?? false;
+    });
+  }
+  await core.createNamespace({ body: { metadata: { name: namespace } } }).catch((e: { code?: number }) => {
+    if (e.code !== 409) throw e;
+  });
+  return names;
+}
+
+/** Create, or replace keeping the server's resourceVersion: applying twice is harmless. */
+export async function applyCrd(ext: ApiextensionsV1Api, crd: V1CustomResourceDefinition): Promise<void> {
+  const name = crd.metadata!.name!;
+  try {
+    const current = await ext.readCustomResourceDefinition({ name });
+    crd.metadata = { ...crd.metadata, resourceVersion: current.metadata!.resourceVersion };
+    await ext.replaceCustomResourceDefinition({ name, body: crd });
+  } catch (e) {
+    if ((e as { code?: number }).code !== 404) throw e;
+    await ext.createCustomResourceDefinition({ body: crd });
+  }
+}

@@ -1,0 +1,155 @@
+// Brings the whole test bed up (idempotently) and down again, recording what it started in a state file.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { bootstrapCluster } from './bootstrap.js';
+import { makeCerts } from './certs.js';
+import { startControlPlane } from './kube.js';
+import { BUCKETS, S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY, startMinio } from './minio.js';
+import { ensureBinaries, REPO_ROOT, STATE_DIR, STATE_FILE } from './paths.js';
+import { startPostgres } from './postgres.js';
+import { isAlive, launched, type Started, startDetached, stopProcess, waitFor } from './proc.js';
+
+export const NAMESPACE = 'heimdex';
+
+/** The connection settings `up` prints and tests read; names match ARCHITECTURE.md's configuration table. */
+export interface TestbedEnv {
+  KUBECONFIG: string;
+  HEIMDEX_NAMESPACE: string;
+  DATABASE_URL: string;
+  S3_ENDPOINT: string;
+  S3_ACCESS_KEY: string;
+  S3_SECRET_KEY: string;
+  S3_REGION: string;
+  S3_BUCKET_UPLOADS: string;
+  S3_BUCKET_ARTIFACTS: string;
+  /** Superuser URL on the same server, for tests that need a database of their own. */
+  TESTBED_POSTGRES_ADMIN_URL: string;
+}
+
+interface State {
+  createdAt: string;
+  env: TestbedEnv;
+  processes: Started[];
+  runDir: string;
+}
+
+const say = (msg: string) => process.stderr.write(`testbed: ${msg}\n`);
+
+export function readState(): State | undefined {
+  if (!existsSync(STATE_FILE)) return undefined;
+  return JSON.parse(readFileSync(STATE_FILE, 'utf8')) as State;
+}
+
+/** True when every process of the recorded test bed is still ours and running. */
+export function isUp(state = readState()): state is State {
+  return !!state && state.processes.length > 0 && state.processes.every(isAlive);
+}
+
+export async function up(): Promise<TestbedEnv> {
+  const existing = readState();
+  if (isUp(existing)) {
+    say(`already up (since ${existing.createdAt})`);
+    return existing.env;
+  }
+  if (existing) {
+    say('a previous test bed is partly gone; stopping what is left of it');
+    await down();
+  }
+  const t0 = Date.now();
+  const bins = ensureBinaries();
+  const runDir = join(STATE_DIR, 'run');
+  rmSync(runDir, { recursive: true, force: true });
+  mkdirSync(runDir, { recursive: true });
+  try {
+    const certs = makeCerts(join(runDir, 'certs'));
+    const [plane, postgres, minio] = await Promise.all([
+      startControlPlane(bins, certs, runDir),
+      startPostgres(join(runDir, 'postgres')),
+      startMinio(bins.minio, runDir),
+    ]);
+    const { migrate } = await import('../core/db/migrate.js');
+    await migrate(postgres.url);
+    await bootstrapCluster(plane.kubeconfig, join(REPO_ROOT, 'crds'), NAMESPACE);
+    const agent = startDetached(
+      'node-agent',
+      join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
+      [join(REPO_ROOT, 'testbed', 'agent', 'main.ts')],
+      join(runDir, 'node-agent.log'),
+      {
+        env: { ...process.env, KUBECONFIG: plane.kubeconfig, HEIMDEX_TESTBED_DIR: STATE_DIR },
+        match: 'testbed/agent/main.ts',
+      },
+    );
+    await waitForNodes(plane.kubeconfig, () => isAlive(agent), agent.log);
+    const env: TestbedEnv = {
+      KUBECONFIG: plane.kubeconfig,
+      HEIMDEX_NAMESPACE: NAMESPACE,
+      DATABASE_URL: postgres.url,
+      S3_ENDPOINT: minio.endpoint,
+      S3_ACCESS_KEY,
+      S3_SECRET_KEY,
+      S3_REGION,
+      S3_BUCKET_UPLOADS: BUCKETS.uploads,
+      S3_BUCKET_ARTIFACTS: BUCKETS.artifacts,
+      TESTBED_POSTGRES_ADMIN_URL: postgres.adminUrl,
+    };
+    const state: State = { createdAt: new Date().toISOString(), env, processes: [...launched], runDir };
+    writeFileSync(STATE_FILE, JSON.stringify(state, null, 2));
+    writeFileSync(join(STATE_DIR, 'env'), formatEnv(env));
+    say(`up in ${((Date.now() - t0) / 1000).toFixed(1)}s; logs in ${runDir}`);
+    return env;
+  } catch (error) {
+    say('start failed; stopping what was started');
+    await stopAll([...launched]);
+    throw error;
+  }
+}
+
+export async function down(): Promise<void> {
+  const state = readState();
+  if (!state) {
+    say('not up');
+    return;
+  }
+  await stopAll(state.processes);
+  rmSync(state.runDir, { recursive: true, force: true });
+  rmSync(join(STATE_DIR, 'pods'), { recursive: true, force: true });
+  rmSync(STATE_FILE, { force: true });
+  rmSync(join(STATE_DIR, 'env'), { force: true });
+  say('down');
+}
+
+async function stopAll(processes: Started[]): Promise<void> {
+  // Reverse start order: the agent and controllers before the apiserver, the apiserver before etcd.
+  for (const p of [...processes].reverse()) {
+    // SIGINT is PostgreSQL's fast shutdown; SIGTERM would wait for every client to disconnect.
+    await stopProcess(p, 15_000, p.name === 'postgres' ? 'SIGINT' : 'SIGTERM');
+  }
+}
+
+export function formatEnv(env: TestbedEnv): string {
+  return `${Object.entries(env)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('\n')}\n`;
+}
+
+async function waitForNodes(kubeconfig: string, alive: () => boolean, log: string): Promise<void> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  const core = kc.makeApiClient(CoreV1Api);
+  await waitFor(
+    'the test node agent to register Ready nodes',
+    async () => {
+      const nodes = await core.listNode();
+      const ready = nodes.items.filter((n) =>
+        n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      );
+      return (
+        ready.length >= 2 &&
+        ready.every((n) => !n.spec?.taints?.some((t) => t.key.startsWith('node.kubernetes.io/')))
+      );
+    },
+    { timeoutMs: 60_000, alive, log },
+  );
+}

@@ -1,0 +1,31 @@
+// Two tiers: unit tests sit next to pure code and need nothing running; integration tests live in
+// test/integration and talk to the real test bed, which the global setup starts when it is not up.
+import { defineConfig } from 'vitest/config';
+
+// CI asks for a JSON report as well, to print the plain "N passed, N failed" line.
+const report = process.env.HEIMDEX_TEST_REPORT;
+
+export default defineConfig({
+  test: {
+    reporters: report ? ['default', ['json', { outputFile: report }]] : ['default'],
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['{core,api,operator,pipeline-image,models,testbed,scripts}/**/*.test.ts'],
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['test/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
+          // The test bed is one machine with two cores; integration files share it.
+          maxWorkers: 2,
+        },
+      },
+    ],
+  },
+});
