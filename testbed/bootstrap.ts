@@ -5,9 +5,9 @@ import {
   ApiextensionsV1Api,
   CoreV1Api,
   KubeConfig,
+  loadAllYaml,
   type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
-import { parseAllDocuments } from 'yaml';
 import { waitFor } from './proc.js';
 
 export async function bootstrapCluster(
@@ -21,8 +21,10 @@ export async function bootstrapCluster(
   const core = kc.makeApiClient(CoreV1Api);
   const names: string[] = [];
   for (const file of readdirSync(crdDir).filter((f) => /\.ya?ml$/.test(f))) {
-    for (const doc of parseAllDocuments(readFileSync(join(crdDir, file), 'utf8'))) {
-      const crd = doc.toJS() as V1CustomResourceDefinition | null;
+    // client-node's typed models rename JSON keys (`default` is `_default`, `x-kubernetes-*` are
+    // `x_kubernetes_*`), so a plain parsed object would silently lose them on the way out;
+    // loadAllYaml deserializes into those models.
+    for (const crd of loadAllYaml(readFileSync(join(crdDir, file), 'utf8')) as V1CustomResourceDefinition[]) {
       if (crd?.kind !== 'CustomResourceDefinition') continue;
       const name = crd.metadata!.name!;
       await applyCrd(ext, crd);

@@ -49,6 +49,8 @@ export function isUp(state = readState()): state is State {
 export async function up(): Promise<TestbedEnv> {
   const existing = readState();
   if (isUp(existing)) {
+    // The CRDs may have changed since it started; applying them again is cheap and idempotent.
+    await bootstrapCluster(existing.env.KUBECONFIG, join(REPO_ROOT, 'crds'), NAMESPACE);
     say(`already up (since ${existing.createdAt})`);
     return existing.env;
   }
@@ -122,9 +124,10 @@ export async function down(): Promise<void> {
 
 async function stopAll(processes: Started[]): Promise<void> {
   // Reverse start order: the agent and controllers before the apiserver, the apiserver before etcd.
+  // The data is thrown away, so nobody needs a long graceful drain (kube-apiserver takes ~15 s).
   for (const p of [...processes].reverse()) {
     // SIGINT is PostgreSQL's fast shutdown; SIGTERM would wait for every client to disconnect.
-    await stopProcess(p, 15_000, p.name === 'postgres' ? 'SIGINT' : 'SIGTERM');
+    await stopProcess(p, 5_000, p.name === 'postgres' ? 'SIGINT' : 'SIGTERM');
   }
 }
 

@@ -51,6 +51,9 @@ interface Running {
   >;
   stopping?: { reason: string; message: string };
   timer?: NodeJS.Timeout;
+  /** Set once every container has exited for good: the next status write is the pod's last. */
+  final?: boolean;
+  writes?: Promise<void>;
 }
 const running = new Map<string, Running>();
 const finished = new Set<string>();
@@ -200,6 +203,7 @@ async function startPod(pod: V1Pod): Promise<void> {
     plans.push({ c, argv: argv.argv.map(rewrite), env: localEnv, cwd });
   }
   waitingConfig.delete(uid);
+  mkdirSync(dir, { recursive: true });
   const r: Running = { pod, dir, startTime: new Date(), containers: {} };
   running.set(uid, r);
   for (const p of plans) {
@@ -224,7 +228,7 @@ async function startPod(pod: V1Pod): Promise<void> {
     { pod: pod.metadata!.name, namespace: ns, node: pod.spec?.nodeName, argv: plans.map((p) => p.argv) },
     'pod started',
   );
-  await writeStatus(pod, podStatus(pod, r.containers, r.startTime));
+  await sync(r);
 }
 
 function launch(
@@ -263,7 +267,7 @@ function launch(
     const policy = r.pod.spec?.restartPolicy ?? 'Always';
     if (!r.stopping && (policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0))) {
       slot.restartCount += 1;
-      void writeStatus(r.pod, podStatus(r.pod, r.containers, r.startTime));
+      void sync(r);
       setTimeout(() => !r.stopping && launch(r, p), 1000);
       return;
     }
@@ -273,16 +277,19 @@ function launch(
 
 async function containerExited(r: Running): Promise<void> {
   if (Object.values(r.containers).some((c) => c.state.state !== 'terminated')) {
-    return void writeStatus(r.pod, podStatus(r.pod, r.containers, r.startTime));
+    return void sync(r);
   }
   const uid = r.pod.metadata!.uid!;
   clearTimeout(r.timer);
   running.delete(uid);
   finished.add(uid);
   if (deleting.has(uid)) return;
-  const status = podStatus(r.pod, r.containers, r.startTime, r.stopping);
-  log.info({ pod: r.pod.metadata!.name, phase: status.phase }, 'pod finished');
-  await writeStatus(r.pod, status);
+  r.final = true;
+  await sync(r);
+  log.info(
+    { pod: r.pod.metadata!.name, exits: Object.values(r.containers).map((c) => c.state) },
+    'pod finished',
+  );
 }
 
 async function deletePod(pod: V1Pod, uid: string): Promise<void> {
@@ -343,6 +350,17 @@ async function fetchSources(ns: string, c: V1Container): Promise<EnvSources> {
 async function refetchAndRetry(namespace: string, name: string, uid: string): Promise<void> {
   const pod = await core.readNamespacedPod({ name, namespace }).catch(() => undefined);
   if (pod?.metadata?.uid === uid) await onPod(pod);
+}
+
+/**
+ * Status writes of one pod go out one at a time, each computed when it is sent, so a fast exit's
+ * Terminated never races ahead of the Running written before it (the apiserver refuses that order).
+ */
+function sync(r: Running): Promise<void> {
+  r.writes = (r.writes ?? Promise.resolve()).then(() =>
+    writeStatus(r.pod, podStatus(r.pod, r.containers, r.startTime, r.final ? r.stopping : undefined)),
+  );
+  return r.writes;
 }
 
 async function writeStatus(pod: V1Pod, status: NonNullable<V1Pod['status']>): Promise<void> {

@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import {
+  initialStates,
+  progressOf,
+  propagateSkips,
+  readyStages,
+  STAGE_NAMES,
+  STAGES,
+  type StageStates,
+  stage,
+  validateStageSubset,
+} from './dag.js';
+
+/** All stages Pending, then the given ones overridden. */
+const run = (states: StageStates = {}): StageStates => ({ ...initialStates(), ...states });
+
+describe('the stage DAG', () => {
+  it('lists the eight stages of the architecture, each after everything it needs', () => {
+    expect(STAGE_NAMES).toEqual([
+      'probe',
+      'audio',
+      'asr',
+      'shots',
+      'keyframes',
+      'embed-vision',
+      'embed-text',
+      'index',
+    ]);
+    STAGES.forEach((s, i) => {
+      for (const need of s.needs) expect(STAGE_NAMES.indexOf(need)).toBeLessThan(i);
+    });
+  });
+
+  it('runs speech recognition and the two embedding stages on GPU, the rest on CPU', () => {
+    expect(STAGES.filter((s) => s.resource === 'gpu').map((s) => s.name)).toEqual([
+      'asr',
+      'embed-vision',
+      'embed-text',
+    ]);
+  });
+
+  it('lets index go ahead without text embeddings but not without image embeddings', () => {
+    expect(stage('index').optional).toEqual(['embed-text']);
+    expect(stage('embed-text').needs).toEqual(['asr', 'shots']);
+  });
+});
+
+describe('ready stages', () => {
+  it('starts with probe alone', () => {
+    expect(readyStages(run())).toEqual(['probe']);
+  });
+
+  it('starts audio and shots side by side once probe succeeded', () => {
+    expect(readyStages(run({ probe: 'Succeeded' }))).toEqual(['audio', 'shots']);
+  });
+
+  it('waits for both asr and shots before embedding text', () => {
+    const states = run({ probe: 'Succeeded', audio: 'Succeeded', asr: 'Running', shots: 'Succeeded' });
+    expect(readyStages(states)).toEqual(['keyframes']);
+    expect(readyStages({ ...states, asr: 'Succeeded' })).toEqual(['keyframes', 'embed-text']);
+  });
+
+  it('never offers a stage that is already running, done or failed', () => {
+    expect(readyStages(run({ probe: 'Running' }))).toEqual([]);
+    expect(readyStages(run({ probe: 'Failed' }))).toEqual([]);
+    expect(readyStages({ probe: 'Succeeded', audio: 'Succeeded' })).toEqual([]);
+  });
+
+  it('does not start a stage whose input a skipped stage never produced', () => {
+    expect(readyStages(run({ probe: 'Succeeded', audio: 'Skipped' }))).toEqual(['shots']);
+  });
+
+  it('indexes from pictures alone once text embedding was skipped', () => {
+    const states = run({
+      probe: 'Succeeded',
+      audio: 'Skipped',
+      asr: 'Skipped',
+      shots: 'Succeeded',
+      keyframes: 'Succeeded',
+      'embed-vision': 'Succeeded',
+      'embed-text': 'Skipped',
+    });
+    expect(readyStages(states)).toEqual(['index']);
+  });
+
+  it('only considers the stages of the run', () => {
+    expect(readyStages({ probe: 'Succeeded', shots: 'Pending', keyframes: 'Pending' })).toEqual(['shots']);
+  });
+});
+
+describe('skipping', () => {
+  it('skips speech recognition and text embedding when there is no audio stream, but still indexes', () => {
+    const next = propagateSkips(run({ probe: 'Succeeded', audio: 'Skipped' }));
+    expect(next).toMatchObject({
+      asr: 'Skipped',
+      'embed-text': 'Skipped',
+      shots: 'Pending',
+      index: 'Pending',
+    });
+  });
+
+  it('leaves stages that already ran alone and does not change its argument', () => {
+    const states = run({ probe: 'Succeeded', audio: 'Skipped', asr: 'Succeeded' });
+    const next = propagateSkips(states);
+    expect(next.asr).toBe('Succeeded');
+    expect(next['embed-text']).toBe('Pending');
+    expect(states).toEqual(run({ probe: 'Succeeded', audio: 'Skipped', asr: 'Succeeded' }));
+  });
+
+  it('changes nothing when nothing was skipped', () => {
+    const states = run({ probe: 'Succeeded', audio: 'Succeeded' });
+    expect(propagateSkips(states)).toEqual(states);
+  });
+});
+
+describe('stage subsets', () => {
+  it('accepts a list closed under its needs and returns it in pipeline order', () => {
+    expect(validateStageSubset(['shots', 'probe', 'keyframes', 'shots'])).toEqual({
+      ok: true,
+      stages: ['probe', 'shots', 'keyframes'],
+    });
+    expect(validateStageSubset(STAGE_NAMES)).toEqual({ ok: true, stages: STAGE_NAMES });
+  });
+
+  it('says which needs are missing', () => {
+    const result = validateStageSubset(['probe', 'asr', 'embed-text']);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.problems).toEqual([
+      'asr needs audio, which is not in the list',
+      'embed-text needs shots, which is not in the list',
+    ]);
+  });
+
+  it('names every missing need of a stage at once', () => {
+    const result = validateStageSubset(['index']);
+    expect(!result.ok && result.problems).toEqual([
+      'index needs embed-vision and embed-text, which are not in the list',
+    ]);
+  });
+
+  it('names unknown stages and refuses an empty list', () => {
+    const unknown = validateStageSubset(['probe', 'ocr']);
+    expect(!unknown.ok && unknown.problems[0]).toMatch(
+      /unknown stage\(s\) ocr; known stages are probe, audio/,
+    );
+    expect(validateStageSubset([])).toEqual({ ok: false, problems: ['at least one stage is required'] });
+  });
+
+  it('starts a run of a subset with just those stages pending', () => {
+    expect(initialStates(['shots', 'probe'])).toEqual({ probe: 'Pending', shots: 'Pending' });
+  });
+});
+
+describe('progress', () => {
+  it('is 0 before anything ran and 100 when every stage succeeded or was skipped', () => {
+    expect(progressOf(run())).toBe(0);
+    const done = Object.fromEntries(STAGE_NAMES.map((n) => [n, 'Succeeded'])) as StageStates;
+    expect(progressOf({ ...done, audio: 'Skipped', asr: 'Skipped', 'embed-text': 'Skipped' })).toBe(100);
+  });
+
+  it('counts a running stage as half done and stays below 100 until the end', () => {
+    expect(progressOf(run({ probe: 'Succeeded', audio: 'Running' }))).toBe(18);
+    const almost = Object.fromEntries(STAGE_NAMES.map((n) => [n, 'Succeeded'])) as StageStates;
+    expect(progressOf({ ...almost, index: 'Running' })).toBe(93);
+  });
+
+  it('measures a subset run against its own stages', () => {
+    expect(progressOf({ probe: 'Succeeded', shots: 'Pending' })).toBe(50);
+    expect(progressOf({})).toBe(0);
+  });
+});
