@@ -12,12 +12,15 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          // Units first: they are quick and tell of a broken build before the test bed starts.
+          sequence: { groupOrder: 0 },
           include: ['{core,api,operator,pipeline-image,models,testbed,scripts}/**/*.test.ts'],
         },
       },
       {
         test: {
           name: 'integration',
+          sequence: { groupOrder: 1 },
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/global-setup.ts'],
           testTimeout: 120_000,

@@ -1,7 +1,7 @@
 // The test node agent (test-only): registers a CPU node and a GPU node and runs every Pod the scheduler
 // binds to them as local processes, reporting Pod status so the real Job controller finishes the Job.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CoreV1Api,
@@ -161,7 +161,7 @@ async function startPod(pod: V1Pod): Promise<void> {
     mkdirSync(volumes[v.name]!, { recursive: true });
   }
   const containers = pod.spec?.containers ?? [];
-  const plans: { c: V1Container; argv: string[]; env: Record<string, string>; cwd: string }[] = [];
+  const plans: Plan[] = [];
   for (const c of containers) {
     const argv = resolveArgv(c, images);
     const sources = await fetchSources(ns, c);
@@ -200,7 +200,15 @@ async function startPod(pod: V1Pod): Promise<void> {
     const localEnv = Object.fromEntries(Object.entries(env.env).map(([k, v]) => [k, rewrite(v)]));
     const cwd = c.workingDir ? rewrite(c.workingDir) : dir;
     mkdirSync(cwd, { recursive: true });
-    plans.push({ c, argv: argv.argv.map(rewrite), env: localEnv, cwd });
+    // The kubelet reads the termination message from this path after exit; default /dev/termination-log.
+    const termination = rewrite(c.terminationMessagePath ?? '/dev/termination-log');
+    plans.push({
+      c,
+      argv: argv.argv.map(rewrite),
+      env: localEnv,
+      cwd,
+      termination: termination.startsWith(dir) ? termination : join(dir, `${c.name}.termination-log`),
+    });
   }
   waitingConfig.delete(uid);
   mkdirSync(dir, { recursive: true });
@@ -231,12 +239,19 @@ async function startPod(pod: V1Pod): Promise<void> {
   await sync(r);
 }
 
-function launch(
-  r: Running,
-  p: { c: V1Container; argv: string[]; env: Record<string, string>; cwd: string },
-): void {
+interface Plan {
+  c: V1Container;
+  argv: string[];
+  env: Record<string, string>;
+  cwd: string;
+  /** Host path of the container's terminationMessagePath (inside the pod's directory). */
+  termination: string;
+}
+
+function launch(r: Running, p: Plan): void {
   const slot = r.containers[p.c.name]!;
-  const out = openSync(join(r.dir, `${p.c.name}.log`), 'a');
+  const logFile = join(r.dir, `${p.c.name}.log`);
+  const out = openSync(logFile, 'a');
   const base = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: process.env.HOME ?? '/tmp',
@@ -257,12 +272,14 @@ function launch(
   child.on('close', (code, signal) => {
     const exitCode = code ?? 128 + signalNumber(signal);
     slot.child = undefined;
+    const message = terminationMessage(p, logFile, exitCode);
     slot.state = {
       state: 'terminated',
       exitCode,
       reason: exitCode === 0 ? 'Completed' : 'Error',
       startedAt,
       finishedAt: new Date(),
+      ...(message ? { message } : {}),
     };
     const policy = r.pod.spec?.restartPolicy ?? 'Always';
     if (!r.stopping && (policy === 'Always' || (policy === 'OnFailure' && exitCode !== 0))) {
@@ -273,6 +290,23 @@ function launch(
     }
     void containerExited(r);
   });
+}
+
+/** What a kubelet reports as the termination message: the file's first 4 KiB, or the log's tail on error. */
+function terminationMessage(p: Plan, logFile: string, exitCode: number): string | undefined {
+  const read = (f: string) => {
+    try {
+      return readFileSync(f, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const fromFile = read(p.termination).slice(0, 4096);
+  if (fromFile) return fromFile;
+  if (exitCode !== 0 && p.c.terminationMessagePolicy === 'FallbackToLogsOnError') {
+    return read(logFile).split('\n').slice(-80).join('\n').slice(-2048) || undefined;
+  }
+  return undefined;
 }
 
 async function containerExited(r: Running): Promise<void> {

@@ -1,0 +1,86 @@
+// The S3 ObjectStore against the test bed's MinIO: what every component relies on.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { parseConfig } from '../../core/config.js';
+import { createS3Store } from '../../core/storage/s3.js';
+import { keys } from '../../core/storage/store.js';
+
+const env = inject('testbed');
+const config = parseConfig(env as unknown as Record<string, string>);
+const store = createS3Store(config);
+const bucket = config.S3_BUCKET_ARTIFACTS;
+const dir = mkdtempSync(join(tmpdir(), 'heimdex-s3-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('the S3 object store', () => {
+  it('says an object that does not exist is undefined rather than throwing', async () => {
+    expect(await store.head(bucket, `nope/${randomUUID()}`)).toBeUndefined();
+  });
+
+  it('reads back size, a byte range and the whole object it wrote', async () => {
+    const key = `store/${randomUUID()}/blob`;
+    const body = randomBytes(1000);
+    await store.put(bucket, key, body, 'application/octet-stream');
+    expect(await store.head(bucket, key)).toMatchObject({
+      key,
+      sizeBytes: 1000,
+      contentType: 'application/octet-stream',
+    });
+    expect((await store.getRange(bucket, key, 0, 15)).equals(body.subarray(0, 16))).toBe(true);
+    expect((await store.getRange(bucket, key, 990, 2000)).equals(body.subarray(990))).toBe(true);
+    const file = join(dir, 'sub', 'down.bin');
+    await store.download(bucket, key, file);
+    expect(readFileSync(file).equals(body)).toBe(true);
+  });
+
+  it('uploads a file and deletes everything under a video prefix, idempotently', async () => {
+    const user = randomUUID();
+    const video = randomUUID();
+    const file = join(dir, 'up.bin');
+    writeFileSync(file, randomBytes(4096));
+    await store.upload(bucket, keys.artifact(user, video, 'keyframes', 'a.jpg'), file, 'image/jpeg');
+    await store.put(bucket, keys.artifact(user, video, 'shots', 'shots.json'), '{}');
+    await store.put(bucket, keys.artifact(user, randomUUID(), 'shots', 'other.json'), '{}');
+    expect((await store.list(bucket, keys.artifactsPrefix(user, video))).map((o) => o.key).sort()).toEqual([
+      keys.artifact(user, video, 'keyframes', 'a.jpg'),
+      keys.artifact(user, video, 'shots', 'shots.json'),
+    ]);
+    expect(await store.deletePrefix(bucket, keys.artifactsPrefix(user, video))).toBe(2);
+    expect(await store.deletePrefix(bucket, keys.artifactsPrefix(user, video))).toBe(0);
+    expect(await store.list(bucket, `artifacts/${user}/`)).toHaveLength(1);
+  });
+
+  it('presigns a PUT that binds the content type and a GET that serves the bytes', async () => {
+    const key = keys.source(randomUUID(), randomUUID());
+    const put = await store.presignPut(config.S3_BUCKET_UPLOADS, key, {
+      expiresIn: 900,
+      contentType: 'video/mp4',
+    });
+    const wrongType = await fetch(put.url, {
+      method: 'PUT',
+      body: 'x',
+      headers: { 'Content-Type': 'text/plain' },
+    });
+    expect(wrongType.status).toBe(403);
+    const ok = await fetch(put.url, { method: 'PUT', body: 'video-bytes', headers: put.headers });
+    expect(ok.status).toBe(200);
+    const get = await store.presignGet(config.S3_BUCKET_UPLOADS, key, {
+      expiresIn: 60,
+      filename: '바닷가.mp4',
+    });
+    const res = await fetch(get.url);
+    expect(await res.text()).toBe('video-bytes');
+    expect(res.headers.get('content-disposition')).toContain(encodeURIComponent('바닷가.mp4'));
+  });
+
+  it('answers ping when the store is reachable and throws when it is not', async () => {
+    await store.ping();
+    const down = createS3Store(
+      parseConfig({ ...(env as unknown as Record<string, string>), S3_ENDPOINT: 'http://127.0.0.1:9' }),
+    );
+    await expect(down.ping()).rejects.toThrow();
+  });
+});
