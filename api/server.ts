@@ -1,61 +1,151 @@
-// Starts the REST API: parses configuration, connects Postgres (embedded when DATABASE_URL is unset), listens.
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+// Starts the REST API: parses configuration, connects Postgres (embedded when DATABASE_URL is unset),
+// object storage and Kubernetes, listens, and shuts down gracefully.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { SignJWT } from 'jose';
 import pg from 'pg';
-import { ConfigError, parseConfig } from '../core/config.js';
+import { type Config, ConfigError, parseConfig } from '../core/config.js';
 import { startEmbeddedPostgres } from '../core/db/embedded.js';
 import { migrate } from '../core/db/migrate.js';
 import { createLogger } from '../core/log.js';
+import { createS3Store } from '../core/storage/s3.js';
+import type { ObjectStore } from '../core/storage/store.js';
 import { createApp } from './app.js';
+import { createVerifier } from './auth.js';
+import { ApiError } from './errors.js';
+import { type IngestionSubmitter, kubernetesSubmitter } from './ingestion.js';
+import { sweepAbandonedUploads, type VideoDeps } from './videos-service.js';
 
 const log = createLogger('api');
 
+/** A stand-in for a dependency that is not configured: every use answers 503 with what to set. */
+function unconfigured<T extends object>(what: string): T {
+  return new Proxy({} as T, {
+    get: () => async () => {
+      throw new ApiError('dependency_unavailable', `${what} is not configured on this server.`);
+    },
+  });
+}
+
 async function main(): Promise<void> {
   const config = parseConfig();
+  const dataDir = resolve(process.env.HEIMDEX_DATA_DIR ?? '.heimdex');
   let databaseUrl = config.DATABASE_URL;
   let embedded: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
   if (!databaseUrl) {
     // Standalone: an embedded Postgres with pgvector whose data stays between runs.
-    const dataDir = resolve(process.env.HEIMDEX_DATA_DIR ?? '.heimdex', 'db');
-    mkdirSync(dataDir, { recursive: true });
-    embedded = await startEmbeddedPostgres({ dataDir });
+    mkdirSync(join(dataDir, 'db'), { recursive: true });
+    embedded = await startEmbeddedPostgres({ dataDir: join(dataDir, 'db') });
     databaseUrl = embedded.url;
     log.info({ dataDir }, 'embedded Postgres started (set DATABASE_URL to use your own)');
   }
   const applied = await migrate(databaseUrl);
   if (applied.length > 0) log.info({ applied }, 'database migrations applied');
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: embedded ? 4 : 10 });
-  pool.on('error', (err) => log.warn({ err }, 'idle database connection failed'));
-  const app = createApp({
-    log,
-    readiness: [{ name: 'postgres', check: async () => void (await pool.query('select 1')) }],
+  const db = new pg.Pool({ connectionString: databaseUrl, max: embedded ? 4 : 20 });
+  db.on('error', (err) => log.warn({ err }, 'idle database connection failed'));
+
+  const store: ObjectStore = config.S3_ENDPOINT
+    ? createS3Store(config)
+    : unconfigured<ObjectStore>('Object storage (S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY)');
+  const kube = kubeConfig(config);
+  const submitter: IngestionSubmitter = kube
+    ? kubernetesSubmitter(kube, config.HEIMDEX_NAMESPACE)
+    : unconfigured<IngestionSubmitter>('Kubernetes (KUBECONFIG or in-cluster) for processing');
+  const secret = config.AUTH_JWT_SECRET ?? (config.AUTH_JWKS_URL ? undefined : await localSecret(dataDir));
+  const verify = createVerifier({
+    jwtSecret: secret,
+    jwksUrl: config.AUTH_JWKS_URL,
+    issuer: config.AUTH_ISSUER,
+    audience: config.AUTH_AUDIENCE,
   });
-  const server = app.listen(config.PORT, () =>
+
+  const deps: VideoDeps = {
+    db,
+    store,
+    submitter,
+    log,
+    settings: {
+      uploadsBucket: config.S3_BUCKET_UPLOADS,
+      maxVideoBytes: config.MAX_VIDEO_BYTES,
+      uploadUrlSeconds: 15 * 60,
+      uploadTtlSeconds: Number(process.env.HEIMDEX_UPLOAD_TTL_SECONDS ?? 24 * 3600),
+      defaultLanguage: 'ko',
+    },
+  };
+  const app = createApp({
+    ...deps,
+    verify,
+    rateLimitPerMinute: Number(process.env.HEIMDEX_RATE_LIMIT_PER_MINUTE ?? 600),
+    readiness: [
+      { name: 'postgres', check: async () => void (await db.query('select 1')) },
+      ...(config.S3_ENDPOINT ? [{ name: 'storage', check: () => store.ping() }] : []),
+      ...(kube ? [{ name: 'kubernetes', check: () => submitter.ping() }] : []),
+    ],
+  });
+  const server = app.listen(config.PORT, '0.0.0.0', () =>
     log.info({ port: config.PORT }, `heimdex API listening on http://127.0.0.1:${config.PORT}`),
   );
   server.on('error', (err: NodeJS.ErrnoException) => {
     log.fatal(
-      err.code === 'EADDRINUSE'
-        ? `port ${config.PORT} is taken: stop what uses it or set PORT to another port`
-        : err.message,
+      err.code === 'EADDRINUSE' ? `port ${config.PORT} is taken: stop what uses it or set PORT` : err.message,
     );
     process.exit(1);
   });
-  const stop = async () => {
-    server.close();
-    await pool.end();
+  const sweeper = setInterval(
+    () => void sweepAbandonedUploads(deps).catch((err) => log.warn({ err }, 'upload sweep failed')),
+    10 * 60_000,
+  );
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down: finishing requests in flight');
+    clearInterval(sweeper);
+    // Stop accepting, let requests in flight finish, then give up after 10 s.
+    const force = setTimeout(() => server.closeAllConnections(), 10_000).unref();
+    await new Promise<void>((r) => server.close(() => r()));
+    clearTimeout(force);
+    await db.end();
     await embedded?.close();
     process.exit(0);
   };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+function kubeConfig(config: Config): KubeConfig | undefined {
+  const kc = new KubeConfig();
+  if (config.KUBECONFIG) kc.loadFromFile(config.KUBECONFIG);
+  else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
+  else return undefined;
+  return kc;
+}
+
+/** Standalone without an identity provider: a secret kept in the data dir and a token printed for the owner. */
+async function localSecret(dataDir: string): Promise<string> {
+  const file = join(dataDir, 'auth-secret');
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
+  }
+  const secret = readFileSync(file, 'utf8').trim();
+  const token = await new SignJWT({ email: 'owner@localhost', email_verified: true })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject('local-owner')
+    .setIssuedAt()
+    .setExpirationTime('30d')
+    .sign(new TextEncoder().encode(secret));
+  writeFileSync(join(dataDir, 'local-token'), token, { mode: 0o600 });
+  log.info(
+    `no AUTH_JWT_SECRET or AUTH_JWKS_URL: using a local secret; your token is in ${join(dataDir, 'local-token')}`,
+  );
+  return secret;
 }
 
 main().catch((error) => {
-  if (error instanceof ConfigError) {
-    log.fatal(error.message);
-  } else {
-    log.fatal({ err: error }, 'API failed to start');
-  }
+  if (error instanceof ConfigError) log.fatal(error.message);
+  else log.fatal({ err: error }, 'API failed to start');
   process.exit(1);
 });

@@ -5,19 +5,24 @@ import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListBucketsCommand,
   ListObjectsV2Command,
+  ListPartsCommand,
   PutObjectCommand,
   S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { type Config, requireS3 } from '../config.js';
-import type { ObjectInfo, ObjectStore, PresignedUrl } from './store.js';
+import type { ObjectInfo, ObjectStore, PresignedUrl, UploadedPart } from './store.js';
 
 // heimdex runs on Node 20 (ARCHITECTURE.md); the SDK's notice that its 2027 releases need Node 22 is
 // known (package.json pins a 2026 release line) and would otherwise print on every process start.
@@ -143,6 +148,51 @@ export function createS3Store(config: Config, client: S3Client = createS3Client(
     },
     async ping() {
       await client.send(new ListBucketsCommand({}));
+    },
+    async createMultipart(bucket, key, contentType) {
+      const r = await client.send(
+        new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: contentType }),
+      );
+      return r.UploadId!;
+    },
+    async presignPart(bucket, key, uploadId, partNumber, expiresIn) {
+      const cmd = new UploadPartCommand({
+        Bucket: bucket,
+        Key: key,
+        UploadId: uploadId,
+        PartNumber: partNumber,
+      });
+      return { url: await getSignedUrl(client, cmd, { expiresIn }), method: 'PUT', expiresIn, headers: {} };
+    },
+    async listParts(bucket, key, uploadId) {
+      const parts: UploadedPart[] = [];
+      let marker: string | undefined;
+      do {
+        const page = await client.send(
+          new ListPartsCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumberMarker: marker }),
+        );
+        for (const p of page.Parts ?? [])
+          parts.push({ partNumber: p.PartNumber!, etag: p.ETag!, sizeBytes: p.Size ?? 0 });
+        marker = page.IsTruncated ? page.NextPartNumberMarker : undefined;
+      } while (marker);
+      return parts.sort((a, b) => a.partNumber - b.partNumber);
+    },
+    async completeMultipart(bucket, key, uploadId, parts) {
+      await client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId: uploadId,
+          MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
+        }),
+      );
+    },
+    async abortMultipart(bucket, key, uploadId) {
+      try {
+        await client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }));
+      } catch (e) {
+        if (!notFound(e) && (e as { name?: string }).name !== 'NoSuchUpload') throw e;
+      }
     },
   };
 }

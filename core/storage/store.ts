@@ -44,6 +44,25 @@ export interface ObjectStore {
   ): Promise<PresignedUrl>;
   /** Whether the store answers (readiness). Throws with a reason when not. */
   ping(): Promise<void>;
+  // Resumable uploads: parts go straight from the client to the store through presigned URLs.
+  createMultipart(bucket: string, key: string, contentType?: string): Promise<string>;
+  presignPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    expiresIn: number,
+  ): Promise<PresignedUrl>;
+  listParts(bucket: string, key: string, uploadId: string): Promise<UploadedPart[]>;
+  completeMultipart(bucket: string, key: string, uploadId: string, parts: UploadedPart[]): Promise<void>;
+  /** Idempotent: aborting an unknown or finished upload is not an error. */
+  abortMultipart(bucket: string, key: string, uploadId: string): Promise<void>;
+}
+
+export interface UploadedPart {
+  partNumber: number;
+  etag: string;
+  sizeBytes: number;
 }
 
 /** Where things live (ARCHITECTURE.md "Data"): one function per kind of key, so nobody builds them by hand. */

@@ -1,0 +1,125 @@
+// Request and response shapes of the REST API (snake_case, the first design's JSON kept); they validate and document.
+import { Type } from '@sinclair/typebox';
+import { VIDEO_MIME_TYPES } from '../core/crd/videoingestion.js';
+
+const Uuid = Type.String({
+  format: 'uuid',
+  pattern: '^[0-9a-fA-F-]{36}$',
+  errorMessage: 'must be a video id (a UUID)',
+});
+const VideoState = Type.Union(
+  ['uploading', 'validating', 'processing', 'indexed', 'failed', 'deleted'].map((s) => Type.Literal(s)),
+  { errorMessage: 'must be one of uploading, validating, processing, indexed, failed, deleted' },
+);
+
+export const UploadInitBody = Type.Object({
+  filename: Type.String({
+    minLength: 1,
+    maxLength: 1024,
+    errorMessage: 'filename is required (1–1024 characters)',
+  }),
+  mime_type: Type.String({
+    minLength: 1,
+    maxLength: 100,
+    errorMessage: `must be one of ${VIDEO_MIME_TYPES.join(', ')}`,
+  }),
+  size_bytes: Type.Integer({ minimum: 1, errorMessage: 'must be the file size in bytes, at least 1' }),
+  title: Type.Optional(Type.String({ maxLength: 500, errorMessage: 'at most 500 characters' })),
+  description: Type.Optional(Type.String({ maxLength: 5000, errorMessage: 'at most 5000 characters' })),
+  language: Type.Optional(
+    Type.String({
+      pattern: '^([a-z]{2,3}|auto)$',
+      errorMessage: 'an ISO 639 code such as ko or en, or auto',
+    }),
+  ),
+});
+
+export const UploadInitResponse = Type.Object({
+  video_id: Uuid,
+  upload_url: Type.String(),
+  upload_method: Type.Literal('PUT'),
+  upload_headers: Type.Record(Type.String(), Type.String()),
+  expires_in: Type.Integer({ description: 'seconds the upload URL stays valid' }),
+});
+
+export const MultipartInitBody = Type.Composite([
+  UploadInitBody,
+  Type.Object({
+    part_size: Type.Optional(
+      Type.Integer({
+        minimum: 5 * 1024 * 1024,
+        maximum: 512 * 1024 * 1024,
+        errorMessage: 'between 5 MiB and 512 MiB',
+      }),
+    ),
+  }),
+]);
+
+export const MultipartInitResponse = Type.Object({
+  video_id: Uuid,
+  part_size: Type.Integer(),
+  part_count: Type.Integer(),
+  expires_at: Type.String({ format: 'date-time', description: 'when an unfinished upload is abandoned' }),
+});
+
+export const PartsBody = Type.Object({
+  part_numbers: Type.Array(Type.Integer({ minimum: 1, maximum: 10000 }), {
+    minItems: 1,
+    maxItems: 1000,
+    errorMessage: 'a list of 1–1000 part numbers',
+  }),
+});
+
+export const PartsResponse = Type.Object({
+  video_id: Uuid,
+  expires_in: Type.Integer(),
+  parts: Type.Array(Type.Object({ part_number: Type.Integer(), url: Type.String() })),
+  uploaded: Type.Array(Type.Integer(), { description: 'part numbers the store already has' }),
+});
+
+export const CompleteBody = Type.Object({ video_id: Uuid });
+
+export const VideoIdParams = Type.Object({ id: Uuid });
+
+export const VideoResponse = Type.Object({
+  video_id: Uuid,
+  title: Type.String(),
+  description: Type.Union([Type.String(), Type.Null()]),
+  filename: Type.Union([Type.String(), Type.Null()]),
+  mime_type: Type.Union([Type.String(), Type.Null()]),
+  size_bytes: Type.Union([Type.Integer(), Type.Null()]),
+  duration_s: Type.Union([Type.Number(), Type.Null()]),
+  state: VideoState,
+  error: Type.Union([Type.Object({ category: Type.String(), message: Type.String() }), Type.Null()]),
+  created_at: Type.String({ format: 'date-time' }),
+  updated_at: Type.String({ format: 'date-time' }),
+});
+
+export const ListQuery = Type.Object({
+  state: Type.Optional(VideoState),
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20, errorMessage: 'between 1 and 100' }),
+  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+});
+
+export const ListResponse = Type.Object({
+  items: Type.Array(VideoResponse),
+  next_cursor: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const StatusResponse = Type.Object({
+  video_id: Uuid,
+  state: VideoState,
+  progress: Type.Integer({ minimum: 0, maximum: 100 }),
+  stages: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      state: Type.String(),
+      progress: Type.Number(),
+      attempts: Type.Integer(),
+      started_at: Type.Union([Type.String(), Type.Null()]),
+      finished_at: Type.Union([Type.String(), Type.Null()]),
+      message: Type.Union([Type.String(), Type.Null()]),
+    }),
+  ),
+  error: Type.Union([Type.Object({ category: Type.String(), message: Type.String() }), Type.Null()]),
+});

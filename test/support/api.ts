@@ -1,0 +1,134 @@
+// Starts the real API app in-process against the test bed (Postgres, MinIO, kube-apiserver) for HTTP tests.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { SignJWT } from 'jose';
+import pg from 'pg';
+import { createApp } from '../../api/app.js';
+import { createVerifier } from '../../api/auth.js';
+import { kubernetesSubmitter } from '../../api/ingestion.js';
+import type { VideoSettings } from '../../api/videos-service.js';
+import { parseConfig } from '../../core/config.js';
+import { migrate } from '../../core/db/migrate.js';
+import { createLogger } from '../../core/log.js';
+import { createS3Store } from '../../core/storage/s3.js';
+import type { TestbedEnv } from '../../testbed/testbed.js';
+
+export const JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256';
+
+export async function startApi(
+  env: TestbedEnv,
+  namespace: string,
+  settings: Partial<VideoSettings> = {},
+  rateLimitPerMinute = 10_000,
+) {
+  await migrate(env.DATABASE_URL);
+  const config = parseConfig(env as unknown as Record<string, string>);
+  const db = new pg.Pool({ connectionString: env.DATABASE_URL, max: 10 });
+  const store = createS3Store(config);
+  const kc = new KubeConfig();
+  kc.loadFromFile(env.KUBECONFIG);
+  const submitter = kubernetesSubmitter(kc, namespace);
+  const deps = {
+    db,
+    store,
+    submitter,
+    log: createLogger('api-test', 'silent'),
+    settings: {
+      uploadsBucket: config.S3_BUCKET_UPLOADS,
+      maxVideoBytes: 50 * 1024 * 1024,
+      uploadUrlSeconds: 900,
+      uploadTtlSeconds: 3600,
+      defaultLanguage: 'ko',
+      ...settings,
+    },
+  };
+  const app = createApp({
+    ...deps,
+    verify: createVerifier({ jwtSecret: JWT_SECRET, issuer: 'https://auth.test', audience: 'heimdex' }),
+    rateLimitPerMinute,
+    readiness: [{ name: 'postgres', check: async () => void (await db.query('select 1')) }],
+  });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    db,
+    store,
+    kc,
+    deps,
+    close: async () => {
+      await new Promise((r) => server.close(r));
+      await db.end();
+    },
+  };
+}
+
+export async function token(
+  sub: string,
+  claims: Record<string, unknown> = {},
+  opts: { secret?: string; exp?: string | number; iss?: string; aud?: string; nbf?: string | number } = {},
+) {
+  let jwt = new SignJWT({ email_verified: false, ...claims })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(sub)
+    .setIssuedAt()
+    .setIssuer(opts.iss ?? 'https://auth.test')
+    .setAudience(opts.aud ?? 'heimdex')
+    .setExpirationTime(opts.exp ?? '10m');
+  if (opts.nbf !== undefined) jwt = jwt.setNotBefore(opts.nbf);
+  return jwt.sign(new TextEncoder().encode(opts.secret ?? JWT_SECRET));
+}
+
+/** A client bound to one bearer token: `call('POST', '/videos/upload/init', body)` → status and JSON. */
+export function client(base: string, bearer?: string) {
+  return async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        ...(bearer ? { authorization: `Bearer ${bearer}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await res.text();
+    // biome-ignore lint/suspicious/noExplicitAny: test responses are inspected field by field
+    let json: any;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = text;
+    }
+    return { status: res.status, json, headers: res.headers };
+  };
+}
+
+let sample: Buffer | undefined;
+/** A real 1-second H.264 MP4 made by ffmpeg, the same bytes for every test in a file. */
+export function sampleVideo(): Buffer {
+  if (sample) return sample;
+  const dir = mkdtempSync(join(tmpdir(), 'heimdex-api-'));
+  const file = join(dir, 'sample.mp4');
+  execFileSync('ffmpeg', [
+    '-loglevel',
+    'error',
+    '-f',
+    'lavfi',
+    '-i',
+    'testsrc2=size=160x120:rate=10:duration=1',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    file,
+  ]);
+  sample = readFileSync(file);
+  return sample;
+}
