@@ -58,7 +58,11 @@ export function encodeResult(result: StageResult): string {
   const shorter = JSON.stringify({ ...result, message: result.message?.slice(0, 200) });
   if (Buffer.byteLength(shorter) <= MAX_RESULT_BYTES) return shorter;
   // Outputs that do not fit are lost rather than the outcome: the outcome decides what happens next.
-  return JSON.stringify({ outcome: result.outcome, category: result.category, message: result.message?.slice(0, 200) });
+  return JSON.stringify({
+    outcome: result.outcome,
+    category: result.category,
+    message: result.message?.slice(0, 200),
+  });
 }
 
 /** Parses a termination message or result file; undefined when absent or not a result (e.g. log text). */
