@@ -8,6 +8,8 @@ export interface AuthSettings {
   jwksUrl?: string;
   issuer?: string;
   audience?: string;
+  /** How soon an unknown key id may make us fetch the key set again (limits load on the identity provider). */
+  jwksCooldownMs?: number;
   /** Seconds of clock difference tolerated between the token issuer and us. */
   clockToleranceSec?: number;
 }
@@ -31,7 +33,10 @@ export function createVerifier(settings: AuthSettings): Verifier {
   const secret = settings.jwtSecret ? new TextEncoder().encode(settings.jwtSecret) : undefined;
   // jose caches the key set and refetches it when a token names a key id it has not seen (rate-limited by cooldown).
   const jwks = settings.jwksUrl
-    ? createRemoteJWKSet(new URL(settings.jwksUrl), { cacheMaxAge: 10 * 60_000, cooldownDuration: 30_000 })
+    ? createRemoteJWKSet(new URL(settings.jwksUrl), {
+        cacheMaxAge: 10 * 60_000,
+        cooldownDuration: settings.jwksCooldownMs ?? 30_000,
+      })
     : undefined;
   const claims = {
     ...(settings.issuer ? { issuer: settings.issuer } : {}),
