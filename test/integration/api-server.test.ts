@@ -1,0 +1,135 @@
+// `npm run api` as an operator of the service runs it: real process, test bed settings, least-privilege RBAC.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { REPO_ROOT } from '../../testbed/paths.js';
+import { freePort } from '../../testbed/proc.js';
+import { client, JWT_SECRET, sampleVideo, token } from '../support/api.js';
+import { type Clients, clients, createNamespace, deleteNamespace, waitFor } from '../support/kube.js';
+
+const env = inject('testbed');
+let k: Clients;
+let ns: string;
+let proc: ChildProcess | undefined;
+let output = '';
+
+/** A kubeconfig for a ServiceAccount allowed exactly what the API needs: create/get/list/watch/delete videoingestions. */
+async function apiServiceAccountKubeconfig(namespace: string): Promise<string> {
+  const rbac = k.kc.makeApiClient(RbacAuthorizationV1Api);
+  await k.core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: 'heimdex-api' } } });
+  await rbac.createNamespacedRole({
+    namespace,
+    body: {
+      metadata: { name: 'heimdex-api' },
+      rules: [
+        {
+          apiGroups: ['heimdex.io'],
+          resources: ['videoingestions'],
+          verbs: ['create', 'get', 'list', 'watch', 'delete'],
+        },
+      ],
+    },
+  });
+  await rbac.createNamespacedRoleBinding({
+    namespace,
+    body: {
+      metadata: { name: 'heimdex-api' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'heimdex-api' },
+      subjects: [{ kind: 'ServiceAccount', name: 'heimdex-api', namespace }],
+    },
+  });
+  const tr = await k.core.createNamespacedServiceAccountToken({
+    name: 'heimdex-api',
+    namespace,
+    body: { spec: { expirationSeconds: 3600, audiences: [] } },
+  });
+  const cluster = k.kc.getCurrentCluster()!;
+  const file = join(mkdtempSync(join(tmpdir(), 'heimdex-sa-')), 'kubeconfig');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [
+        { name: 'c', cluster: { server: cluster.server, 'certificate-authority-data': cluster.caData } },
+      ],
+      users: [{ name: 'sa', user: { token: tr.status!.token } }],
+      contexts: [{ name: 'c', context: { cluster: 'c', user: 'sa', namespace } }],
+      'current-context': 'c',
+    }),
+  );
+  return file;
+}
+
+beforeAll(async () => {
+  k = clients(env.KUBECONFIG);
+  ns = await createNamespace(k, 'api-server');
+});
+afterAll(async () => {
+  if (proc?.exitCode === null) proc.kill('SIGKILL');
+  await deleteNamespace(k, ns);
+});
+
+describe('npm run api', () => {
+  it('serves uploads with the test bed settings and only the RBAC it documents, then shuts down cleanly', async () => {
+    const port = await freePort();
+    const kubeconfig = await apiServiceAccountKubeconfig(ns);
+    // What `npm run api` runs; spawned directly so the signal reaches the server rather than npm.
+    proc = spawn(join(REPO_ROOT, 'node_modules/.bin/tsx'), ['api/server.ts'], {
+      cwd: REPO_ROOT,
+      env: {
+        ...process.env,
+        ...env,
+        KUBECONFIG: kubeconfig,
+        HEIMDEX_NAMESPACE: ns,
+        PORT: String(port),
+        AUTH_JWT_SECRET: JWT_SECRET,
+        AUTH_ISSUER: 'https://auth.test',
+        AUTH_AUDIENCE: 'heimdex',
+        LOG_LEVEL: 'info',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    proc.stdout!.on('data', (d) => (output += d));
+    proc.stderr!.on('data', (d) => (output += d));
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor('the API to be ready', async () => (await fetch(`${base}/readyz`)).ok, {
+      timeoutMs: 60_000,
+      alive: () => proc!.exitCode === null,
+    });
+    const ready = (await (await fetch(`${base}/readyz`)).json()) as {
+      checks: { name: string; ok: boolean }[];
+    };
+    expect(ready.checks.map((c) => [c.name, c.ok])).toEqual([
+      ['postgres', true],
+      ['storage', true],
+      ['kubernetes', true],
+    ]);
+
+    const call = client(base, await token(`server-${randomUUID()}`));
+    const started = await call('POST', '/videos/upload/init', {
+      filename: 'a.mp4',
+      mime_type: 'video/mp4',
+      size_bytes: sampleVideo().length,
+    });
+    await fetch(started.json.upload_url, {
+      method: 'PUT',
+      body: sampleVideo(),
+      headers: started.json.upload_headers,
+    });
+    expect(await call('POST', '/videos/upload/complete', { video_id: started.json.video_id })).toMatchObject({
+      status: 200,
+      json: { state: 'validating' },
+    });
+    expect((await call('DELETE', `/videos/${started.json.video_id}`)).status).toBe(204);
+
+    proc.kill('SIGTERM');
+    const code = await new Promise((r) => proc!.once('exit', r));
+    expect(code).toBe(0);
+    expect(output).toMatch(/shutting down/);
+  });
+});
