@@ -1,0 +1,37 @@
+// Settings only the pipeline reads (shared ones come from core/config.ts), parsed once from the environment.
+import { type Static, Type } from '@sinclair/typebox';
+import { parseWith } from '../../core/config.js';
+
+const Num = (description: string, d: number, minimum = 0) =>
+  Type.Number({ description, default: d, minimum });
+const Int = (description: string, d: number, minimum = 1) =>
+  Type.Integer({ description, default: d, minimum });
+
+export const PipelineConfigSchema = Type.Object({
+  SHOT_THRESHOLD: Num('scene score (0–1) from which a frame starts a new shot', 0.3),
+  SHOT_MIN_SECONDS: Num('shortest shot kept; closer cuts are merged into the previous shot', 1),
+  SHOT_MAX_SECONDS: Num('longest scene; longer shots are split into equal pieces', 30, 1),
+  SHOT_FLASH_SECONDS: Num('cuts closer together than this form a flash or strobe and are ignored', 0.35),
+  SHOT_ANALYSIS_WIDTH: Int('frame width shot detection decodes at', 256, 16),
+  KEYFRAME_MAX_SIDE: Int('longest side of a stored keyframe, in pixels', 768, 32),
+  THUMBNAIL_WIDTH: Int('thumbnail width, in pixels', 320, 16),
+  EMBED_BATCH_SIZE: Int('images or texts per model call', 16),
+  VISION_MODEL: Type.String({
+    description: 'vision model name from models/manifest',
+    default: 'siglip2-so400m-patch14-384',
+  }),
+  TEXT_MODEL: Type.String({ description: 'text model name from models/manifest', default: 'bge-m3' }),
+  ASR_MODEL: Type.String({
+    description: 'speech model name from models/manifest, or "none"',
+    default: 'whisper-large-v3-turbo',
+  }),
+  ASR_WINDOW_SECONDS: Num('length of one ASR window', 30, 5),
+  ASR_OVERLAP_SECONDS: Num('overlap between ASR windows so no word is cut at a seam', 5, 0),
+  FFMPEG_THREADS: Int('threads per ffmpeg process (0 = ffmpeg decides)', 0, 0),
+});
+
+export type PipelineConfig = Static<typeof PipelineConfigSchema>;
+
+export function parsePipelineConfig(env: Record<string, string | undefined> = process.env): PipelineConfig {
+  return parseWith(PipelineConfigSchema, env);
+}

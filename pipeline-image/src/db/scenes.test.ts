@@ -1,0 +1,80 @@
+// replaceScenes on the embedded Postgres (PGlite with pgvector): the same SQL the test bed's PostgreSQL runs.
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EmbeddedPostgres } from '../../../core/db/embedded.js';
+import { aUser, aVideo, startMigratedDatabase } from '../../../core/db/testing.js';
+import { replaceScenes, type SceneRow, sceneId, VideoGone } from './scenes.js';
+
+let db: EmbeddedPostgres;
+let pool: pg.Pool;
+beforeAll(async () => {
+  db = await startMigratedDatabase();
+  pool = new pg.Pool({ connectionString: db.url, max: 2 });
+});
+afterAll(async () => {
+  await pool?.end();
+  await db?.close();
+});
+
+const unit = (dim: number, at: number) => Array.from({ length: dim }, (_, i) => (i === at ? 1 : 0));
+const scenes = (n: number): SceneRow[] =>
+  Array.from({ length: n }, (_, idx) => ({
+    idx,
+    startS: idx * 2,
+    endS: idx * 2 + 2,
+    transcript: idx === 0 ? '바닷가에서'.normalize('NFD') : '',
+    textVec: idx === 0 ? unit(1024, 3) : null,
+    imageVec: unit(1152, idx),
+    thumbnailKey: `thumb-${idx}`,
+    sidecarKey: 'sidecar',
+  }));
+
+describe('writing a video’s scenes', () => {
+  it('stores scenes with vectors of the schema’s sizes, NFC transcripts, and marks the video indexed', async () => {
+    const userId = await aUser(pool);
+    const videoId = await aVideo(pool, userId, { state: 'processing' });
+    await replaceScenes(pool, { videoId, userId, durationS: 6 }, scenes(3));
+    const { rows } = await pool.query(
+      'SELECT idx, transcript, vector_dims(image_vec) AS iv, vector_dims(text_vec) AS tv FROM scenes WHERE video_id = $1 ORDER BY idx',
+      [videoId],
+    );
+    expect(rows).toEqual([
+      { idx: 0, transcript: '바닷가에서'.normalize('NFC'), iv: 1152, tv: 1024 },
+      { idx: 1, transcript: '', iv: 1152, tv: null },
+      { idx: 2, transcript: '', iv: 1152, tv: null },
+    ]);
+    const video = await pool.query('SELECT state, duration_s FROM videos WHERE video_id = $1', [videoId]);
+    expect(video.rows[0]).toEqual({ state: 'indexed', duration_s: 6 });
+  });
+
+  it('a second run replaces the first: same ids at the same positions, no rows left from a longer run', async () => {
+    const userId = await aUser(pool);
+    const videoId = await aVideo(pool, userId);
+    await replaceScenes(pool, { videoId, userId, durationS: 8 }, scenes(4));
+    await replaceScenes(pool, { videoId, userId, durationS: 8 }, scenes(2));
+    const { rows } = await pool.query('SELECT scene_id, idx FROM scenes WHERE video_id = $1 ORDER BY idx', [
+      videoId,
+    ]);
+    expect(rows).toEqual([
+      { scene_id: sceneId(videoId, 0), idx: 0 },
+      { scene_id: sceneId(videoId, 1), idx: 1 },
+    ]);
+  });
+
+  it('refuses a video that is gone and changes nothing', async () => {
+    const userId = await aUser(pool);
+    const other = await aUser(pool);
+    const videoId = await aVideo(pool, userId);
+    await expect(
+      replaceScenes(pool, { videoId, userId: other, durationS: 1 }, scenes(1)),
+    ).rejects.toBeInstanceOf(VideoGone);
+    const { rows } = await pool.query('SELECT count(*)::int AS n FROM scenes WHERE video_id = $1', [videoId]);
+    expect(rows[0].n).toBe(0);
+  });
+
+  it('scene ids are name-based UUIDs that differ per video and position', () => {
+    expect(sceneId('v', 0)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(sceneId('v', 0)).toBe(sceneId('v', 0));
+    expect(new Set([sceneId('v', 0), sceneId('v', 1), sceneId('w', 0)]).size).toBe(3);
+  });
+});

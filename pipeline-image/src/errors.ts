@@ -1,0 +1,44 @@
+// Failure categories a stage can end with, and how each maps onto the stage contract's exit codes.
+import { EXIT_BAD_INPUT, EXIT_INTERNAL, type StageResult } from '../../core/stage-contract.js';
+
+/** The video itself is at fault (not playable, too long…): retrying cannot help. */
+export class BadInputError extends Error {
+  override readonly name = 'BadInputError';
+}
+
+/** A bug or a misconfiguration (a model missing, a setting wrong): retrying cannot help either. */
+export class InternalError extends Error {
+  override readonly name = 'InternalError';
+}
+
+export type FailureCategory = NonNullable<StageResult['category']>;
+
+/**
+ * Anything not marked as bad input or internal is transient (storage or database unreachable, a killed
+ * ffmpeg): the Job retries it. Programming errors (TypeError…) are internal: a retry would fail the same way.
+ */
+export function categorize(err: unknown): FailureCategory {
+  if (err instanceof BadInputError) return 'BadInput';
+  if (err instanceof InternalError) return 'Internal';
+  if (err instanceof TypeError || err instanceof RangeError || err instanceof SyntaxError) return 'Internal';
+  const name = (err as { name?: string } | undefined)?.name;
+  if (name === 'ConfigError' || name === 'ModelMissingError') return 'Internal';
+  return 'Transient';
+}
+
+export function exitCodeFor(category: FailureCategory): number {
+  switch (category) {
+    case 'BadInput':
+      return EXIT_BAD_INPUT;
+    case 'Internal':
+      return EXIT_INTERNAL;
+    case 'Transient':
+      return 1;
+  }
+}
+
+/** One line for the `jobs` row: the first line of the message, never a stack. */
+export function oneLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return (text.split('\n')[0] ?? '').slice(0, 500) || 'unknown error';
+}

@@ -1,0 +1,144 @@
+// ffmpeg command lines as data: pure functions, table-tested, spawned in one place (ffmpeg/run.ts).
+// Every unusual flag says why.
+
+/** Flags every invocation starts with: never read stdin (a Job has none), errors only on stderr,
+ * and machine-readable progress on stdout so a stage can report how far it is. */
+export function baseArgs(threads = 0): string[] {
+  const args = ['-nostdin', '-hide_banner', '-loglevel', 'error', '-progress', 'pipe:1', '-nostats', '-y'];
+  // 0 lets ffmpeg pick; a Job with a CPU limit wants a number matching it.
+  if (threads > 0) args.push('-threads', String(threads));
+  return args;
+}
+
+/** 16 kHz mono 16-bit PCM WAV, the input Whisper expects, from the first audio stream. */
+export function audioArgs(input: string, output: string, threads = 0): string[] {
+  return [
+    ...baseArgs(threads),
+    '-i',
+    input,
+    '-map',
+    '0:a:0',
+    // Only the audio: no video decode, no subtitles or data streams copied along.
+    '-vn',
+    '-sn',
+    '-dn',
+    '-ac',
+    '1',
+    '-ar',
+    '16000',
+    '-c:a',
+    'pcm_s16le',
+    // Drops the container's metadata (titles, encoder tags): the WAV is then byte-identical across runs.
+    '-map_metadata',
+    '-1',
+    '-fflags',
+    '+bitexact',
+    '-flags:a',
+    '+bitexact',
+    '-f',
+    'wav',
+    output,
+  ];
+}
+
+/** Escapes a value for use inside an ffmpeg filter graph option (`:`, `\`, `'`, `,`, `;`, `[`, `]`). */
+export function escapeFilterValue(value: string): string {
+  return value.replace(/[\\':,;[\]]/g, (c) => `\\${c}`);
+}
+
+/**
+ * One decode pass that scores every frame for shot changes: frames are scaled down first (the scene
+ * score is a mean absolute difference, which a 256-px frame estimates as well as a 4K one, for a
+ * fraction of the filter's work), `select` with an always-true condition makes the scene score of
+ * every frame available as metadata, and `metadata=print` writes `pts_time` and the score to a file.
+ */
+export function shotScoreArgs(
+  input: string,
+  scoresFile: string,
+  opts: { width: number; threads?: number },
+): string[] {
+  const filter = [
+    // fast_bilinear: precision does not matter for a difference score; speed does.
+    `scale=${opts.width}:-2:flags=fast_bilinear`,
+    "select='gte(scene\\,0)'",
+    `metadata=mode=print:key=lavfi.scene_score:file=${escapeFilterValue(scoresFile)}`,
+  ].join(',');
+  return [
+    ...baseArgs(opts.threads),
+    '-i',
+    input,
+    '-map',
+    '0:v:0',
+    '-an',
+    '-sn',
+    '-dn',
+    '-vf',
+    filter,
+    '-f',
+    'null',
+    '-',
+  ];
+}
+
+export interface KeyframeTarget {
+  /** The time the representative frame should be taken at (the first frame at or after it is used). */
+  at: number;
+  /** Scene end: a frame at or after this belongs to the next scene. */
+  end: number;
+}
+
+const num = (x: number) => Number(x.toFixed(6)).toString();
+
+/**
+ * The select expression that keeps, for each target, the first frame at or after `at` and before
+ * `end`; `prev_selected_t` (NaN before the first pick) stops a second frame of the same scene.
+ */
+export function keyframeSelectExpr(targets: readonly KeyframeTarget[]): string {
+  return targets
+    .map(
+      (t) =>
+        `gte(t,${num(t.at)})*lt(t,${num(t.end)})*(isnan(prev_selected_t)+lt(prev_selected_t,${num(t.at)}))`,
+    )
+    .join('+');
+}
+
+/** The filter graph for keyframes: the selection, then a downscale to at most maxSide on the longest side. */
+export function keyframeFilter(targets: readonly KeyframeTarget[], maxSide: number): string {
+  return [
+    `select='${keyframeSelectExpr(targets)}'`,
+    // Fit inside maxSide × maxSide without ever upscaling a small video.
+    `scale='min(${maxSide},iw)':'min(${maxSide},ih)':force_original_aspect_ratio=decrease`,
+  ].join(',');
+}
+
+/**
+ * All keyframes in one decode pass (never one seek per scene). The filter goes through a script file:
+ * with hundreds of scenes the select expression outgrows a comfortable command line.
+ */
+export function keyframeArgs(input: string, filterScript: string, outPattern: string, threads = 0): string[] {
+  return [
+    ...baseArgs(threads),
+    '-i',
+    input,
+    '-map',
+    '0:v:0',
+    '-an',
+    '-sn',
+    '-dn',
+    '-filter_script:v',
+    filterScript,
+    // One output image per selected frame, with no duplicated or dropped frames to fill a rate.
+    '-fps_mode',
+    'passthrough',
+    '-q:v',
+    '2',
+    '-f',
+    'image2',
+    outPattern,
+  ];
+}
+
+/** One subtitle stream (mov_text, SubRip, ASS/SSA, WebVTT…) converted to SubRip text, which one parser reads. */
+export function subtitleArgs(input: string, subtitleIndex: number, output: string): string[] {
+  return [...baseArgs(), '-i', input, '-map', `0:s:${subtitleIndex}`, '-c:s', 'srt', '-f', 'srt', output];
+}

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import {
+  cleanCueText,
+  mergeWindows,
+  parseSrt,
+  planWindows,
+  type Segment,
+  transcriptPerScene,
+} from './transcript.js';
+
+const seg = (start: number, end: number, text: string, source = 'test'): Segment => ({
+  start,
+  end,
+  text,
+  source,
+});
+
+describe('timed transcript', () => {
+  it('reads SubRip cues with their times, joining lines and dropping markup', () => {
+    const srt =
+      '1\r\n00:00:00,500 --> 00:00:02,000\r\n<i>안녕하세요</i>\r\n{\\an8}반갑습니다\r\n\r\n2\n00:01:02.250 --> 00:01:03,000\nbye\n';
+    expect(parseSrt(srt, 'subtitle:mov_text:0')).toEqual([
+      seg(0.5, 2, '안녕하세요 반갑습니다', 'subtitle:mov_text:0'),
+      seg(62.25, 63, 'bye', 'subtitle:mov_text:0'),
+    ]);
+  });
+
+  it.each([
+    ['<font color="red">red</font> text', 'red text'],
+    ['line one\\Nline two', 'line one line two'],
+    ['{\\pos(10,10)}   ', ''],
+    ['바닷가'.normalize('NFD'), '바닷가'.normalize('NFC')],
+  ])('cleans the cue %j to %j', (raw, clean) => expect(cleanCueText(raw)).toBe(clean));
+
+  it('gives each scene the text heard during it, a segment across a cut going where most of it is', () => {
+    const scenes = [
+      { start: 0, end: 2 },
+      { start: 2, end: 5 },
+      { start: 5, end: 9 },
+    ];
+    const segments = [seg(0.2, 1, 'one'), seg(1.8, 3.5, 'two'), seg(2.5, 3, 'three'), seg(4.5, 8, 'four')];
+    expect(transcriptPerScene(scenes, segments)).toEqual(['one', 'two three', 'four']);
+  });
+
+  it('a zero-length cue still lands in its scene', () => {
+    expect(
+      transcriptPerScene(
+        [
+          { start: 0, end: 2 },
+          { start: 2, end: 4 },
+        ],
+        [seg(3, 3, 'x')],
+      ),
+    ).toEqual(['', 'x']);
+  });
+
+  it('one window covers audio no longer than a window', () => {
+    expect(planWindows(20, 30, 5)).toEqual([
+      { start: 0, end: 20, keepFrom: 0, keepTo: Number.POSITIVE_INFINITY },
+    ]);
+  });
+
+  it('long audio gets overlapping windows whose kept parts tile the whole duration', () => {
+    const w = planWindows(70, 30, 5);
+    expect(w.map((x) => [x.start, x.end])).toEqual([
+      [0, 30],
+      [25, 55],
+      [50, 70],
+    ]);
+    expect(w.map((x) => [x.keepFrom, x.keepTo])).toEqual([
+      [0, 27.5],
+      [27.5, 52.5],
+      [52.5, Number.POSITIVE_INFINITY],
+    ]);
+  });
+
+  it('a word heard by two windows at a seam is kept once, and none is lost', () => {
+    const w = planWindows(70, 30, 5);
+    // "seam" starts at 27 s: window 0 hears it at 27, window 1 at 2 (27 − 25).
+    const merged = mergeWindows(w, [
+      [seg(1, 3, 'hello'), seg(27, 28.5, 'seam')],
+      [seg(2, 3.5, 'seam'), seg(10, 12, 'middle'), seg(27.6, 29, 'second seam')],
+      [seg(2.6, 4, 'second seam'), seg(15, 16, 'end')],
+    ]);
+    expect(merged.map((s) => [s.start, s.text])).toEqual([
+      [1, 'hello'],
+      [27, 'seam'],
+      [35, 'middle'],
+      [52.6, 'second seam'],
+      [65, 'end'],
+    ]);
+  });
+});

@@ -1,0 +1,117 @@
+// Timed transcript text (pure): SubRip parsing for subtitle tracks, mapping segments onto scenes by time,
+// and the ASR windowing plan with the seam rule that keeps words from being lost or doubled.
+
+export interface Segment {
+  start: number;
+  end: number;
+  text: string;
+  /** Where the text came from: "subtitle:mov_text:0", "asr:whisper-large-v3-turbo"… */
+  source: string;
+}
+
+const time = (h: string, m: string, s: string, ms: string) =>
+  Number(h) * 3600 + Number(m) * 60 + Number(s) + Number(ms.padEnd(3, '0')) / 1000;
+
+/** Removes markup subtitle formats carry into SubRip: <i>, <font …>, ASS override blocks {\an8}, \N breaks. */
+export function cleanCueText(text: string): string {
+  return text
+    .replace(/\{\\[^}]*\}/g, '')
+    .replace(/<[^>]+>/g, '')
+    .replace(/\\[Nn]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .normalize('NFC');
+}
+
+/** SubRip (what ffmpeg converts every subtitle codec to) into segments; cues without text are dropped. */
+export function parseSrt(text: string, source: string): Segment[] {
+  const out: Segment[] = [];
+  const blocks = text
+    .replace(/\r/g, '')
+    .replace(/^\uFEFF/, '')
+    .split(/\n\s*\n/);
+  for (const block of blocks) {
+    const lines = block.split('\n');
+    const at = lines.findIndex((l) => l.includes('-->'));
+    if (at < 0) continue;
+    const m = /(\d+):(\d\d):(\d\d)[,.](\d{1,3})\s*-->\s*(\d+):(\d\d):(\d\d)[,.](\d{1,3})/.exec(lines[at]!);
+    if (!m) continue;
+    const cue = cleanCueText(lines.slice(at + 1).join('\n'));
+    if (!cue) continue;
+    out.push({
+      start: time(m[1]!, m[2]!, m[3]!, m[4]!),
+      end: time(m[5]!, m[6]!, m[7]!, m[8]!),
+      text: cue,
+      source,
+    });
+  }
+  return out.sort((a, b) => a.start - b.start);
+}
+
+/**
+ * Each scene's text: the segments overlapping it, in time order. A segment spanning a cut goes to the
+ * scene holding most of it, so a sentence is searchable once, where it is mostly heard.
+ */
+export function transcriptPerScene(
+  scenes: readonly { start: number; end: number }[],
+  segments: readonly Segment[],
+): string[] {
+  const parts: string[][] = scenes.map(() => []);
+  for (const seg of [...segments].sort((a, b) => a.start - b.start)) {
+    let best = -1;
+    let bestOverlap = 0;
+    scenes.forEach((s, i) => {
+      const overlap = Math.min(s.end, Math.max(seg.end, seg.start + 1e-3)) - Math.max(s.start, seg.start);
+      if (overlap > bestOverlap) {
+        bestOverlap = overlap;
+        best = i;
+      }
+    });
+    if (best >= 0) parts[best]!.push(seg.text);
+  }
+  return parts.map((p) => p.join(' ').normalize('NFC'));
+}
+
+export interface AsrWindow {
+  start: number;
+  end: number;
+  /** Segments are kept from this window only when they start within [keepFrom, keepTo). */
+  keepFrom: number;
+  keepTo: number;
+}
+
+/**
+ * Windows of `length` seconds overlapping by `overlap`: every moment is heard by some window with context on
+ * both sides. Each window owns the middle of its overlaps (the seams), so a word near a seam is kept from
+ * exactly one window: the one that heard it with more context.
+ */
+export function planWindows(duration: number, length: number, overlap: number): AsrWindow[] {
+  if (duration <= length) return [{ start: 0, end: duration, keepFrom: 0, keepTo: Number.POSITIVE_INFINITY }];
+  const step = length - overlap;
+  const windows: AsrWindow[] = [];
+  for (let start = 0; ; start += step) {
+    const end = Math.min(start + length, duration);
+    windows.push({ start, end, keepFrom: 0, keepTo: 0 });
+    if (end >= duration) break;
+  }
+  windows.forEach((w, i) => {
+    const prev = windows[i - 1];
+    const next = windows[i + 1];
+    w.keepFrom = prev ? (w.start + prev.end) / 2 : 0;
+    w.keepTo = next ? (next.start + w.end) / 2 : Number.POSITIVE_INFINITY;
+  });
+  return windows;
+}
+
+/** Joins per-window segments (window-relative times) into one transcript, each seam owned by one window. */
+export function mergeWindows(windows: readonly AsrWindow[], perWindow: readonly Segment[][]): Segment[] {
+  const out: Segment[] = [];
+  windows.forEach((w, i) => {
+    for (const seg of perWindow[i] ?? []) {
+      const start = seg.start + w.start;
+      if (start < w.keepFrom || start >= w.keepTo) continue;
+      out.push({ ...seg, start, end: Math.min(seg.end + w.start, w.end) });
+    }
+  });
+  return out.sort((a, b) => a.start - b.start);
+}

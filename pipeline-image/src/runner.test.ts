@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { EXIT_BAD_INPUT, EXIT_INTERNAL } from '../../core/stage-contract.js';
+import { BadInputError, categorize, exitCodeFor, InternalError, oneLine } from './errors.js';
+import { runStage } from './runner.js';
+
+const silent = {
+  info() {},
+  warn() {},
+  error() {},
+  child() {
+    return silent;
+  },
+} as never;
+
+describe('stage outcomes and exit codes', () => {
+  it.each([
+    [new BadInputError('too long'), 'BadInput', EXIT_BAD_INPUT],
+    [new InternalError('model missing'), 'Internal', EXIT_INTERNAL],
+    [new TypeError('x is undefined'), 'Internal', EXIT_INTERNAL],
+    [
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+      'Transient',
+      1,
+    ],
+  ] as const)('%s is %s with exit code %i', (err, category, code) => {
+    expect(categorize(err)).toBe(category);
+    expect(exitCodeFor(categorize(err))).toBe(code);
+  });
+
+  it('keeps only the first line of an error for the jobs row', () => {
+    expect(oneLine(new Error('first line\n    at stack'))).toBe('first line');
+  });
+
+  it('an unknown stage is an internal error that names the stages', async () => {
+    const { result, exitCode } = await runStage('transcode', 'v1', {}, { log: silent });
+    expect(exitCode).toBe(EXIT_INTERNAL);
+    expect(result.message).toMatch(/stage must be one of probe, audio, asr/);
+  });
+
+  it('a missing contract variable is an internal error that names it', async () => {
+    const { result, exitCode } = await runStage(
+      'probe',
+      'v1',
+      { S3_ENDPOINT: 'http://127.0.0.1:1', S3_ACCESS_KEY: 'k', S3_SECRET_KEY: 's' },
+      { log: silent },
+    );
+    expect(exitCode).toBe(EXIT_INTERNAL);
+    expect(result).toMatchObject({ outcome: 'Failed', category: 'Internal' });
+    expect(result.message).toMatch(/HEIMDEX_USER_ID is not set/);
+  });
+});

@@ -1,0 +1,71 @@
+// index: the video's scenes in Postgres in one transaction (replacing any earlier run), a sidecar JSON with
+// transcript, scenes and model names in storage, and the video marked indexed with its duration.
+import { keys } from '../../../core/storage/store.js';
+import { getJson, getJsonIfPresent, type StageHandler, succeeded } from '../context.js';
+import { replaceScenes, VideoGone } from '../db/scenes.js';
+import { BadInputError } from '../errors.js';
+import type { ProbeInfo } from '../media/probe.js';
+import type { TranscriptOutput } from './asr.js';
+import type { SceneTextOutput } from './embed-text.js';
+import type { VectorsOutput } from './embed-vision.js';
+import type { Keyframe } from './keyframes.js';
+import type { ShotsOutput } from './shots.js';
+
+export const SIDECAR_NAME = 'scenes.json';
+
+export const indexStage: StageHandler = async (ctx) => {
+  const info = await getJson<ProbeInfo>(ctx, 'probe', 'probe.json');
+  const { scenes } = await getJson<ShotsOutput>(ctx, 'shots', 'shots.json');
+  const { keyframes } = await getJson<{ keyframes: Keyframe[] }>(ctx, 'keyframes', 'keyframes.json');
+  const vision = await getJson<VectorsOutput>(ctx, 'embed-vision', 'vectors.json');
+  // embed-text is optional: a video without sound is indexed from its pictures.
+  const text = await getJsonIfPresent<SceneTextOutput>(ctx, 'embed-text', 'scenes.json');
+  const transcript = await getJsonIfPresent<TranscriptOutput>(ctx, 'asr', 'transcript.json');
+  const { videoId, userId } = ctx.video;
+  const sidecarKey = keys.sidecar(userId, videoId, SIDECAR_NAME);
+  const rows = scenes.map((s) => ({
+    idx: s.idx,
+    startS: s.start,
+    endS: s.end,
+    transcript: text?.scenes[s.idx]?.transcript ?? '',
+    textVec: text?.scenes[s.idx]?.vector ?? null,
+    imageVec: vision.vectors[s.idx] ?? null,
+    thumbnailKey: keyframes[s.idx]?.thumbnailKey ?? null,
+    sidecarKey,
+  }));
+  // No timestamps in the sidecar: a rerun writes the same bytes.
+  const sidecar = {
+    videoId,
+    durationSeconds: info.durationSeconds,
+    video: { ...info.video, container: info.container, title: info.tags.title },
+    models: { vision: vision.model, text: text?.model ?? null },
+    transcript: transcript ?? null,
+    scenes: rows.map((r) => ({
+      idx: r.idx,
+      start: r.startS,
+      end: r.endS,
+      transcript: r.transcript,
+      keyframeKey: keyframes[r.idx]?.keyframeKey ?? null,
+      thumbnailKey: r.thumbnailKey,
+    })),
+  };
+  // The sidecar first: rows never point at a sidecar that is not there.
+  await ctx.store.put(
+    ctx.config.S3_BUCKET_ARTIFACTS,
+    sidecarKey,
+    `${JSON.stringify(sidecar)}\n`,
+    'application/json',
+  );
+  try {
+    await replaceScenes(ctx.db(), { videoId, userId, durationS: info.durationSeconds }, rows);
+  } catch (err) {
+    if (err instanceof VideoGone)
+      throw new BadInputError(`the video was deleted while it was processed (${err.message})`);
+    throw err;
+  }
+  return succeeded(`${rows.length} scene(s) indexed`, {
+    sceneCount: rows.length,
+    durationSeconds: info.durationSeconds,
+    withText: rows.filter((r) => r.textVec).length,
+  });
+};

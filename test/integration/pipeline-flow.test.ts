@@ -1,0 +1,189 @@
+// A whole video through every stage against the test bed (MinIO, PostgreSQL + pgvector), on the tiny models:
+// scenes rows with vectors of the right sizes, thumbnails and a sidecar; every stage run twice gives the same.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { STAGE_NAMES, type StageName } from '../../core/dag.js';
+import { aUser, aVideo } from '../../core/db/testing.js';
+import { EXIT_INTERNAL } from '../../core/stage-contract.js';
+import { keys } from '../../core/storage/store.js';
+import { TINY_MODELS_DIR } from '../../models/manifest.js';
+import type { TranscriptOutput } from '../../pipeline-image/src/stages/asr.js';
+import { cutsVideo, silentVideo } from '../support/media.js';
+import {
+  readJson,
+  runStage,
+  type StageRun,
+  storeFor,
+  type TestVideo,
+  uploadVideo,
+} from '../support/pipeline-harness.js';
+
+const env = inject('testbed') as unknown as Record<string, string>;
+const store = storeFor(env);
+const ARTIFACTS = env.S3_BUCKET_ARTIFACTS ?? 'heimdex-artifacts';
+const TINY = {
+  MODELS_DIR: TINY_MODELS_DIR,
+  VISION_MODEL: 'tiny-siglip2',
+  TEXT_MODEL: 'tiny-bge-m3',
+  ASR_MODEL: 'none',
+};
+const dir = mkdtempSync(join(tmpdir(), 'heimdex-pipeline-flow-'));
+const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 2 });
+afterAll(async () => {
+  await pool.end();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function registered(file: string): Promise<TestVideo> {
+  const userId = await aUser(pool);
+  const video = await uploadVideo(store, env, file, { userId });
+  await aVideo(pool, userId, { video_id: video.videoId, storage_key: video.sourceKey, state: 'processing' });
+  return video;
+}
+
+/** Runs the stages in DAG order, as the operator would, leaving out those a Skipped stage skips. */
+async function runAll(video: TestVideo): Promise<Record<string, StageRun>> {
+  const runs: Record<string, StageRun> = {};
+  const skippedStages = new Set<StageName>();
+  for (const stage of STAGE_NAMES) {
+    if (
+      (stage === 'asr' && skippedStages.has('audio')) ||
+      (stage === 'embed-text' && skippedStages.has('asr'))
+    ) {
+      skippedStages.add(stage);
+      continue;
+    }
+    const run = await runStage(stage, video, env, TINY);
+    expect(run.exitCode, `${stage}: ${run.stdout}${run.stderr}`).toBe(0);
+    if (run.result?.outcome === 'Skipped') skippedStages.add(stage);
+    runs[stage] = run;
+  }
+  return runs;
+}
+
+const sceneRows = async (videoId: string) =>
+  (
+    await pool.query(
+      `SELECT scene_id, idx, start_s, end_s, transcript, text_vec::text AS text_vec, image_vec::text AS image_vec,
+              vector_dims(text_vec) AS text_dims, vector_dims(image_vec) AS image_dims, thumbnail_key, sidecar_key
+         FROM scenes WHERE video_id = $1 ORDER BY idx`,
+      [videoId],
+    )
+  ).rows;
+
+const objects = async (v: TestVideo) =>
+  (await store.list(ARTIFACTS, keys.artifactsPrefix(v.userId, v.videoId)))
+    .concat(await store.list(ARTIFACTS, keys.sidecarsPrefix(v.userId, v.videoId)))
+    .map((o) => [o.key, o.sizeBytes, o.etag])
+    .sort();
+
+describe('a captioned video with speech through the whole pipeline', () => {
+  let video: TestVideo;
+  let runs: Record<string, StageRun>;
+  beforeAll(async () => {
+    const clip = cutsVideo(dir, 'captioned', {
+      segments: [2, 3, 2.4],
+      speech: { text: 'we grill meat on the beach' },
+      subtitles: [
+        { start: 0.4, end: 1.6, text: '바닷가에서 고기를 구웠다' },
+        { start: 2.5, end: 4.5, text: 'we grill meat on the beach' },
+      ],
+    });
+    video = await registered(clip.file);
+    runs = await runAll(video);
+  });
+
+  it('reads the subtitle track as timed transcript and records where it came from', async () => {
+    const t = await readJson<TranscriptOutput>(
+      store,
+      ARTIFACTS,
+      keys.artifact(video.userId, video.videoId, 'asr', 'transcript.json'),
+    );
+    expect(t.sources).toEqual(['subtitle:mov_text:0']);
+    expect(t.segments.map((s) => [s.start, s.end, s.text])).toEqual([
+      [0.4, 1.6, '바닷가에서 고기를 구웠다'],
+      [2.5, 4.5, 'we grill meat on the beach'],
+    ]);
+  });
+
+  it('writes one scenes row per scene with 1152-d image vectors, 1024-d text vectors where words are, and thumbnails', async () => {
+    expect(runs.index?.result?.outputs?.sceneCount).toBe(3);
+    const rows = await sceneRows(video.videoId);
+    expect(rows.map((r) => [r.idx, r.start_s, r.end_s, r.transcript, r.image_dims, r.text_dims])).toEqual([
+      [0, 0, 2, '바닷가에서 고기를 구웠다', 1152, 1024],
+      [1, 2, 5, 'we grill meat on the beach', 1152, 1024],
+      [2, 5, expect.closeTo(7.4, 1), '', 1152, null],
+    ]);
+    for (const r of rows) expect(await store.head(ARTIFACTS, r.thumbnail_key)).toBeDefined();
+    const sidecar = await readJson<{
+      models: { vision: { name: string } };
+      scenes: unknown[];
+      transcript: TranscriptOutput;
+    }>(store, ARTIFACTS, rows[0].sidecar_key);
+    expect(sidecar.models.vision.name).toBe('tiny-siglip2');
+    expect(sidecar.scenes).toHaveLength(3);
+    expect(sidecar.transcript.sources).toEqual(['subtitle:mov_text:0']);
+    const v = await pool.query('SELECT state, duration_s FROM videos WHERE video_id = $1', [video.videoId]);
+    expect(v.rows[0].state).toBe('indexed');
+    expect(v.rows[0].duration_s).toBeCloseTo(7.4, 1);
+  });
+
+  it('gives the same rows and the same objects when every stage runs a second time', async () => {
+    const rowsBefore = await sceneRows(video.videoId);
+    const objectsBefore = await objects(video);
+    await runAll(video);
+    expect(await sceneRows(video.videoId)).toEqual(rowsBefore);
+    expect(await objects(video)).toEqual(objectsBefore);
+  });
+});
+
+describe('a video without sound', () => {
+  it('is indexed from its pictures alone: audio Skipped, scenes with image vectors and no text', async () => {
+    const video = await registered(silentVideo(dir, 'silent-flow', 3).file);
+    const runs = await runAll(video);
+    expect(runs.audio?.result?.outcome).toBe('Skipped');
+    expect(runs['embed-text']).toBeUndefined();
+    const rows = await sceneRows(video.videoId);
+    expect(rows.map((r) => [r.image_dims, r.text_dims, r.transcript])).toEqual([[1152, null, '']]);
+  });
+});
+
+describe('subtitle tracks of other formats', () => {
+  it.each([
+    ['ass', 'mkv'],
+    ['webvtt', 'mkv'],
+    ['srt', 'mkv'],
+  ] as const)('a %s track in %s is read as transcript', async (codec, container) => {
+    const clip = cutsVideo(dir, `subs-${codec}`, {
+      segments: [2],
+      container,
+      subtitleCodec: codec,
+      subtitles: [{ start: 0.5, end: 1.5, text: '안녕하세요' }],
+    });
+    const video = await uploadVideo(store, env, clip.file);
+    await runStage('probe', video, env);
+    const run = await runStage('asr', video, env, TINY);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const t = await readJson<TranscriptOutput>(
+      store,
+      ARTIFACTS,
+      keys.artifact(video.userId, video.videoId, 'asr', 'transcript.json'),
+    );
+    expect(t.segments.map((s) => s.text)).toEqual(['안녕하세요']);
+    expect(t.sources[0]).toMatch(new RegExp(`^subtitle:${codec === 'srt' ? 'subrip' : codec}:0$`));
+  });
+});
+
+describe('stages whose model is missing', () => {
+  it('fail at once as internal errors naming the model and the command to fetch it', async () => {
+    const video = await uploadVideo(store, env, silentVideo(dir, 'no-model', 1).file);
+    const run = await runStage('embed-vision', video, env, { MODELS_DIR: join(dir, 'no-models') });
+    expect(run.exitCode).toBe(EXIT_INTERNAL);
+    expect(run.result?.message).toMatch(
+      /model siglip2-so400m-patch14-384 is missing .*npm run models:fetch -- siglip2/,
+    );
+  });
+});

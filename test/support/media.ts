@@ -1,0 +1,216 @@
+// Generated test media with every expected value known: lavfi segments with hard cuts at known times,
+// drawtext labels, espeak-ng speech, subtitle tracks, rotation, and the broken files users upload.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Looks that differ from each other in every pixel region, so every switch is a hard cut. */
+const LOOKS = [
+  'testsrc2',
+  'color=c=0x1040c0',
+  'smptebars',
+  'color=c=0xd04010',
+  'rgbtestsrc',
+  'color=c=0x20a040',
+  'yuvtestsrc',
+  'color=c=0xe0e0e0',
+];
+
+export interface CutsVideoOptions {
+  /** Length of each segment in seconds; a hard cut falls at every segment boundary. */
+  segments: number[];
+  size?: string;
+  fps?: number;
+  /** Speech (espeak-ng) laid over the start, padded with silence; omitted: a quiet 440 Hz tone; null: no audio. */
+  speech?: { text: string; voice?: string } | null;
+  /** A subtitle track in the container (SubRip cues), e.g. [{ start: 0.5, end: 2, text: '안녕하세요' }]. */
+  subtitles?: Cue[];
+  subtitleCodec?: 'mov_text' | 'srt' | 'ass' | 'webvtt';
+  /** Container tags, e.g. { title: '바닷가에서' }. */
+  metadata?: Record<string, string>;
+  container?: 'mp4' | 'mkv';
+}
+
+export interface Cue {
+  start: number;
+  end: number;
+  text: string;
+}
+
+export interface GeneratedVideo {
+  file: string;
+  duration: number;
+  /** Times of the hard cuts, seconds. */
+  cuts: number[];
+  fps: number;
+}
+
+const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+const ff = (args: string[]) =>
+  run('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', ...args]);
+const x264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'];
+
+const srtTime = (t: number) => {
+  const ms = Math.round(t * 1000);
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${p(Math.floor(ms / 3600000))}:${p(Math.floor(ms / 60000) % 60)}:${p(Math.floor(ms / 1000) % 60)},${p(ms % 1000, 3)}`;
+};
+
+export function srt(cues: readonly Cue[]): string {
+  return cues.map((c, i) => `${i + 1}\n${srtTime(c.start)} --> ${srtTime(c.end)}\n${c.text}\n`).join('\n');
+}
+
+/** A video of segments with distinct looks (each labelled "scene N" with drawtext), cut hard at known times. */
+export function cutsVideo(dir: string, name: string, o: CutsVideoOptions): GeneratedVideo {
+  const size = o.size ?? '320x240';
+  const fps = o.fps ?? 25;
+  const duration = o.segments.reduce((a, b) => a + b, 0);
+  const inputs: string[] = [];
+  const chains: string[] = [];
+  o.segments.forEach((seconds, i) => {
+    const look = LOOKS[i % LOOKS.length]!;
+    const sep = look.includes('=') ? ':' : '=';
+    inputs.push('-f', 'lavfi', '-i', `${look}${sep}size=${size}:rate=${fps}:duration=${seconds}`);
+    chains.push(
+      `[${i}:v]format=yuv420p,setsar=1,drawtext=text='scene ${i}':fontsize=24:fontcolor=white:box=1:boxcolor=black:x=10:y=10[v${i}]`,
+    );
+  });
+  const concat = `${o.segments.map((_, i) => `[v${i}]`).join('')}concat=n=${o.segments.length}:v=1:a=0[v]`;
+  const args = [...inputs];
+  let audioMap: string[] = [];
+  const n = o.segments.length;
+  if (o.speech) {
+    const wav = join(dir, `${name}.speech.wav`);
+    run('espeak-ng', ['-v', o.speech.voice ?? 'en', '-w', wav, o.speech.text]);
+    args.push('-i', wav);
+    chains.push(`[${n}:a]aresample=44100,apad=whole_dur=${duration}[a]`);
+    audioMap = ['-map', '[a]', '-c:a', 'aac'];
+  } else if (o.speech === undefined) {
+    args.push('-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=44100:duration=${duration}`);
+    chains.push(`[${n}:a]volume=0.1[a]`);
+    audioMap = ['-map', '[a]', '-c:a', 'aac'];
+  }
+  const container = o.container ?? 'mp4';
+  const subMap: string[] = [];
+  if (o.subtitles) {
+    const subFile = join(dir, `${name}.srt`);
+    writeFileSync(subFile, srt(o.subtitles));
+    args.push('-i', subFile);
+    const subIndex = n + (o.speech === null ? 0 : 1);
+    subMap.push(
+      '-map',
+      `${subIndex}:s`,
+      '-c:s',
+      o.subtitleCodec ?? (container === 'mp4' ? 'mov_text' : 'srt'),
+    );
+  }
+  const file = join(dir, `${name}.${container}`);
+  ff([
+    ...args,
+    '-filter_complex',
+    [...chains, concat].join(';'),
+    '-map',
+    '[v]',
+    ...audioMap,
+    ...subMap,
+    ...x264,
+    ...Object.entries(o.metadata ?? {}).flatMap(([k, v]) => ['-metadata', `${k}=${v}`]),
+    '-t',
+    String(duration),
+    file,
+  ]);
+  const cuts: number[] = [];
+  let t = 0;
+  for (const s of o.segments.slice(0, -1)) {
+    t += s;
+    cuts.push(t);
+  }
+  return { file, duration, cuts, fps };
+}
+
+/** The same video with a rotate=90 tag, as phones write (ffmpeg 5.1 lacks -display_rotation). */
+export function rotated(dir: string, video: GeneratedVideo, name = 'rotated'): GeneratedVideo {
+  const file = join(dir, `${name}.mp4`);
+  ff(['-i', video.file, '-map', '0', '-c', 'copy', '-metadata:s:v:0', 'rotate=90', file]);
+  return { ...video, file };
+}
+
+/** A video with no audio stream. */
+export const silentVideo = (dir: string, name = 'silent', seconds = 3) =>
+  cutsVideo(dir, name, { segments: [seconds], speech: null });
+
+/** A text file named like a video. */
+export function textFileNamedMp4(dir: string): string {
+  const file = join(dir, 'notes.mp4');
+  writeFileSync(file, 'these are my holiday notes, not a video\n'.repeat(20));
+  return file;
+}
+
+export function emptyFile(dir: string): string {
+  const file = join(dir, 'empty.mp4');
+  writeFileSync(file, '');
+  return file;
+}
+
+/** The first part of an MP4 whose index (moov) is at the end: what an interrupted upload leaves. */
+export function truncatedMp4(dir: string, video: GeneratedVideo): string {
+  const bytes = readFileSync(video.file);
+  const file = join(dir, 'truncated.mp4');
+  writeFileSync(file, bytes.subarray(0, Math.floor(bytes.length / 2)));
+  return file;
+}
+
+/** Sound only, in an MP4 container. */
+export function audioOnly(dir: string, seconds = 3): string {
+  const file = join(dir, 'audio-only.mp4');
+  ff(['-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`, '-c:a', 'aac', file]);
+  return file;
+}
+
+/** A tiny, quick-to-make video longer than `seconds` (1 fps, 32×32). */
+export function longVideo(dir: string, seconds: number): string {
+  const file = join(dir, 'long.mp4');
+  ff(['-f', 'lavfi', '-i', `color=c=gray:size=32x32:rate=1:duration=${seconds}`, ...x264, file]);
+  return file;
+}
+
+/** One static shot of `seconds` (for the max-length split). */
+export function staticVideo(dir: string, seconds: number): GeneratedVideo {
+  const file = join(dir, 'static.mp4');
+  ff(['-f', 'lavfi', '-i', `color=c=gray:size=160x120:rate=5:duration=${seconds}`, ...x264, file]);
+  return { file, duration: seconds, cuts: [], fps: 5 };
+}
+
+/** A white flash every `period` seconds over a moving picture: `flips` on/off changes, none a real cut. */
+export function strobeVideo(dir: string, flips = 200, period = 0.2, fps = 30): GeneratedVideo {
+  const seconds = (flips * period) / 2;
+  const file = join(dir, 'strobe.mp4');
+  ff([
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=320x240:rate=${fps}:duration=${seconds}`,
+    '-vf',
+    `drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='lt(mod(t\\,${period})\\,${period / 2})'`,
+    ...x264,
+    file,
+  ]);
+  return { file, duration: seconds, cuts: [], fps };
+}
+
+/** Variable frame rate: 30 fps for the first segment, then every third frame only. */
+export function variableFrameRate(dir: string, video: GeneratedVideo): GeneratedVideo {
+  const file = join(dir, 'vfr.mp4');
+  ff([
+    '-i',
+    video.file,
+    '-vf',
+    `select='lt(t\\,${video.cuts[0] ?? 1})+not(mod(n\\,3))'`,
+    '-fps_mode',
+    'vfr',
+    ...x264,
+    '-an',
+    file,
+  ]);
+  return { ...video, file };
+}

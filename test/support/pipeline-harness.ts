@@ -1,0 +1,106 @@
+// Runs pipeline stages the way the test node agent does (a process per stage, the contract's env) against
+// the test bed's MinIO and Postgres, and reads back what they wrote.
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../../core/config.js';
+import type { StageName } from '../../core/dag.js';
+import { decodeResult, STAGE_ENV, type StageResult } from '../../core/stage-contract.js';
+import { createS3Store } from '../../core/storage/s3.js';
+import { keys, type ObjectStore } from '../../core/storage/store.js';
+
+export interface TestVideo {
+  userId: string;
+  videoId: string;
+  sourceKey: string;
+}
+
+export interface StageRun {
+  exitCode: number | null;
+  result: StageResult | undefined;
+  stderr: string;
+  stdout: string;
+}
+
+export function storeFor(env: Record<string, string | undefined>): ObjectStore {
+  return createS3Store(parseConfig(env));
+}
+
+/** Uploads a local file as a video's source, under fresh ids unless given. */
+export async function uploadVideo(
+  store: ObjectStore,
+  env: Record<string, string | undefined>,
+  file: string,
+  ids: Partial<TestVideo> = {},
+): Promise<TestVideo> {
+  const userId = ids.userId ?? randomUUID();
+  const videoId = ids.videoId ?? randomUUID();
+  const sourceKey = keys.source(userId, videoId);
+  await store.upload(env.S3_BUCKET_UPLOADS ?? 'heimdex-uploads', sourceKey, file, 'video/mp4');
+  return { userId, videoId, sourceKey };
+}
+
+/** Runs `tsx pipeline-image/src/main.ts <stage> <videoId>` with the stage contract's environment. */
+export function runStage(
+  stage: StageName,
+  video: TestVideo,
+  env: Record<string, string | undefined>,
+  extra: Record<string, string> = {},
+): Promise<StageRun> {
+  const scratch = mkdtempSync(join(tmpdir(), `heimdex-stage-${stage}-`));
+  const resultFile = join(scratch, 'result.json');
+  const childEnv: Record<string, string | undefined> = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    ...env,
+    LOG_LEVEL: 'info',
+    [STAGE_ENV.videoId]: video.videoId,
+    [STAGE_ENV.userId]: video.userId,
+    [STAGE_ENV.sourceBucket]: env.S3_BUCKET_UPLOADS ?? 'heimdex-uploads',
+    [STAGE_ENV.sourceKey]: video.sourceKey,
+    [STAGE_ENV.mimeType]: 'video/mp4',
+    [STAGE_ENV.language]: 'ko',
+    [STAGE_ENV.resultFile]: resultFile,
+    [STAGE_ENV.scratchDir]: join(scratch, 'work'),
+    ...extra,
+  };
+  return new Promise((resolve, reject) => {
+    const child = spawn('node_modules/.bin/tsx', ['pipeline-image/src/main.ts', stage, video.videoId], {
+      env: childEnv as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => {
+      stdout += c;
+    });
+    child.stderr.on('data', (c) => {
+      stderr += c;
+    });
+    child.on('error', reject);
+    child.on('close', (exitCode) => {
+      let text: string | undefined;
+      try {
+        text = readFileSync(resultFile, 'utf8');
+      } catch {}
+      rmSync(scratch, { recursive: true, force: true });
+      resolve({ exitCode, result: decodeResult(text), stderr, stdout });
+    });
+  });
+}
+
+export async function readJson<T>(store: ObjectStore, bucket: string, key: string): Promise<T> {
+  const stream = await store.getStream(bucket, key);
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as T;
+}
+
+export async function readBytes(store: ObjectStore, bucket: string, key: string): Promise<Buffer> {
+  const stream = await store.getStream(bucket, key);
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
