@@ -43,7 +43,9 @@ async function main(): Promise<void> {
   }
   const applied = await migrate(databaseUrl);
   if (applied.length > 0) log.info({ applied }, 'database migrations applied');
-  const db = new pg.Pool({ connectionString: databaseUrl, max: embedded ? 4 : 20 });
+  // Embedded PGlite has one backend: several connections interleave extended-protocol messages and
+  // break each other's portals, so standalone mode uses exactly one.
+  const db = new pg.Pool({ connectionString: databaseUrl, max: embedded ? 1 : 20 });
   db.on('error', (err) => log.warn({ err }, 'idle database connection failed'));
 
   const store: ObjectStore = config.S3_ENDPOINT

@@ -24,10 +24,11 @@ export async function startApi(
   namespace: string,
   settings: Partial<VideoSettings> = {},
   rateLimitPerMinute = 10_000,
+  poolMax = 10,
 ) {
   await migrate(env.DATABASE_URL);
   const config = parseConfig(env as unknown as Record<string, string>);
-  const db = new pg.Pool({ connectionString: env.DATABASE_URL, max: 10 });
+  const db = new pg.Pool({ connectionString: env.DATABASE_URL, max: poolMax });
   const store = createS3Store(config);
   const kc = new KubeConfig();
   kc.loadFromFile(env.KUBECONFIG);
