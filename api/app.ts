@@ -11,6 +11,9 @@ import { ApiError, problemOf } from './errors.js';
 import { ensureUser } from './repositories/users.js';
 import { mount, openApiDocument } from './route.js';
 import { videoRoutes } from './routes.js';
+import type { QueryEmbedders } from './search/embedders.js';
+import type { Signal } from './search/query.js';
+import { searchRoutes } from './search/routes.js';
 import type { VideoDeps } from './videos-service.js';
 
 /** A dependency the API needs to serve requests; `/readyz` asks each one. */
@@ -27,6 +30,8 @@ export interface AppDeps extends Omit<VideoDeps, 'db'> {
   /** Requests per user per minute before 429. */
   rateLimitPerMinute?: number;
   registry?: Registry;
+  /** Search settings; without them the search endpoints are not served. */
+  search?: { embedders: QueryEmbedders; weights: Record<Signal, number>; artifactsBucket: string };
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -99,7 +104,18 @@ export function createApp(deps: AppDeps): Express {
     res.type(registry.contentType).send(await registry.metrics());
   });
 
-  const routes = videoRoutes(deps);
+  const routes = [
+    ...videoRoutes(deps),
+    ...(deps.search
+      ? searchRoutes({
+          ...deps.search,
+          db: deps.db,
+          store: deps.store,
+          log: deps.log,
+          uploadsBucket: deps.settings.uploadsBucket,
+        })
+      : []),
+  ];
   const doc = openApiDocument(routes, { title: 'heimdex API', version: '0.1.0' });
   app.get('/openapi.json', (_req, res) => {
     res.json(doc);

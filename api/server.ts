@@ -14,8 +14,10 @@ import { createS3Store } from '../core/storage/s3.js';
 import type { ObjectStore } from '../core/storage/store.js';
 import { createApp } from './app.js';
 import { createVerifier } from './auth.js';
+import { parseApiConfig } from './config.js';
 import { ApiError } from './errors.js';
 import { type IngestionSubmitter, kubernetesSubmitter } from './ingestion.js';
+import { lazyQueryEmbedders } from './search/embedders.js';
 import { sweepAbandonedUploads, type VideoDeps } from './videos-service.js';
 
 const log = createLogger('api');
@@ -31,6 +33,7 @@ function unconfigured<T extends object>(what: string): T {
 
 async function main(): Promise<void> {
   const config = parseConfig();
+  const apiConfig = parseApiConfig();
   const dataDir = resolve(process.env.HEIMDEX_DATA_DIR ?? '.heimdex');
   let databaseUrl = config.DATABASE_URL;
   let embedded: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
@@ -72,14 +75,30 @@ async function main(): Promise<void> {
       uploadsBucket: config.S3_BUCKET_UPLOADS,
       maxVideoBytes: config.MAX_VIDEO_BYTES,
       uploadUrlSeconds: 15 * 60,
-      uploadTtlSeconds: Number(process.env.HEIMDEX_UPLOAD_TTL_SECONDS ?? 24 * 3600),
-      defaultLanguage: 'ko',
+      uploadTtlSeconds: apiConfig.HEIMDEX_UPLOAD_TTL_SECONDS,
+      defaultLanguage: apiConfig.HEIMDEX_DEFAULT_LANGUAGE,
     },
   };
   const app = createApp({
     ...deps,
     verify,
-    rateLimitPerMinute: Number(process.env.HEIMDEX_RATE_LIMIT_PER_MINUTE ?? 600),
+    rateLimitPerMinute: apiConfig.HEIMDEX_RATE_LIMIT_PER_MINUTE,
+    search: {
+      embedders: lazyQueryEmbedders(
+        {
+          modelsDir: config.MODELS_DIR,
+          textModel: apiConfig.SEARCH_TEXT_MODEL,
+          visionModel: apiConfig.SEARCH_VISION_MODEL,
+        },
+        log,
+      ),
+      weights: {
+        lexical: apiConfig.SEARCH_WEIGHT_LEXICAL,
+        text: apiConfig.SEARCH_WEIGHT_TEXT,
+        vision: apiConfig.SEARCH_WEIGHT_VISION,
+      },
+      artifactsBucket: config.S3_BUCKET_ARTIFACTS,
+    },
     readiness: [
       { name: 'postgres', check: async () => void (await db.query('select 1')) },
       ...(config.S3_ENDPOINT ? [{ name: 'storage', check: () => store.ping() }] : []),

@@ -10,11 +10,13 @@ import pg from 'pg';
 import { createApp } from '../../api/app.js';
 import { createVerifier } from '../../api/auth.js';
 import { kubernetesSubmitter } from '../../api/ingestion.js';
+import { lazyQueryEmbedders } from '../../api/search/embedders.js';
 import type { VideoSettings } from '../../api/videos-service.js';
 import { parseConfig } from '../../core/config.js';
 import { migrate } from '../../core/db/migrate.js';
 import { createLogger } from '../../core/log.js';
 import { createS3Store } from '../../core/storage/s3.js';
+import { TINY_MODELS_DIR } from '../../models/manifest.js';
 import type { TestbedEnv } from '../../testbed/testbed.js';
 
 export const JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256';
@@ -51,6 +53,14 @@ export async function startApi(
     ...deps,
     verify: createVerifier({ jwtSecret: JWT_SECRET, issuer: 'https://auth.test', audience: 'heimdex' }),
     rateLimitPerMinute,
+    search: {
+      embedders: lazyQueryEmbedders(
+        { modelsDir: TINY_MODELS_DIR, textModel: 'tiny-bge-m3', visionModel: 'tiny-siglip2' },
+        deps.log,
+      ),
+      weights: { lexical: 1, text: 1, vision: 1 },
+      artifactsBucket: config.S3_BUCKET_ARTIFACTS,
+    },
     readiness: [{ name: 'postgres', check: async () => void (await db.query('select 1')) }],
   });
   const server = app.listen(0, '127.0.0.1');

@@ -1,0 +1,45 @@
+// API-only settings (the shared ones are in core/config.ts), parsed once with the same schema rules.
+import { type Static, Type } from '@sinclair/typebox';
+import { parseWith } from '../core/config.js';
+
+const Weight = (signal: string) =>
+  Type.Number({
+    minimum: 0,
+    maximum: 10,
+    default: 1,
+    description: `weight of the ${signal} signal in rank fusion (0 turns it off)`,
+  });
+
+export const ApiConfigSchema = Type.Object({
+  HEIMDEX_UPLOAD_TTL_SECONDS: Type.Integer({
+    minimum: 60,
+    default: 24 * 3600,
+    description: 'seconds before an unfinished upload is abandoned',
+  }),
+  HEIMDEX_RATE_LIMIT_PER_MINUTE: Type.Integer({
+    minimum: 1,
+    default: 600,
+    description: 'requests per user per minute',
+  }),
+  HEIMDEX_DEFAULT_LANGUAGE: Type.String({
+    pattern: '^([a-z]{2,3}|auto)$',
+    default: 'ko',
+    description: 'spoken language when an upload names none',
+  }),
+  SEARCH_TEXT_MODEL: Type.String({
+    default: 'bge-m3',
+    description: 'text model (models/manifest) that embeds queries against transcripts',
+  }),
+  SEARCH_VISION_MODEL: Type.String({
+    default: 'siglip2-so400m-patch14-384',
+    description: 'vision model whose text tower embeds queries against pictures',
+  }),
+  SEARCH_WEIGHT_LEXICAL: Weight('lexical (trigram)'),
+  SEARCH_WEIGHT_TEXT: Weight('transcript embedding'),
+  SEARCH_WEIGHT_VISION: Weight('picture embedding'),
+});
+
+export type ApiConfig = Static<typeof ApiConfigSchema>;
+
+export const parseApiConfig = (env: Record<string, string | undefined> = process.env): ApiConfig =>
+  parseWith(ApiConfigSchema, env);

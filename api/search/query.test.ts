@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { fuse, highlight, normalizeQuery, queryTerms } from './query.js';
+
+describe('the search query', () => {
+  it('is refused when empty, blank or too long', () => {
+    expect(() => normalizeQuery('')).toThrow(/type something/);
+    expect(() => normalizeQuery(' \t\n ')).toThrow(/type something/);
+    expect(() => normalizeQuery(undefined)).toThrow(/type something/);
+    expect(() => normalizeQuery('가'.repeat(501))).toThrow(/at most 500/);
+  });
+
+  it('is NFC-normalised so decomposed Hangul matches stored text', () => {
+    expect(normalizeQuery('  바닷가   고기 '.normalize('NFD'))).toBe('바닷가 고기'.normalize('NFC'));
+  });
+
+  it('splits into lower-case terms without punctuation, keeping Korean words', () => {
+    expect(queryTerms('The scene, where we GRILL meat!')).toEqual([
+      'the',
+      'scene',
+      'where',
+      'we',
+      'grill',
+      'meat',
+    ]);
+    expect(queryTerms('바닷가에서 고기 굽는 장면')).toEqual(['바닷가에서', '고기', '굽는', '장면']);
+    expect(queryTerms('a 고 b')).toEqual(['고']);
+  });
+});
+
+describe('reciprocal rank fusion', () => {
+  const w = { lexical: 1, text: 1, vision: 1 };
+
+  it('ranks first what several signals agree on, and keeps each signal score and rank', () => {
+    const fused = fuse(
+      {
+        lexical: [
+          { sceneId: 'a', score: 0.9 },
+          { sceneId: 'b', score: 0.5 },
+        ],
+        text: [
+          { sceneId: 'b', score: 0.8 },
+          { sceneId: 'c', score: 0.7 },
+        ],
+        vision: [{ sceneId: 'b', score: 0.3 }],
+      },
+      w,
+    );
+    expect(fused.map((f) => f.sceneId)).toEqual(['b', 'a', 'c']);
+    expect(fused[0]).toMatchObject({
+      scores: { lexical: 0.5, text: 0.8, vision: 0.3 },
+      ranks: { lexical: 2, text: 1, vision: 1 },
+    });
+  });
+
+  it('lets a weight of zero switch a signal off', () => {
+    const fused = fuse(
+      { lexical: [{ sceneId: 'a', score: 1 }], vision: [{ sceneId: 'v', score: 1 }] },
+      { ...w, vision: 0 },
+    );
+    expect(fused[0]!.sceneId).toBe('a');
+    expect(fused[1]!.fused).toBe(0);
+  });
+});
+
+describe('snippets', () => {
+  it('mark every occurrence of each term, Korean substrings included, and escape the rest', () => {
+    expect(highlight('우리는 바닷가에서 고기를 구웠다', ['바닷가', '고기'])).toBe(
+      '우리는 <mark>바닷가</mark>에서 <mark>고기</mark>를 구웠다',
+    );
+    expect(highlight('Grill <b>meat</b>, grill!', ['grill'])).toBe(
+      '<mark>Grill</mark> &#60;b&#62;meat&#60;/b&#62;, <mark>grill</mark>!',
+    );
+  });
+
+  it('center a long transcript on the first match', () => {
+    const text = `${'filler '.repeat(60)}the beach barbecue${' more'.repeat(60)}`;
+    const s = highlight(text, ['beach'], 80);
+    expect(s.startsWith('…')).toBe(true);
+    expect(s.endsWith('…')).toBe(true);
+    expect(s).toContain('<mark>beach</mark>');
+  });
+});

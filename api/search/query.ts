@@ -1,0 +1,106 @@
+// Pure parts of search: checking the query, its terms, fusing ranked lists, and marking matches in a snippet.
+import { ApiError } from '../errors.js';
+
+export const MAX_QUERY_CHARS = 500;
+
+export type Signal = 'lexical' | 'text' | 'vision';
+export const SIGNALS: readonly Signal[] = ['lexical', 'text', 'vision'];
+
+/** NFC (macOS and some tools send decomposed Hangul), collapsed whitespace; a clear 400 when unusable. */
+export function normalizeQuery(raw: string | undefined): string {
+  const q = (raw ?? '').normalize('NFC').replace(/\s+/g, ' ').trim();
+  if (q === '')
+    throw new ApiError('validation_failed', 'query.q: type something to search for', [
+      { field: 'query.q', message: 'must not be empty' },
+    ]);
+  if ([...q].length > MAX_QUERY_CHARS) {
+    throw new ApiError('validation_failed', `query.q: at most ${MAX_QUERY_CHARS} characters`, [
+      { field: 'query.q', message: `at most ${MAX_QUERY_CHARS} characters` },
+    ]);
+  }
+  return q;
+}
+
+/** Words to match lexically: lower-cased, punctuation stripped, duplicates and one-letter Latin words dropped. */
+export function queryTerms(q: string): string[] {
+  const words = q
+    .toLowerCase()
+    .split(/[\s\p{P}]+/u)
+    .filter((w) => w.length > 1 || /[^\p{Script=Latin}\d]/u.test(w));
+  return [...new Set(words)].slice(0, 16);
+}
+
+export interface Ranked {
+  sceneId: string;
+  score: number;
+}
+
+export interface Fused {
+  sceneId: string;
+  fused: number;
+  scores: Partial<Record<Signal, number>>;
+  ranks: Partial<Record<Signal, number>>;
+}
+
+/**
+ * Reciprocal rank fusion (Cormack et al.): each signal adds weight / (k + rank). Ranks, not raw
+ * scores, are fused because trigram similarity and cosine similarity live on different scales.
+ */
+export function fuse(
+  lists: Partial<Record<Signal, Ranked[]>>,
+  weights: Record<Signal, number>,
+  k = 60,
+): Fused[] {
+  const out = new Map<string, Fused>();
+  for (const signal of SIGNALS) {
+    const list = lists[signal] ?? [];
+    list.forEach((r, i) => {
+      const f = out.get(r.sceneId) ?? { sceneId: r.sceneId, fused: 0, scores: {}, ranks: {} };
+      f.fused += weights[signal] / (k + i + 1);
+      f.scores[signal] = r.score;
+      f.ranks[signal] = i + 1;
+      out.set(r.sceneId, f);
+    });
+  }
+  return [...out.values()].sort((a, b) => b.fused - a.fused || a.sceneId.localeCompare(b.sceneId));
+}
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * A window of the transcript around the first match, with every occurrence of a query term wrapped in
+ * <mark>…</mark>; the rest is HTML-escaped so the snippet can be shown as is. Terms match as substrings,
+ * which is what Korean needs (고기 inside 고기를).
+ */
+export function highlight(transcript: string, terms: readonly string[], width = 160): string {
+  if (!transcript) return '';
+  const text = transcript.normalize('NFC');
+  const lower = text.toLowerCase();
+  const spans: [number, number][] = [];
+  for (const t of terms) {
+    if (!t) continue;
+    for (let at = lower.indexOf(t); at !== -1; at = lower.indexOf(t, at + t.length))
+      spans.push([at, at + t.length]);
+  }
+  spans.sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const s of spans) {
+    const last = merged.at(-1);
+    if (last && s[0] <= last[1]) last[1] = Math.max(last[1], s[1]);
+    else merged.push([...s]);
+  }
+  const first = merged[0]?.[0] ?? 0;
+  const start = Math.max(0, Math.min(first - Math.floor(width / 3), text.length - width));
+  const end = Math.min(text.length, start + width);
+  let out = start > 0 ? '…' : '';
+  let pos = start;
+  for (const [a, b] of merged) {
+    if (b <= start || a >= end) continue;
+    const from = Math.max(a, start);
+    const to = Math.min(b, end);
+    out += `${escapeHtml(text.slice(pos, from))}<mark>${escapeHtml(text.slice(from, to))}</mark>`;
+    pos = to;
+  }
+  out += escapeHtml(text.slice(pos, end)) + (end < text.length ? '…' : '');
+  return out;
+}

@@ -1,0 +1,136 @@
+// The SQL of search: one ranked candidate list per signal, always restricted to the caller's indexed videos.
+import type pg from 'pg';
+import type { Ranked } from './query.js';
+
+export interface SearchFilters {
+  videoIds?: string[];
+  uploadedFrom?: Date;
+  uploadedTo?: Date;
+  /** Only scenes at least this long, in seconds. */
+  minDurationS?: number;
+}
+
+/** The WHERE clause every signal shares; params start at $2 ($1 is the user id). */
+function scope(f: SearchFilters, params: unknown[]): string {
+  const where = ['v.user_id = $1', "v.state = 'indexed'"];
+  if (f.videoIds?.length) where.push(`v.video_id = ANY($${params.push(f.videoIds)}::uuid[])`);
+  if (f.uploadedFrom) where.push(`v.created_at >= $${params.push(f.uploadedFrom)}`);
+  if (f.uploadedTo) where.push(`v.created_at < $${params.push(f.uploadedTo)}`);
+  if (f.minDurationS !== undefined) where.push(`s.end_s - s.start_s >= $${params.push(f.minDurationS)}`);
+  return where.join(' AND ');
+}
+
+/**
+ * Trigram matching works for Korean (no stemmer needed): a scene matches when any query term is
+ * word-similar to a stretch of its transcript or occurs in it; its score is the mean over terms.
+ */
+export async function lexical(
+  db: pg.ClientBase,
+  userId: string,
+  terms: string[],
+  f: SearchFilters,
+  k: number,
+): Promise<Ranked[]> {
+  if (terms.length === 0) return [];
+  const params: unknown[] = [userId];
+  const where = scope(f, params);
+  const t = params.push(terms);
+  const { rows } = await db.query<{ scene_id: string; score: number }>(
+    `SELECT s.scene_id,
+            (SELECT avg(greatest(word_similarity(term, s.transcript),
+                                 CASE WHEN strpos(lower(s.transcript), term) > 0 THEN 1 ELSE 0 END))
+               FROM unnest($${t}::text[]) AS term)::float8 AS score
+       FROM scenes s JOIN videos v ON v.video_id = s.video_id
+      WHERE ${where}
+        AND EXISTS (SELECT 1 FROM unnest($${t}::text[]) AS term
+                     WHERE term <% s.transcript OR strpos(lower(s.transcript), term) > 0)
+      ORDER BY score DESC, s.scene_id
+      LIMIT $${params.push(k)}`,
+    params,
+  );
+  return rows.map((r) => ({ sceneId: r.scene_id, score: r.score }));
+}
+
+/**
+ * Nearest scenes by cosine distance on one vector column. pgvector 0.8's iterative index scan keeps
+ * looking past the first ef_search candidates until enough rows pass the per-user filter, so a user
+ * with a few videos among millions of scenes still gets their best scenes (relaxed order: re-sorted
+ * below). Must run inside a transaction for SET LOCAL.
+ */
+export async function nearest(
+  db: pg.ClientBase,
+  column: 'text_vec' | 'image_vec',
+  userId: string,
+  vector: Float32Array,
+  f: SearchFilters,
+  k: number,
+): Promise<Ranked[]> {
+  await db.query(`SET LOCAL hnsw.iterative_scan = relaxed_order`);
+  await db.query(`SET LOCAL hnsw.ef_search = ${Math.max(40, Math.min(1000, k * 2))}`);
+  const params: unknown[] = [userId];
+  const where = scope(f, params);
+  const v = params.push(`[${Array.from(vector).join(',')}]`);
+  const { rows } = await db.query<{ scene_id: string; distance: number }>(
+    `WITH candidates AS MATERIALIZED (
+       SELECT s.scene_id, s.${column} <=> $${v}::vector AS distance
+         FROM scenes s JOIN videos v ON v.video_id = s.video_id
+        WHERE ${where} AND s.${column} IS NOT NULL
+        ORDER BY s.${column} <=> $${v}::vector
+        LIMIT $${params.push(k)})
+     SELECT scene_id, distance::float8 AS distance FROM candidates ORDER BY distance, scene_id`,
+    params,
+  );
+  return rows.map((r) => ({ sceneId: r.scene_id, score: 1 - r.distance }));
+}
+
+export interface SceneDetail {
+  scene_id: string;
+  video_id: string;
+  idx: number;
+  start_s: number;
+  end_s: number;
+  transcript: string;
+  thumbnail_key: string | null;
+  title: string;
+  storage_key: string;
+  mime_type: string | null;
+  filename: string | null;
+}
+
+const DETAIL = `SELECT s.scene_id, s.video_id, s.idx, s.start_s, s.end_s, s.transcript, s.thumbnail_key,
+                       v.title, v.storage_key, v.mime_type, v.filename
+                  FROM scenes s JOIN videos v ON v.video_id = s.video_id`;
+
+export async function details(
+  db: pg.ClientBase | pg.Pool,
+  userId: string,
+  sceneIds: string[],
+): Promise<Map<string, SceneDetail>> {
+  if (sceneIds.length === 0) return new Map();
+  const { rows } = await db.query<SceneDetail>(
+    `${DETAIL} WHERE v.user_id = $1 AND s.scene_id = ANY($2::uuid[])`,
+    [userId, sceneIds],
+  );
+  return new Map(rows.map((r) => [r.scene_id, r]));
+}
+
+/** One scene of the caller's (indexed or not), or undefined: another user's scene id is not found. */
+export async function sceneOf(
+  db: pg.Pool,
+  userId: string,
+  sceneId: string,
+): Promise<SceneDetail | undefined> {
+  const { rows } = await db.query<SceneDetail>(
+    `${DETAIL} WHERE v.user_id = $1 AND s.scene_id = $2 AND v.state <> 'deleted'`,
+    [userId, sceneId],
+  );
+  return rows[0];
+}
+
+export async function scenesOfVideo(db: pg.Pool, userId: string, videoId: string): Promise<SceneDetail[]> {
+  const { rows } = await db.query<SceneDetail>(
+    `${DETAIL} WHERE v.user_id = $1 AND v.video_id = $2 AND v.state <> 'deleted' ORDER BY s.idx`,
+    [userId, videoId],
+  );
+  return rows;
+}

@@ -1,0 +1,127 @@
+// The search and preview endpoints.
+import { Type } from '@sinclair/typebox';
+import { ApiError } from '../errors.js';
+import { findVideo } from '../repositories/videos.js';
+import { type AnyRoute, defineRoute, ProblemSchema } from '../route.js';
+import { VideoIdParams } from '../schemas.js';
+import * as svc from './service.js';
+
+const Uuid = Type.String({ pattern: '^[0-9a-fA-F-]{36}$', errorMessage: 'must be a UUID' });
+const problem = (description: string) => ({ description, schema: ProblemSchema });
+const Nullable = <T extends ReturnType<typeof Type.Number>>(t: T) => Type.Union([t, Type.Null()]);
+
+const SearchQuery = Type.Object({
+  q: Type.String({ description: 'what to look for, in Korean or English (1–500 characters)' }),
+  video_ids: Type.Optional(
+    Type.String({ description: 'comma-separated video ids to search within', maxLength: 3800 }),
+  ),
+  uploaded_from: Type.Optional(
+    Type.String({
+      pattern: '^\\d{4}-\\d{2}-\\d{2}',
+      errorMessage: 'a date such as 2026-01-31',
+    }),
+  ),
+  uploaded_to: Type.Optional(
+    Type.String({
+      pattern: '^\\d{4}-\\d{2}-\\d{2}',
+      errorMessage: 'a date such as 2026-01-31',
+    }),
+  ),
+  min_duration_s: Type.Optional(Type.Number({ minimum: 0, errorMessage: 'seconds, at least 0' })),
+  limit: Type.Integer({ minimum: 1, maximum: 50, default: 10, errorMessage: 'between 1 and 50' }),
+  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+});
+
+const SearchHit = Type.Object({
+  scene_id: Uuid,
+  video_id: Uuid,
+  video_title: Type.String(),
+  start_s: Type.Number(),
+  end_s: Type.Number(),
+  snippet: Type.String({ description: 'HTML-escaped transcript excerpt with matches in <mark>' }),
+  thumbnail_url: Type.Union([Type.String(), Type.Null()]),
+  score: Type.Number({ description: 'fused (reciprocal rank) score' }),
+  scores: Type.Object({
+    lexical: Nullable(Type.Number()),
+    text: Nullable(Type.Number()),
+    vision: Nullable(Type.Number()),
+  }),
+});
+
+const SearchResponse = Type.Object({
+  query: Type.String(),
+  items: Type.Array(SearchHit),
+  next_cursor: Type.Union([Type.String(), Type.Null()]),
+  signals: Type.Object({ lexical: Type.String(), text: Type.String(), vision: Type.String() }),
+});
+
+const SceneParams = Type.Object({ id: Uuid });
+
+function parseDate(value: string | undefined, field: string): Date | undefined {
+  if (value === undefined) return undefined;
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) throw new ApiError('validation_failed', `query.${field}: not a date`);
+  return d;
+}
+
+export function searchRoutes(deps: svc.SearchDeps): AnyRoute[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/search',
+      summary: 'Find scenes in your indexed videos by what is said or shown (hybrid lexical + vector search)',
+      tags: ['search'],
+      auth: true,
+      query: SearchQuery,
+      responses: {
+        200: { description: 'ranked scenes', schema: SearchResponse },
+        400: problem('empty, too long or invalid query'),
+      },
+      handler: async ({ query, userId }) => {
+        const videoIds = query.video_ids
+          ?.split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+        if (videoIds?.some((id) => !/^[0-9a-f-]{36}$/i.test(id))) {
+          throw new ApiError('validation_failed', 'query.video_ids: a comma-separated list of video ids');
+        }
+        return {
+          body: await svc.search(deps, userId, {
+            q: query.q,
+            limit: query.limit,
+            cursor: query.cursor,
+            filters: {
+              videoIds,
+              uploadedFrom: parseDate(query.uploaded_from, 'uploaded_from'),
+              uploadedTo: parseDate(query.uploaded_to, 'uploaded_to'),
+              minDurationS: query.min_duration_s,
+            },
+          }),
+        };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/scenes/:id/preview',
+      summary: 'A short-lived playable URL for a scene, with its time range and a media-fragment URL',
+      tags: ['search'],
+      auth: true,
+      params: SceneParams,
+      responses: { 200: { description: 'preview' }, 404: problem('no such scene') },
+      handler: async ({ params, userId }) => ({ body: await svc.preview(deps, userId, params.id) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/videos/:id/scenes',
+      summary: 'The scenes of one video in order, for a timeline',
+      tags: ['search'],
+      auth: true,
+      params: VideoIdParams,
+      responses: { 200: { description: 'scenes' }, 404: problem('no such video') },
+      handler: async ({ params, userId }) => {
+        if (!(await findVideo(deps.db, userId, params.id))) throw new ApiError('not_found', 'No such video.');
+        return { body: { video_id: params.id, scenes: await svc.videoScenes(deps, userId, params.id) } };
+      },
+    }),
+  ];
+}

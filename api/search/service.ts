@@ -1,0 +1,171 @@
+// Hybrid scene search: the query embedded once, three ranked candidate lists from Postgres, fused by rank.
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
+import type { Logger } from '../../core/log.js';
+import type { ObjectStore } from '../../core/storage/store.js';
+import { ApiError } from '../errors.js';
+import type { QueryEmbedders } from './embedders.js';
+import { fuse, highlight, normalizeQuery, queryTerms, type Ranked, type Signal } from './query.js';
+import * as repo from './repository.js';
+
+export interface SearchDeps {
+  db: pg.Pool;
+  store: ObjectStore;
+  embedders: QueryEmbedders;
+  weights: Record<Signal, number>;
+  artifactsBucket: string;
+  uploadsBucket: string;
+  log: Logger;
+}
+
+export interface SearchInput {
+  q?: string;
+  limit: number;
+  cursor?: string;
+  filters: repo.SearchFilters;
+}
+
+const URL_SECONDS = 15 * 60;
+/** Deepest a cursor may page: fusion needs each signal's candidates down to offset + limit. */
+const MAX_DEPTH = 500;
+
+export async function search(deps: SearchDeps, userId: string, input: SearchInput) {
+  const q = normalizeQuery(input.q);
+  const terms = queryTerms(q);
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify([q, input.filters]))
+    .digest('base64url')
+    .slice(0, 12);
+  const offset = input.cursor ? decodeSearchCursor(input.cursor, fingerprint) : 0;
+  const depth = Math.min(MAX_DEPTH, Math.max(50, offset + input.limit * 2));
+  const vectors = await deps.embedders.embed(q);
+  const lists: Partial<Record<Signal, Ranked[]>> = {};
+  // One short read-only transaction on one connection: SET LOCAL for the iterative scans, and nothing
+  // else inside it (embedding happened above), as the embedded Postgres serializes connections.
+  const client = await deps.db.connect();
+  try {
+    await client.query('BEGIN READ ONLY');
+    if (deps.weights.lexical > 0)
+      lists.lexical = await repo.lexical(client, userId, terms, input.filters, depth);
+    if (vectors.text && deps.weights.text > 0)
+      lists.text = await repo.nearest(client, 'text_vec', userId, vectors.text, input.filters, depth);
+    if (vectors.vision && deps.weights.vision > 0) {
+      lists.vision = await repo.nearest(client, 'image_vec', userId, vectors.vision, input.filters, depth);
+    }
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+  const fused = fuse(lists, deps.weights).filter((f) => f.fused > 0);
+  const page = fused.slice(offset, offset + input.limit);
+  const found = await repo.details(
+    deps.db,
+    userId,
+    page.map((p) => p.sceneId),
+  );
+  const items = await Promise.all(
+    page
+      .filter((p) => found.has(p.sceneId))
+      .map(async (p) => {
+        const d = found.get(p.sceneId)!;
+        return {
+          scene_id: d.scene_id,
+          video_id: d.video_id,
+          video_title: d.title,
+          start_s: d.start_s,
+          end_s: d.end_s,
+          snippet: highlight(d.transcript, terms),
+          thumbnail_url: await thumbnailUrl(deps, d.thumbnail_key),
+          score: p.fused,
+          scores: {
+            lexical: p.scores.lexical ?? null,
+            text: p.scores.text ?? null,
+            vision: p.scores.vision ?? null,
+          },
+        };
+      }),
+  );
+  const more = offset + input.limit < fused.length && offset + input.limit < MAX_DEPTH;
+  const off = deps.embedders.unavailable();
+  return {
+    query: q,
+    items,
+    next_cursor: more
+      ? Buffer.from(JSON.stringify({ o: offset + input.limit, f: fingerprint })).toString('base64url')
+      : null,
+    signals: {
+      lexical: deps.weights.lexical > 0 ? 'on' : 'off: weight 0',
+      text: signalState(deps.weights.text, vectors.text, off.text),
+      vision: signalState(deps.weights.vision, vectors.vision, off.vision),
+    },
+  };
+}
+
+function signalState(weight: number, vector: Float32Array | undefined, why: string | undefined): string {
+  if (weight <= 0) return 'off: weight 0';
+  return vector ? 'on' : `off: ${why ?? 'no query embedding'}`;
+}
+
+function decodeSearchCursor(raw: string, fingerprint: string): number {
+  try {
+    const c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as { o?: unknown; f?: unknown };
+    if (typeof c.o === 'number' && Number.isInteger(c.o) && c.o >= 0 && c.f === fingerprint) return c.o;
+  } catch {
+    // fall through
+  }
+  throw new ApiError(
+    'validation_failed',
+    'query.cursor: not a cursor for this search (the query or filters changed)',
+  );
+}
+
+async function thumbnailUrl(
+  deps: Pick<SearchDeps, 'store' | 'artifactsBucket'>,
+  key: string | null,
+): Promise<string | null> {
+  if (!key) return null;
+  return (await deps.store.presignGet(deps.artifactsBucket, key, { expiresIn: URL_SECONDS })).url;
+}
+
+/** A playable link for one scene: the original, presigned, with a media fragment a browser player seeks to. */
+export async function preview(deps: SearchDeps, userId: string, sceneId: string) {
+  const scene = await repo.sceneOf(deps.db, userId, sceneId);
+  if (!scene) throw new ApiError('not_found', 'No such scene.');
+  const url = (
+    await deps.store.presignGet(deps.uploadsBucket, scene.storage_key, {
+      expiresIn: URL_SECONDS,
+      ...(scene.filename ? { filename: scene.filename } : {}),
+    })
+  ).url;
+  return {
+    scene_id: scene.scene_id,
+    video_id: scene.video_id,
+    video_title: scene.title,
+    start_s: scene.start_s,
+    end_s: scene.end_s,
+    url,
+    media_fragment_url: `${url}#t=${fmt(scene.start_s)},${fmt(scene.end_s)}`,
+    mime_type: scene.mime_type,
+    thumbnail_url: await thumbnailUrl(deps, scene.thumbnail_key),
+    expires_in: URL_SECONDS,
+  };
+}
+
+const fmt = (s: number) => String(Math.round(s * 1000) / 1000);
+
+export async function videoScenes(deps: SearchDeps, userId: string, videoId: string) {
+  const scenes = await repo.scenesOfVideo(deps.db, userId, videoId);
+  return Promise.all(
+    scenes.map(async (s) => ({
+      scene_id: s.scene_id,
+      idx: s.idx,
+      start_s: s.start_s,
+      end_s: s.end_s,
+      transcript: s.transcript,
+      thumbnail_url: await thumbnailUrl(deps, s.thumbnail_key),
+    })),
+  );
+}
