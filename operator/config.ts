@@ -1,0 +1,138 @@
+// The operator's own settings (besides core/config.ts's shared ones), parsed once from the environment.
+import { type Static, Type } from '@sinclair/typebox';
+import { type Config, parseConfig, parseWith } from '../core/config.js';
+
+const Str = (description: string, def?: string) =>
+  Type.String({ description, minLength: 1, ...(def === undefined ? {} : { default: def }) });
+const OptStr = (description: string) => Type.Optional(Type.String({ description, minLength: 1 }));
+const Int = (description: string, def: number, minimum = 0) =>
+  Type.Integer({ description, default: def, minimum });
+const Num = (description: string, def: number, minimum = 0) =>
+  Type.Number({ description, default: def, minimum });
+const Bool = (description: string, def: boolean) => Type.Boolean({ description, default: def });
+
+export const OperatorConfigSchema = Type.Object({
+  PIPELINE_IMAGE: Str('image every stage Job runs', 'ghcr.io/heimdex/pipeline:latest'),
+  PIPELINE_IMAGE_PULL_POLICY: Type.Union(
+    ['Always', 'IfNotPresent', 'Never'].map((v) => Type.Literal(v)),
+    { default: 'IfNotPresent', description: 'imagePullPolicy of stage containers' },
+  ),
+  STAGE_COMMAND: OptStr(
+    'JSON array: the stage container command (args are always [stage, videoId]); the image entrypoint when unset',
+  ),
+  STAGE_CONFIGMAP: OptStr('ConfigMap whose keys become every stage container environment (envFrom)'),
+  STAGE_SECRET: OptStr('Secret whose keys become every stage container environment (envFrom)'),
+  STAGE_SERVICE_ACCOUNT: OptStr('service account of stage pods; none is mounted when unset'),
+  STAGE_RUN_AS_USER: Int('uid stage containers run as (non-root)', 10001, 1),
+  STAGE_CPU_REQUEST: Str('CPU request of every stage container', '500m'),
+  STAGE_MEMORY_REQUEST: Str('memory request of every stage container', '1Gi'),
+  STAGE_MEMORY_LIMIT: Str('memory limit of every stage container', '4Gi'),
+  STAGE_SCRATCH_SIZE: Str('sizeLimit of the emptyDir scratch volume', '10Gi'),
+  GPU_COUNT: Int('nvidia.com/gpu each GPU stage requests', 1, 1),
+  GPU_NODE_SELECTOR: Str('JSON object: nodeSelector of GPU stage pods', '{}'),
+  GPU_TOLERATIONS: Str(
+    'JSON array: tolerations of GPU stage pods',
+    '[{"key":"nvidia.com/gpu","operator":"Exists","effect":"NoSchedule"}]',
+  ),
+  GPU_RUNTIME_CLASS: OptStr('runtimeClassName of GPU stage pods (e.g. nvidia)'),
+  GPU_PRIORITY_CLASS: OptStr('priorityClassName of GPU stage pods'),
+  CPU_NODE_SELECTOR: Str('JSON object: nodeSelector of CPU stage pods', '{}'),
+  CPU_PRIORITY_CLASS: OptStr('priorityClassName of CPU stage pods'),
+  STAGE_BACKOFF_LIMIT: Int('retries of a stage Job after transient failures', 3),
+  STAGE_DEADLINE_BASE_SECONDS: Int('activeDeadlineSeconds of a stage Job before scaling', 600, 1),
+  STAGE_DEADLINE_PER_VIDEO_SECOND: Num('extra deadline seconds per second of video', 3),
+  JOB_TTL_SECONDS: Int('ttlSecondsAfterFinished of stage Jobs', 3600),
+  MAX_GPU_JOBS: Int('GPU stage Jobs unfinished at once, across all ingestions', 4, 1),
+  MAX_CPU_JOBS: Int('CPU stage Jobs unfinished at once, across all ingestions', 16, 1),
+  KUEUE_QUEUE_NAME: OptStr('label Jobs for this Kueue LocalQueue and let Kueue admit them'),
+  OPERATOR_CONCURRENCY: Int('reconciles running at once', 8, 1),
+  OPERATOR_RESYNC_SECONDS: Int('every resource is reconciled again at least this often', 300, 1),
+  OPERATOR_BACKOFF_BASE_MS: Int('first requeue delay after a failed reconcile', 500, 1),
+  OPERATOR_BACKOFF_MAX_MS: Int('longest requeue delay after failed reconciles', 300_000, 1),
+  LEADER_ELECTION: Bool('take a Lease before acting, so only one replica acts', true),
+  LEADER_LEASE_NAME: Str('name of the coordination.k8s.io Lease', 'heimdex-operator'),
+  LEADER_LEASE_SECONDS: Int('lease duration; a dead leader is replaced after this', 15, 1),
+  LEADER_RENEW_SECONDS: Int('how often the leader renews (must be below the lease duration)', 5, 1),
+  POD_NAME: OptStr('this replica identity in the Lease (the Downward API pod name); hostname-pid when unset'),
+  METRICS_PORT: Int('port of /healthz, /readyz and /metrics; 0 picks a free one', 9090),
+  METRICS_HOST: Str('address /metrics listens on', '0.0.0.0'),
+});
+
+export type OperatorSettings = Static<typeof OperatorConfigSchema>;
+
+/** Settings with the JSON-valued ones decoded: what the job builder and the controller take. */
+export interface OperatorConfig
+  extends Omit<
+    OperatorSettings,
+    'STAGE_COMMAND' | 'GPU_NODE_SELECTOR' | 'GPU_TOLERATIONS' | 'CPU_NODE_SELECTOR'
+  > {
+  stageCommand?: string[];
+  gpuNodeSelector: Record<string, string>;
+  gpuTolerations: Toleration[];
+  cpuNodeSelector: Record<string, string>;
+}
+
+export interface Toleration {
+  key?: string;
+  operator?: 'Exists' | 'Equal';
+  value?: string;
+  effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+  tolerationSeconds?: number;
+}
+
+function json<T>(name: string, text: string, check: (v: unknown) => boolean, shape: string): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new Error(
+      `invalid configuration:\n  ${name}: must be JSON (${shape}), got ${JSON.stringify(text)}`,
+    );
+  }
+  if (!check(value)) throw new Error(`invalid configuration:\n  ${name}: must be ${shape}, got ${text}`);
+  return value as T;
+}
+
+const isStringRecord = (v: unknown) =>
+  typeof v === 'object' &&
+  v !== null &&
+  !Array.isArray(v) &&
+  Object.values(v).every((x) => typeof x === 'string');
+const isStringArray = (v: unknown) =>
+  Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === 'string');
+const isObjectArray = (v: unknown) =>
+  Array.isArray(v) && v.every((x) => typeof x === 'object' && x !== null && !Array.isArray(x));
+
+export function parseOperatorConfig(env: Record<string, string | undefined> = process.env): OperatorConfig {
+  const s = parseWith(OperatorConfigSchema, env);
+  if (s.LEADER_RENEW_SECONDS >= s.LEADER_LEASE_SECONDS) {
+    throw new Error(
+      `invalid configuration:\n  LEADER_RENEW_SECONDS: must be below LEADER_LEASE_SECONDS (${s.LEADER_LEASE_SECONDS}), got ${s.LEADER_RENEW_SECONDS}`,
+    );
+  }
+  const { STAGE_COMMAND, GPU_NODE_SELECTOR, GPU_TOLERATIONS, CPU_NODE_SELECTOR, ...rest } = s;
+  return {
+    ...rest,
+    ...(STAGE_COMMAND
+      ? {
+          stageCommand: json<string[]>(
+            'STAGE_COMMAND',
+            STAGE_COMMAND,
+            isStringArray,
+            'a non-empty array of strings',
+          ),
+        }
+      : {}),
+    gpuNodeSelector: json('GPU_NODE_SELECTOR', GPU_NODE_SELECTOR, isStringRecord, 'an object of strings'),
+    gpuTolerations: json('GPU_TOLERATIONS', GPU_TOLERATIONS, isObjectArray, 'an array of tolerations'),
+    cpuNodeSelector: json('CPU_NODE_SELECTOR', CPU_NODE_SELECTOR, isStringRecord, 'an object of strings'),
+  };
+}
+
+/** Both halves of the configuration, parsed from one environment. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): {
+  config: Config;
+  operator: OperatorConfig;
+} {
+  return { config: parseConfig(env), operator: parseOperatorConfig(env) };
+}

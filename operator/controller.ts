@@ -1,0 +1,535 @@
+// The outer reconcile: watches (informers) feed a keyed work queue; each reconcile reads the ingestion and
+// its Jobs from the caches, asks plan() what to do and applies it (Jobs, finalizer, status, rows, Events).
+import {
+  BatchV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  type KubernetesObject,
+  makeInformer,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Job,
+  type V1Pod,
+} from '@kubernetes/client-node';
+import {
+  GROUP,
+  PLURAL,
+  VERSION,
+  type VideoIngestion,
+  type VideoIngestionStatus,
+} from '../core/crd/videoingestion.js';
+import type { StageName } from '../core/dag.js';
+import { stage as stageOf } from '../core/dag.js';
+import type { Logger } from '../core/log.js';
+import { keys, type ObjectStore } from '../core/storage/store.js';
+import { Admission } from './admission.js';
+import type { OperatorConfig } from './config.js';
+import type { IngestionRows } from './db.js';
+import { categorize, isConflict, isNotFound } from './errors.js';
+import { type BuilderConfig, buildStageJob } from './job-builder.js';
+import type { Metrics } from './metrics.js';
+import { eventName, FINALIZER, LABELS, MANAGED_SELECTOR, MANAGER } from './names.js';
+import { type JobObservation, observeJob } from './observe.js';
+import { type Plan, type PlannedEvent, plan } from './plan.js';
+import { type Outcome, WorkQueue } from './queue.js';
+
+export interface ControllerDeps {
+  kc: KubeConfig;
+  namespace: string;
+  config: OperatorConfig;
+  builder: BuilderConfig;
+  buckets: { uploads: string; artifacts: string };
+  rows?: IngestionRows;
+  store?: ObjectStore;
+  metrics: Metrics;
+  log: Logger;
+  identity: string;
+}
+
+const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+/** How long a created Job may stay unseen by the Job watch before plan() may ask for it again. */
+const EXPECT_MS = 30_000;
+
+export class Controller {
+  private readonly custom: CustomObjectsApi;
+  private readonly batch: BatchV1Api;
+  private readonly core: CoreV1Api;
+  private readonly queue: WorkQueue;
+  private readonly admission: Admission;
+  private readonly ingestions;
+  private readonly jobs;
+  private readonly pods;
+  /** Jobs created but not yet seen by the watch: asking again would only cost a 409. */
+  private readonly expected = new Map<string, number>();
+  /** The status we last wrote per key, in case the watch has not delivered it yet. */
+  private readonly written = new Map<string, { rv: string; status: VideoIngestionStatus }>();
+  private resync: NodeJS.Timeout | undefined;
+  private synced = false;
+  private failingWatches = new Set<string>();
+  private stopped = false;
+
+  constructor(private readonly d: ControllerDeps) {
+    this.custom = d.kc.makeApiClient(CustomObjectsApi);
+    this.batch = d.kc.makeApiClient(BatchV1Api);
+    this.core = d.kc.makeApiClient(CoreV1Api);
+    const { config: c } = d;
+    this.admission = new Admission(
+      c.KUEUE_QUEUE_NAME ? undefined : { gpu: c.MAX_GPU_JOBS, cpu: c.MAX_CPU_JOBS },
+    );
+    this.queue = new WorkQueue(
+      (key) => this.reconcile(key),
+      {
+        concurrency: c.OPERATOR_CONCURRENCY,
+        backoffBaseMs: c.OPERATOR_BACKOFF_BASE_MS,
+        backoffMaxMs: c.OPERATOR_BACKOFF_MAX_MS,
+      },
+      (key, err, retryInMs) => {
+        const category = categorize(err);
+        d.metrics.reconcileErrors.inc({ category });
+        d.log.warn({ key, err: String(err), category, retryInMs }, 'reconcile failed; will retry');
+      },
+    );
+    const ns = d.namespace;
+    this.ingestions = makeInformer<VideoIngestion & KubernetesObject>(
+      d.kc,
+      `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}`,
+      () =>
+        this.count(
+          'list',
+          PLURAL,
+          this.custom.listNamespacedCustomObject({
+            group: GROUP,
+            version: VERSION,
+            namespace: ns,
+            plural: PLURAL,
+          }),
+        ),
+    );
+    this.jobs = makeInformer<V1Job>(
+      d.kc,
+      `/apis/batch/v1/namespaces/${ns}/jobs`,
+      () =>
+        this.count(
+          'list',
+          'jobs',
+          this.batch.listNamespacedJob({ namespace: ns, labelSelector: MANAGED_SELECTOR }),
+        ),
+      MANAGED_SELECTOR,
+    );
+    this.pods = makeInformer<V1Pod>(
+      d.kc,
+      `/api/v1/namespaces/${ns}/pods`,
+      () =>
+        this.count(
+          'list',
+          'pods',
+          this.core.listNamespacedPod({ namespace: ns, labelSelector: MANAGED_SELECTOR }),
+        ),
+      MANAGED_SELECTOR,
+    );
+  }
+
+  get ready(): boolean {
+    return this.synced;
+  }
+
+  get healthy(): boolean {
+    return this.failingWatches.size === 0 || !this.synced;
+  }
+
+  async start(): Promise<void> {
+    const keyOf = (o: KubernetesObject) => `${o.metadata?.namespace}/${o.metadata?.name}`;
+    for (const [name, informer] of [
+      ['videoingestions', this.ingestions],
+      ['jobs', this.jobs],
+      ['pods', this.pods],
+    ] as const) {
+      (informer as typeof this.jobs).on('error', (err: unknown) => {
+        if (this.stopped) return;
+        this.failingWatches.add(name);
+        this.d.metrics.watchRestarts.inc({ resource: name });
+        this.d.log.warn({ err: String(err), resource: name }, 'watch failed; re-listing');
+        // A fresh list and watch: anything missed in between is in the list (level-based).
+        setTimeout(() => {
+          if (this.stopped) return;
+          void informer.start().then(
+            () => this.failingWatches.delete(name),
+            () => {},
+          );
+        }, 1000).unref();
+      });
+    }
+    const onIngestion = (o: VideoIngestion & KubernetesObject) => this.queue.add(keyOf(o));
+    this.ingestions.on('add', onIngestion);
+    this.ingestions.on('update', onIngestion);
+    this.ingestions.on('delete', (o) => {
+      this.admission.forget(keyOf(o));
+      this.written.delete(keyOf(o));
+      this.queue.forget(keyOf(o));
+    });
+    const onJob = (job: V1Job, gone = false) => {
+      const name = job.metadata?.name ?? '';
+      this.expected.delete(name);
+      const obs = observeJob(job, []);
+      const resource = job.metadata?.labels?.[LABELS.resource] === 'gpu' ? 'gpu' : 'cpu';
+      // A slot is held until the Job is really over (Complete/Failed): after SuccessCriteriaMet or
+      // FailureTarget its pods may still be terminating and holding their GPU.
+      const over = job.status?.conditions?.some(
+        (x) => (x.type === 'Complete' || x.type === 'Failed') && x.status === 'True',
+      );
+      const finished = gone || !obs || Boolean(over);
+      this.admission.observe(name, resource, job.metadata?.labels?.[LABELS.userId] ?? '', finished);
+      const owner = job.metadata?.ownerReferences?.find((r) => r.controller && r.kind === 'VideoIngestion');
+      if (owner) this.queue.add(`${job.metadata?.namespace}/${owner.name}`);
+      if (finished) for (const key of this.admission.wakeups()) this.queue.add(key);
+      this.updateGauges();
+    };
+    this.jobs.on('add', (j) => onJob(j));
+    this.jobs.on('update', (j) => onJob(j));
+    this.jobs.on('delete', (j) => onJob(j, true));
+    const onPod = (pod: V1Pod) => {
+      const owner = pod.metadata?.labels?.[LABELS.ingestion];
+      // Only a finished container changes what plan() sees (the termination message).
+      if (owner && pod.status?.containerStatuses?.some((c) => c.state?.terminated)) {
+        this.queue.add(`${pod.metadata?.namespace}/${owner}`);
+      }
+    };
+    this.pods.on('add', onPod);
+    this.pods.on('update', onPod);
+    // Jobs and pods first, so the first reconcile of each ingestion sees them and creates nothing twice.
+    await this.pods.start();
+    await this.jobs.start();
+    await this.ingestions.start();
+    this.synced = true;
+    this.resync = setInterval(() => {
+      for (const vi of this.ingestions.list(this.d.namespace)) this.queue.add(keyOf(vi));
+    }, this.d.config.OPERATOR_RESYNC_SECONDS * 1000);
+    this.resync.unref();
+    this.d.log.info({ namespace: this.d.namespace }, 'caches synced; reconciling');
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.resync) clearInterval(this.resync);
+    await this.queue.stop();
+    await Promise.allSettled([this.ingestions.stop(), this.jobs.stop(), this.pods.stop()]);
+  }
+
+  /** Resolves when the queue has nothing to do (tests and the benchmark). */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  private count<T>(verb: string, resource: string, p: Promise<T>): Promise<T> {
+    this.d.metrics.apiRequests.inc({ verb, resource });
+    return p;
+  }
+
+  private updateGauges(): void {
+    const counts = this.admission.counts();
+    this.d.metrics.activeJobs.set({ resource: 'gpu' }, counts.active.gpu);
+    this.d.metrics.activeJobs.set({ resource: 'cpu' }, counts.active.cpu);
+    this.d.metrics.waitingStages.set(counts.waiting);
+    this.d.metrics.queueDepth.set(this.queue.depth);
+  }
+
+  private observedJobs(vi: VideoIngestion): JobObservation[] {
+    const uid = vi.metadata.uid;
+    const pods = this.pods.list(this.d.namespace);
+    const out: JobObservation[] = [];
+    for (const job of this.jobs.list(this.d.namespace)) {
+      if (!job.metadata?.ownerReferences?.some((r) => r.uid === uid)) continue;
+      const name = job.metadata.name;
+      const mine = pods.filter((p) => p.metadata?.labels?.['batch.kubernetes.io/job-name'] === name);
+      const obs = observeJob(job, mine);
+      if (obs) out.push(obs);
+    }
+    return out;
+  }
+
+  /** The freshest status we know: the cache's, or the one we wrote if the watch has not caught up. */
+  private freshest(key: string, vi: VideoIngestion): VideoIngestion {
+    const w = this.written.get(key);
+    const rv = vi.metadata.resourceVersion;
+    if (!w || !rv || !/^\d+$/.test(rv) || !/^\d+$/.test(w.rv)) return vi;
+    // resourceVersions are etcd revisions on every apiserver we run on; when not numeric, trust the cache.
+    return BigInt(w.rv) > BigInt(rv) ? { ...vi, status: w.status } : vi;
+  }
+
+  async reconcile(key: string): Promise<Outcome> {
+    const started = process.hrtime.bigint();
+    try {
+      const outcome = await this.reconcileOnce(key);
+      this.d.metrics.reconciles.inc({ result: 'ok' });
+      return outcome;
+    } catch (err) {
+      this.d.metrics.reconciles.inc({ result: 'error' });
+      throw err;
+    } finally {
+      this.d.metrics.reconcileDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      this.updateGauges();
+    }
+  }
+
+  private async reconcileOnce(key: string): Promise<Outcome> {
+    const [namespace, name] = key.split('/') as [string, string];
+    const cached = this.ingestions.get(name, namespace);
+    if (!cached) {
+      this.admission.forget(key);
+      return undefined;
+    }
+    let vi = this.freshest(key, cached);
+    const owner = {
+      key,
+      userId: vi.spec.userId,
+      createdMs: vi.metadata.creationTimestamp ? new Date(vi.metadata.creationTimestamp).getTime() : 0,
+    };
+    const admit = (requests: Parameters<typeof this.admission.grant>[1]) =>
+      this.admission.grant(owner, requests);
+    let p = plan({ ingestion: vi, jobs: this.observedJobs(vi) }, new Date(), admit);
+    if (p.kind === 'addFinalizer') {
+      const updated = await this.patchFinalizers(vi, [...(vi.metadata.finalizers ?? []), FINALIZER]);
+      if (!updated) return undefined;
+      // Go on with the patched object rather than wait for the watch to bring it back: the first Job
+      // starts one round-trip sooner.
+      vi = updated;
+      p = plan({ ingestion: vi, jobs: this.observedJobs(vi) }, new Date(), admit);
+    }
+    switch (p.kind) {
+      case 'gone':
+      case 'addFinalizer':
+        return undefined;
+      case 'cleanup':
+        return this.cleanup(key, vi);
+      case 'reconcile':
+        return this.apply(key, vi, p);
+    }
+  }
+
+  private async apply(
+    key: string,
+    vi: VideoIngestion,
+    p: Extract<Plan, { kind: 'reconcile' }>,
+  ): Promise<Outcome> {
+    const ns = vi.metadata.namespace!;
+    for (const job of p.stop) await this.deleteJob(ns, job);
+    for (const stage of p.create) await this.createJob(vi, stage);
+    if (p.statusChanged) {
+      // Rows first: if they fail, the status is not written either and the next try does both.
+      if (this.d.rows) await this.d.rows.sync(vi.spec.videoId, p.db);
+      await this.writeStatus(key, vi, p.status);
+      this.observeStageDurations(vi.status, p.status);
+      await this.recordEvents(vi, p.events);
+    }
+    if (p.status.phase === 'Succeeded' || p.status.phase === 'Failed') this.admission.forget(key);
+    return undefined;
+  }
+
+  private async createJob(vi: VideoIngestion, stage: StageName): Promise<void> {
+    const job = buildStageJob(vi, stage, this.d.builder);
+    const name = job.metadata!.name!;
+    const seen = this.jobs.get(name, vi.metadata.namespace);
+    const expectedAt = this.expected.get(name);
+    if (seen || (expectedAt && Date.now() - expectedAt < EXPECT_MS)) return;
+    try {
+      await this.count(
+        'create',
+        'jobs',
+        this.batch.createNamespacedJob({ namespace: vi.metadata.namespace!, body: job }),
+      );
+      this.expected.set(name, Date.now());
+      this.d.log.info(
+        { ingestion: vi.metadata.name, stage, job: name, resource: stageOf(stage).resource },
+        'created stage Job',
+      );
+    } catch (err) {
+      // Deterministic names: AlreadyExists means a previous run (or replica) made it. Nothing to do.
+      if (isConflict(err)) return;
+      this.admission.release(name);
+      throw err;
+    }
+  }
+
+  private async deleteJob(namespace: string, name: string): Promise<void> {
+    try {
+      await this.count(
+        'delete',
+        'jobs',
+        this.batch.deleteNamespacedJob({
+          namespace,
+          name,
+          propagationPolicy: 'Background',
+          gracePeriodSeconds: 0,
+        }),
+      );
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  private async writeStatus(key: string, vi: VideoIngestion, status: VideoIngestionStatus): Promise<void> {
+    // A merge patch replaces lists whole; fields we no longer set are removed with null.
+    const body: Record<string, unknown> = { ...status };
+    for (const k of Object.keys(vi.status ?? {})) if (!(k in status)) body[k] = null;
+    const updated = (await this.count(
+      'patch',
+      `${PLURAL}/status`,
+      this.custom.patchNamespacedCustomObjectStatus(
+        {
+          group: GROUP,
+          version: VERSION,
+          namespace: vi.metadata.namespace!,
+          plural: PLURAL,
+          name: vi.metadata.name!,
+          body: { status: body },
+        },
+        MERGE,
+      ),
+    )) as VideoIngestion;
+    if (updated.metadata.resourceVersion)
+      this.written.set(key, { rv: updated.metadata.resourceVersion, status });
+  }
+
+  private async patchFinalizers(
+    vi: VideoIngestion,
+    finalizers: string[],
+  ): Promise<VideoIngestion | undefined> {
+    try {
+      return (await this.count(
+        'patch',
+        PLURAL,
+        this.custom.patchNamespacedCustomObject(
+          {
+            group: GROUP,
+            version: VERSION,
+            namespace: vi.metadata.namespace!,
+            plural: PLURAL,
+            name: vi.metadata.name!,
+            // resourceVersion makes this a compare-and-swap: another writer's finalizer is never lost.
+            body: { metadata: { finalizers, resourceVersion: vi.metadata.resourceVersion } },
+          },
+          MERGE,
+        ),
+      )) as VideoIngestion;
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      return undefined;
+    }
+  }
+
+  private observeStageDurations(before: VideoIngestionStatus | undefined, after: VideoIngestionStatus): void {
+    const was = new Map((before?.stages ?? []).map((s) => [s.name, s.state]));
+    for (const s of after.stages ?? []) {
+      if (was.get(s.name) === s.state || !s.finishedAt || !s.startedAt) continue;
+      if (s.state !== 'Succeeded' && s.state !== 'Failed' && s.state !== 'Skipped') continue;
+      const seconds = (new Date(s.finishedAt).getTime() - new Date(s.startedAt).getTime()) / 1000;
+      if (seconds >= 0) this.d.metrics.stageDuration.observe({ stage: s.name, outcome: s.state }, seconds);
+    }
+  }
+
+  private async recordEvents(vi: VideoIngestion, events: readonly PlannedEvent[]): Promise<void> {
+    for (const e of events) {
+      const now = new Date();
+      try {
+        await this.count(
+          'create',
+          'events',
+          this.core.createNamespacedEvent({
+            namespace: vi.metadata.namespace!,
+            body: {
+              metadata: { name: eventName(vi.metadata.name!, e.key), namespace: vi.metadata.namespace! },
+              involvedObject: {
+                apiVersion: `${GROUP}/${VERSION}`,
+                kind: 'VideoIngestion',
+                name: vi.metadata.name!,
+                namespace: vi.metadata.namespace!,
+                uid: vi.metadata.uid!,
+              },
+              type: e.type,
+              reason: e.reason,
+              message: e.message.slice(0, 1024),
+              firstTimestamp: now,
+              lastTimestamp: now,
+              count: 1,
+              source: { component: MANAGER },
+              reportingComponent: `heimdex.io/${MANAGER}`,
+              reportingInstance: this.d.identity,
+            },
+          }),
+        );
+      } catch (err) {
+        // Same name, same occurrence: already recorded. Other failures lose an Event, never the reconcile.
+        if (!isConflict(err))
+          this.d.log.warn({ err: String(err), reason: e.reason }, 'could not record Event');
+      }
+    }
+  }
+
+  /**
+   * The finalizer: stop the Jobs and their pods, wait until no pod can still write, then remove what the
+   * ingestion produced, and only then let the object go. Any failure throws and is retried with backoff.
+   */
+  private async cleanup(key: string, vi: VideoIngestion): Promise<Outcome> {
+    const ns = vi.metadata.namespace!;
+    const selector = `${LABELS.ingestion}=${vi.metadata.name},${MANAGED_SELECTOR}`;
+    this.admission.forget(key);
+    const jobs = await this.count(
+      'list',
+      'jobs',
+      this.batch.listNamespacedJob({ namespace: ns, labelSelector: selector }),
+    );
+    for (const job of jobs.items) {
+      if (!job.metadata?.ownerReferences?.some((r) => r.uid === vi.metadata.uid)) continue;
+      if (!job.metadata.deletionTimestamp) await this.deleteJob(ns, job.metadata.name!);
+    }
+    const pods = await this.count(
+      'list',
+      'pods',
+      this.core.listNamespacedPod({ namespace: ns, labelSelector: selector }),
+    );
+    const live = pods.items.filter((p) => p.status?.phase === 'Pending' || p.status?.phase === 'Running');
+    if (live.length > 0) {
+      for (const pod of live) {
+        if (pod.metadata?.deletionTimestamp) continue;
+        try {
+          await this.count(
+            'delete',
+            'pods',
+            this.core.deleteNamespacedPod({
+              namespace: ns,
+              name: pod.metadata!.name!,
+              gracePeriodSeconds: 5,
+            }),
+          );
+        } catch (err) {
+          if (!isNotFound(err)) throw err;
+        }
+      }
+      return { requeueAfterMs: 1000 }; // a stage may still write; clean storage once it has stopped
+    }
+    const { videoId, userId } = vi.spec;
+    const state = this.d.rows ? await this.d.rows.videoState(videoId) : undefined;
+    const videoDeleted = this.d.rows ? state === undefined || state === 'deleted' : false;
+    // An indexed video that still exists keeps its scenes, thumbnails and sidecars: search needs them.
+    const keepOutputs = state === 'indexed';
+    if (this.d.store && !keepOutputs) {
+      await this.d.store.deletePrefix(this.d.buckets.artifacts, keys.artifactsPrefix(userId, videoId));
+      await this.d.store.deletePrefix(this.d.buckets.artifacts, keys.sidecarsPrefix(userId, videoId));
+    }
+    if (this.d.store && videoDeleted) {
+      await this.d.store.deletePrefix(this.d.buckets.uploads, keys.uploadsPrefix(userId, videoId));
+    }
+    if (this.d.rows && !keepOutputs) await this.d.rows.cleanup(videoId, videoDeleted);
+    await this.patchFinalizers(
+      vi,
+      (vi.metadata.finalizers ?? []).filter((f) => f !== FINALIZER),
+    );
+    this.d.log.info(
+      { ingestion: vi.metadata.name, videoDeleted, keepOutputs },
+      'cleaned up; finalizer removed',
+    );
+    this.written.delete(key);
+    return undefined;
+  }
+}

@@ -1,0 +1,71 @@
+// The operator's side of Postgres: the videos.state and jobs rows that follow an ingestion's stages,
+// written idempotently (a repeated write changes nothing), and the rows removed on cleanup.
+import type pg from 'pg';
+import type { DbRows } from './plan.js';
+
+type Queryable = Pick<pg.Pool, 'query'>;
+
+export class IngestionRows {
+  constructor(private readonly sql: Queryable) {}
+
+  /** Brings the video's state and its jobs rows in line with the status. A deleted video stays deleted. */
+  async sync(videoId: string, rows: DbRows): Promise<void> {
+    await this.sql.query(
+      `update videos set state = $2, error_text = $3, duration_s = coalesce($4, duration_s)
+        where video_id = $1 and state <> 'deleted'
+          and (state, error_text, duration_s) is distinct from ($2, $3, coalesce($4, duration_s))`,
+      [videoId, rows.video.state, rows.video.errorText, rows.video.durationSeconds],
+    );
+    if (rows.jobs.length === 0) return;
+    const col = <K extends keyof DbRows['jobs'][number]>(k: K) => rows.jobs.map((j) => j[k]);
+    // One statement for every stage; rows of a video that does not exist (yet) are not written.
+    await this.sql.query(
+      `insert into jobs (video_id, stage, state, attempts, progress, started_at, finished_at, error_text)
+       select $1, j.stage, j.state, j.attempts, j.progress, j.started_at, j.finished_at, j.error_text
+         from unnest($2::text[], $3::text[], $4::int[], $5::real[], $6::timestamptz[], $7::timestamptz[], $8::text[])
+              as j(stage, state, attempts, progress, started_at, finished_at, error_text)
+        where exists (select 1 from videos where video_id = $1)
+       on conflict (video_id, stage) do update set
+         state = excluded.state, attempts = excluded.attempts, progress = excluded.progress,
+         started_at = excluded.started_at, finished_at = excluded.finished_at, error_text = excluded.error_text
+       where (jobs.state, jobs.attempts, jobs.progress, jobs.started_at, jobs.finished_at, jobs.error_text)
+         is distinct from
+         (excluded.state, excluded.attempts, excluded.progress, excluded.started_at, excluded.finished_at, excluded.error_text)`,
+      [
+        videoId,
+        col('stage'),
+        col('state'),
+        col('attempts'),
+        col('progress'),
+        col('startedAt'),
+        col('finishedAt'),
+        col('errorText'),
+      ],
+    );
+  }
+
+  /** The video's state, or undefined when its row is gone. */
+  async videoState(videoId: string): Promise<string | undefined> {
+    const { rows } = await this.sql.query<{ state: string }>('select state from videos where video_id = $1', [
+      videoId,
+    ]);
+    return rows[0]?.state;
+  }
+
+  /**
+   * Cleanup after the resource is deleted. The jobs rows go; a video whose ingestion never finished is
+   * marked failed ("cancelled"); a deleted video also loses its scenes.
+   */
+  async cleanup(videoId: string, videoDeleted: boolean): Promise<void> {
+    await this.sql.query('delete from jobs where video_id = $1', [videoId]);
+    if (videoDeleted) {
+      await this.sql.query('delete from scenes where video_id = $1', [videoId]);
+      return;
+    }
+    await this.sql.query(
+      `update videos set state = 'failed', error_text = 'the ingestion was cancelled'
+        where video_id = $1 and state in ('validating', 'processing')`,
+      [videoId],
+    );
+  }
+}

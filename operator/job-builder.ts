@@ -1,0 +1,200 @@
+// The desired stage Job, built by a pure function from the ingestion, the stage and the configuration.
+import type { V1Job, V1PodSpec } from '@kubernetes/client-node';
+import { API_VERSION, DEFAULT_LANGUAGE, KIND, type VideoIngestion } from '../core/crd/videoingestion.js';
+import { type StageName, stage as stageOf } from '../core/dag.js';
+import { EXIT_BAD_INPUT, EXIT_INTERNAL, STAGE_ENV, stageArgs } from '../core/stage-contract.js';
+import type { OperatorConfig } from './config.js';
+import { APP, LABELS, MANAGER, stageJobName } from './names.js';
+
+export const CONTAINER = 'stage';
+export const SCRATCH_DIR = '/scratch';
+/** The stage writes its result here; the kubelet reports it back as the termination message. */
+export const RESULT_FILE = `${SCRATCH_DIR}/result.json`;
+export const MODEL_ENV = {
+  asr: 'HEIMDEX_MODEL_ASR',
+  textEmbedding: 'HEIMDEX_MODEL_TEXT',
+  visionEmbedding: 'HEIMDEX_MODEL_VISION',
+};
+
+export type BuilderConfig = Pick<
+  OperatorConfig,
+  | 'PIPELINE_IMAGE'
+  | 'PIPELINE_IMAGE_PULL_POLICY'
+  | 'stageCommand'
+  | 'STAGE_CONFIGMAP'
+  | 'STAGE_SECRET'
+  | 'STAGE_SERVICE_ACCOUNT'
+  | 'STAGE_RUN_AS_USER'
+  | 'STAGE_CPU_REQUEST'
+  | 'STAGE_MEMORY_REQUEST'
+  | 'STAGE_MEMORY_LIMIT'
+  | 'STAGE_SCRATCH_SIZE'
+  | 'GPU_COUNT'
+  | 'gpuNodeSelector'
+  | 'gpuTolerations'
+  | 'GPU_RUNTIME_CLASS'
+  | 'GPU_PRIORITY_CLASS'
+  | 'cpuNodeSelector'
+  | 'CPU_PRIORITY_CLASS'
+  | 'STAGE_BACKOFF_LIMIT'
+  | 'STAGE_DEADLINE_BASE_SECONDS'
+  | 'STAGE_DEADLINE_PER_VIDEO_SECOND'
+  | 'JOB_TTL_SECONDS'
+  | 'KUEUE_QUEUE_NAME'
+> & { maxVideoSeconds: number };
+
+/** Labels shared by the Job and its pods: enough to find them by video, stage or resource kind. */
+export function stageLabels(vi: VideoIngestion, stage: StageName): Record<string, string> {
+  return {
+    [LABELS.name]: APP,
+    [LABELS.instance]: vi.metadata.name!,
+    [LABELS.component]: `stage-${stage}`,
+    [LABELS.partOf]: APP,
+    [LABELS.managedBy]: MANAGER,
+    [LABELS.ingestion]: vi.metadata.name!,
+    [LABELS.videoId]: vi.spec.videoId,
+    [LABELS.userId]: vi.spec.userId,
+    [LABELS.stage]: stage,
+    [LABELS.resource]: stageOf(stage).resource,
+  };
+}
+
+/**
+ * How long one attempt may run: a base plus a share per second of video. Before probe has measured the
+ * video, the longest accepted video is assumed, so a long video is never cut short by a guess.
+ */
+export function stageDeadlineSeconds(
+  stage: StageName,
+  durationSeconds: number | undefined,
+  c: Pick<
+    BuilderConfig,
+    'STAGE_DEADLINE_BASE_SECONDS' | 'STAGE_DEADLINE_PER_VIDEO_SECOND' | 'maxVideoSeconds'
+  >,
+): number {
+  if (stage === 'probe') return c.STAGE_DEADLINE_BASE_SECONDS;
+  const seconds = durationSeconds ?? c.maxVideoSeconds;
+  return Math.ceil(c.STAGE_DEADLINE_BASE_SECONDS + seconds * c.STAGE_DEADLINE_PER_VIDEO_SECOND);
+}
+
+export function buildStageJob(vi: VideoIngestion, stage: StageName, c: BuilderConfig): V1Job {
+  const gpu = stageOf(stage).resource === 'gpu';
+  const labels = stageLabels(vi, stage);
+  const jobLabels = c.KUEUE_QUEUE_NAME ? { ...labels, [LABELS.kueueQueue]: c.KUEUE_QUEUE_NAME } : labels;
+  const { spec } = vi;
+  const env = [
+    { name: STAGE_ENV.videoId, value: spec.videoId },
+    { name: STAGE_ENV.userId, value: spec.userId },
+    { name: STAGE_ENV.sourceBucket, value: spec.source.bucket },
+    { name: STAGE_ENV.sourceKey, value: spec.source.key },
+    { name: STAGE_ENV.mimeType, value: spec.source.mimeType },
+    { name: STAGE_ENV.language, value: spec.language ?? DEFAULT_LANGUAGE },
+    { name: STAGE_ENV.resultFile, value: RESULT_FILE },
+    { name: STAGE_ENV.scratchDir, value: SCRATCH_DIR },
+    ...Object.entries(MODEL_ENV).flatMap(([k, name]) => {
+      const model = spec.models?.[k as keyof typeof MODEL_ENV];
+      return model ? [{ name, value: model }] : [];
+    }),
+  ];
+  const envFrom = [
+    ...(c.STAGE_CONFIGMAP ? [{ configMapRef: { name: c.STAGE_CONFIGMAP } }] : []),
+    ...(c.STAGE_SECRET ? [{ secretRef: { name: c.STAGE_SECRET } }] : []),
+  ];
+  const requests: Record<string, string> = { cpu: c.STAGE_CPU_REQUEST, memory: c.STAGE_MEMORY_REQUEST };
+  const limits: Record<string, string> = { memory: c.STAGE_MEMORY_LIMIT };
+  if (gpu) {
+    // Extended resources must be requested as limits (requests default to them).
+    limits['nvidia.com/gpu'] = String(c.GPU_COUNT);
+    requests['nvidia.com/gpu'] = String(c.GPU_COUNT);
+  }
+  const pod: V1PodSpec = {
+    restartPolicy: 'Never', // required by podFailurePolicy; the Job controller does the retrying
+    ...(c.STAGE_SERVICE_ACCOUNT ? { serviceAccountName: c.STAGE_SERVICE_ACCOUNT } : {}),
+    // Stages talk to S3 and Postgres, never to the Kubernetes API.
+    automountServiceAccountToken: false,
+    enableServiceLinks: false,
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: c.STAGE_RUN_AS_USER,
+      runAsGroup: c.STAGE_RUN_AS_USER,
+      fsGroup: c.STAGE_RUN_AS_USER,
+      seccompProfile: { type: 'RuntimeDefault' },
+    },
+    containers: [
+      {
+        name: CONTAINER,
+        image: c.PIPELINE_IMAGE,
+        imagePullPolicy: c.PIPELINE_IMAGE_PULL_POLICY,
+        ...(c.stageCommand ? { command: [...c.stageCommand] } : {}),
+        args: stageArgs(stage, spec.videoId),
+        env,
+        ...(envFrom.length > 0 ? { envFrom } : {}),
+        resources: { requests, limits },
+        securityContext: {
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          capabilities: { drop: ['ALL'] },
+        },
+        volumeMounts: [{ name: 'scratch', mountPath: SCRATCH_DIR }],
+        terminationMessagePath: RESULT_FILE,
+        terminationMessagePolicy: 'FallbackToLogsOnError',
+      },
+    ],
+    volumes: [{ name: 'scratch', emptyDir: { sizeLimit: c.STAGE_SCRATCH_SIZE } }],
+    ...(gpu
+      ? {
+          nodeSelector: { ...c.gpuNodeSelector },
+          tolerations: c.gpuTolerations.map((t) => ({ ...t })),
+          ...(c.GPU_RUNTIME_CLASS ? { runtimeClassName: c.GPU_RUNTIME_CLASS } : {}),
+          ...(c.GPU_PRIORITY_CLASS ? { priorityClassName: c.GPU_PRIORITY_CLASS } : {}),
+        }
+      : {
+          nodeSelector: { ...c.cpuNodeSelector },
+          ...(c.CPU_PRIORITY_CLASS ? { priorityClassName: c.CPU_PRIORITY_CLASS } : {}),
+        }),
+  };
+  if (Object.keys(pod.nodeSelector ?? {}).length === 0) delete pod.nodeSelector;
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: {
+      name: stageJobName(vi.metadata.name!, vi.metadata.uid!, stage),
+      namespace: vi.metadata.namespace!,
+      labels: jobLabels,
+      ownerReferences: [
+        {
+          apiVersion: API_VERSION,
+          kind: KIND,
+          name: vi.metadata.name!,
+          uid: vi.metadata.uid!,
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+    spec: {
+      backoffLimit: c.STAGE_BACKOFF_LIMIT,
+      activeDeadlineSeconds: stageDeadlineSeconds(stage, vi.status?.durationSeconds, c),
+      ttlSecondsAfterFinished: c.JOB_TTL_SECONDS,
+      completions: 1,
+      parallelism: 1,
+      // Kueue admits a suspended Job by unsuspending it; without Kueue the operator admits.
+      ...(c.KUEUE_QUEUE_NAME ? { suspend: true } : {}),
+      podFailurePolicy: {
+        rules: [
+          // Bad input and internal errors cannot be fixed by retrying: fail the Job at once.
+          {
+            action: 'FailJob',
+            onExitCodes: {
+              containerName: CONTAINER,
+              operator: 'In',
+              values: [EXIT_BAD_INPUT, EXIT_INTERNAL],
+            },
+          },
+          // An evicted or preempted pod is not the stage's fault and does not use up a retry.
+          { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+        ],
+      },
+      template: { metadata: { labels }, spec: pod },
+    },
+  };
+}

@@ -1,0 +1,95 @@
+import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { observeJob } from './observe.js';
+
+const job = (status: V1Job['status'], extra: Partial<V1Job['spec']> = {}): V1Job => ({
+  metadata: { name: 'v-asr-1', labels: { 'heimdex.io/stage': 'asr' } },
+  spec: { template: {}, ...extra },
+  status,
+});
+const pod = (exitCode: number, message?: string, finishedAt = '2030-01-01T00:00:10Z'): V1Pod => ({
+  status: {
+    containerStatuses: [
+      {
+        name: 'stage',
+        image: 'x',
+        imageID: '',
+        ready: false,
+        restartCount: 0,
+        state: {
+          terminated: {
+            exitCode,
+            finishedAt: finishedAt as unknown as Date,
+            ...(message ? { message } : {}),
+          },
+        },
+      },
+    ],
+  },
+});
+
+describe('observeJob', () => {
+  it('sees a running Job as active with its attempts', () => {
+    expect(
+      observeJob(job({ active: 1, failed: 1, startTime: '2030-01-01T00:00:00Z' as unknown as Date }), []),
+    ).toMatchObject({
+      stage: 'asr',
+      phase: 'Active',
+      attempts: 2,
+      startedAt: '2030-01-01T00:00:00.000Z',
+    });
+  });
+
+  it('reads the stage result from the last terminated pod', () => {
+    const o = observeJob(job({ succeeded: 1, conditions: [{ type: 'Complete', status: 'True' }] }), [
+      pod(1, 'old', '2030-01-01T00:00:01Z'),
+      pod(0, '{"outcome":"Skipped","message":"no audio"}'),
+    ]);
+    expect(o).toMatchObject({
+      phase: 'Complete',
+      exitCode: 0,
+      result: { outcome: 'Skipped', message: 'no audio' },
+    });
+  });
+
+  it('takes the exit code from the failure policy message when the pod is gone', () => {
+    const o = observeJob(
+      job({
+        failed: 1,
+        conditions: [
+          {
+            type: 'Failed',
+            status: 'True',
+            reason: 'PodFailurePolicy',
+            message: 'Container stage for pod ns/p failed with exit code 42 matching FailJob rule at index 0',
+          },
+        ],
+      }),
+      [],
+    );
+    expect(o).toMatchObject({ phase: 'Failed', failureReason: 'PodFailurePolicy', exitCode: 42 });
+  });
+
+  it('treats FailureTarget as failed already', () => {
+    expect(
+      observeJob(
+        job({ conditions: [{ type: 'FailureTarget', status: 'True', reason: 'BackoffLimitExceeded' }] }),
+        [],
+      )?.phase,
+    ).toBe('Failed');
+  });
+
+  it('sees a suspended Job as waiting for Kueue', () => {
+    expect(observeJob(job({}, { suspend: true }), [])?.phase).toBe('Suspended');
+  });
+
+  it('ignores Jobs without a known stage label', () => {
+    expect(
+      observeJob({ metadata: { name: 'x', labels: { 'heimdex.io/stage': 'nope' } } }, []),
+    ).toBeUndefined();
+  });
+
+  it('ignores log text that is not a result', () => {
+    expect(observeJob(job({ failed: 1 }), [pod(1, 'Traceback: boom')])?.result).toBeUndefined();
+  });
+});

@@ -1,0 +1,336 @@
+import { describe, expect, it } from 'vitest';
+import type { VideoIngestionStatus } from '../core/crd/videoingestion.js';
+import type { StageName } from '../core/dag.js';
+import { FINALIZER } from './names.js';
+import type { JobObservation } from './observe.js';
+import { type Admit, type Plan, plan } from './plan.js';
+import { aJob, anIngestion, NOW } from './testing/builders.js';
+
+type Reconcile = Extract<Plan, { kind: 'reconcile' }>;
+const reconcile = (p: Plan): Reconcile => {
+  if (p.kind !== 'reconcile') throw new Error(`expected a reconcile plan, got ${p.kind}`);
+  return p;
+};
+const later = new Date(NOW.getTime() + 60_000);
+
+/** Runs plan repeatedly the way the cluster would: created Jobs appear, `finish` decides how they end. */
+function drive(
+  finish: (stage: StageName) => Partial<JobObservation>,
+  opts: { stages?: StageName[]; admit?: Admit } = {},
+) {
+  let status: VideoIngestionStatus | undefined;
+  const jobs = new Map<StageName, JobObservation>();
+  const created: StageName[] = [];
+  for (let i = 0; i < 30; i++) {
+    const p = reconcile(
+      plan(
+        { ingestion: anIngestion({ status, stages: opts.stages }), jobs: [...jobs.values()] },
+        NOW,
+        opts.admit,
+      ),
+    );
+    for (const s of p.create) {
+      created.push(s);
+      jobs.set(s, aJob(s, { phase: 'Complete', finishedAt: NOW.toISOString(), ...finish(s) }));
+    }
+    status = p.status;
+    if (!p.statusChanged && p.create.length === 0) return { status, created, last: p };
+  }
+  throw new Error('did not settle');
+}
+
+describe('plan', () => {
+  it('adds the finalizer before doing anything else', () => {
+    expect(plan({ ingestion: anIngestion({ finalizers: [] }), jobs: [] }, NOW).kind).toBe('addFinalizer');
+  });
+
+  it('cleans up a resource being deleted, and leaves one without our finalizer alone', () => {
+    expect(plan({ ingestion: anIngestion({ deleting: true }), jobs: [] }, NOW).kind).toBe('cleanup');
+    expect(
+      plan({ ingestion: anIngestion({ deleting: true, finalizers: ['other'] }), jobs: [] }, NOW).kind,
+    ).toBe('gone');
+  });
+
+  it('starts probe first, and only probe', () => {
+    const p = reconcile(plan({ ingestion: anIngestion(), jobs: [] }, NOW));
+    expect(p.create).toEqual(['probe']);
+    expect(p.status.phase).toBe('Running');
+    expect(p.status.stages?.find((s) => s.name === 'probe')).toMatchObject({
+      state: 'Running',
+      attempts: 1,
+      startedAt: NOW.toISOString(),
+    });
+    expect(p.status.stages?.filter((s) => s.state === 'Pending')).toHaveLength(7);
+    expect(p.events).toContainEqual(expect.objectContaining({ reason: 'StageStarted', type: 'Normal' }));
+    expect(p.db.video.state).toBe('processing');
+  });
+
+  it('starts audio and shots together once probe succeeded, and records the duration', () => {
+    const first = reconcile(plan({ ingestion: anIngestion(), jobs: [] }, NOW));
+    const probe = aJob('probe', {
+      phase: 'Complete',
+      finishedAt: NOW.toISOString(),
+      result: { outcome: 'Succeeded', outputs: { durationSeconds: 12.5 } },
+    });
+    const p = reconcile(plan({ ingestion: anIngestion({ status: first.status }), jobs: [probe] }, later));
+    expect(p.create).toEqual(['audio', 'shots']);
+    expect(p.status.durationSeconds).toBe(12.5);
+    expect(p.db.video.durationSeconds).toBe(12.5);
+  });
+
+  it('runs every stage to Succeeded with progress 100, the scene count and a Ready condition', () => {
+    const { status, created } = drive((s) =>
+      s === 'index' ? { result: { outcome: 'Succeeded', outputs: { sceneCount: 7 } } } : {},
+    );
+    expect(created).toEqual([
+      'probe',
+      'audio',
+      'shots',
+      'asr',
+      'keyframes',
+      'embed-vision',
+      'embed-text',
+      'index',
+    ]);
+    expect(status).toMatchObject({
+      phase: 'Succeeded',
+      progress: 100,
+      sceneCount: 7,
+      message: 'the video is indexed',
+    });
+    expect(status.currentStage).toBeUndefined();
+    expect(status.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'True',
+      reason: 'Succeeded',
+      observedGeneration: 1,
+    });
+  });
+
+  it('writes nothing and creates nothing once the state is reached again', () => {
+    const { last } = drive(() => ({}));
+    expect(last.statusChanged).toBe(false);
+    expect(last.events).toEqual([]);
+  });
+
+  it('never creates a Job for a stage whose Job exists, even after a restart with stale status', () => {
+    const running = aJob('probe');
+    const p = reconcile(plan({ ingestion: anIngestion(), jobs: [running] }, NOW));
+    expect(p.create).toEqual([]);
+    expect(p.status.stages?.[0]).toMatchObject({ state: 'Running', job: running.name });
+  });
+
+  it('keeps a created Job not yet seen as Running, without a new status', () => {
+    const first = reconcile(plan({ ingestion: anIngestion(), jobs: [] }, NOW));
+    const again = reconcile(plan({ ingestion: anIngestion({ status: first.status }), jobs: [] }, later));
+    expect(again.create).toEqual(['probe']); // idempotent: same name, AlreadyExists is fine
+    expect(again.statusChanged).toBe(false);
+  });
+
+  it('skips asr and embed-text when audio is skipped, and still indexes', () => {
+    const { status, created } = drive((s) =>
+      s === 'audio' ? { result: { outcome: 'Skipped', message: 'no audio stream' } } : {},
+    );
+    expect(created).not.toContain('asr');
+    expect(created).not.toContain('embed-text');
+    expect(created).toContain('index');
+    const states = Object.fromEntries(status.stages!.map((s) => [s.name, s.state]));
+    expect(states).toMatchObject({
+      audio: 'Skipped',
+      asr: 'Skipped',
+      'embed-text': 'Skipped',
+      index: 'Succeeded',
+    });
+    expect(status.stages?.find((s) => s.name === 'asr')?.message).toBe('skipped: audio was skipped');
+    expect(status.phase).toBe('Succeeded');
+  });
+
+  it('fails the run for bad input with the category, a reason and the stage message', () => {
+    const { status, created, last } = drive((s) =>
+      s === 'probe'
+        ? {
+            phase: 'Failed',
+            failureReason: 'PodFailurePolicy',
+            exitCode: 42,
+            result: { outcome: 'Failed', category: 'BadInput', message: 'not a video' },
+          }
+        : {},
+    );
+    expect(created).toEqual(['probe']);
+    expect(status).toMatchObject({
+      phase: 'Failed',
+      errorCategory: 'BadInput',
+      message: 'stage probe failed: not a video',
+    });
+    expect(status.conditions?.find((c) => c.type === 'Failed')).toMatchObject({
+      status: 'True',
+      reason: 'BadInput',
+    });
+    expect(status.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'BadInput',
+    });
+    expect(last.db.video).toMatchObject({ state: 'failed', errorText: 'stage probe failed: not a video' });
+    expect(last.db.jobs.find((j) => j.stage === 'probe')).toMatchObject({
+      state: 'failed',
+      errorText: 'BadInput: not a video',
+    });
+  });
+
+  it('derives the category from the exit code when the stage wrote no result', () => {
+    const p = reconcile(
+      plan(
+        {
+          ingestion: anIngestion(),
+          jobs: [aJob('probe', { phase: 'Failed', failureReason: 'PodFailurePolicy', exitCode: 43 })],
+        },
+        NOW,
+      ),
+    );
+    expect(p.status.errorCategory).toBe('Internal');
+  });
+
+  it('calls a stage that used up its retries a transient failure', () => {
+    const p = reconcile(
+      plan(
+        {
+          ingestion: anIngestion(),
+          jobs: [
+            aJob('probe', {
+              phase: 'Failed',
+              failureReason: 'BackoffLimitExceeded',
+              attempts: 4,
+              exitCode: 1,
+            }),
+          ],
+        },
+        NOW,
+      ),
+    );
+    expect(p.status).toMatchObject({
+      errorCategory: 'Transient',
+      message: 'stage probe failed: the stage failed after 4 attempts (exit code 1)',
+    });
+    expect(p.status.stages?.[0]?.attempts).toBe(4);
+  });
+
+  it('calls a stage past its deadline a transient failure', () => {
+    const p = reconcile(
+      plan(
+        {
+          ingestion: anIngestion(),
+          jobs: [aJob('probe', { phase: 'Failed', failureReason: 'DeadlineExceeded' })],
+        },
+        NOW,
+      ),
+    );
+    expect(p.status.message).toContain('deadline');
+  });
+
+  it('stops the stages still running when another stage fails for good', () => {
+    const probe = aJob('probe', { phase: 'Complete' });
+    const status = reconcile(plan({ ingestion: anIngestion(), jobs: [probe] }, NOW)).status;
+    const p = reconcile(
+      plan(
+        {
+          ingestion: anIngestion({ status }),
+          jobs: [
+            probe,
+            aJob('audio', { phase: 'Failed', failureReason: 'PodFailurePolicy', exitCode: 42 }),
+            aJob('shots'),
+          ],
+        },
+        later,
+      ),
+    );
+    expect(p.stop).toEqual([aJob('shots').name]);
+    expect(p.create).toEqual([]);
+    expect(p.status.stages?.find((s) => s.name === 'shots')).toMatchObject({
+      state: 'Failed',
+      message: 'stopped: stage audio failed',
+    });
+  });
+
+  it('stays failed when the failed Job is gone (TTL)', () => {
+    const failed = reconcile(
+      plan(
+        {
+          ingestion: anIngestion(),
+          jobs: [aJob('probe', { phase: 'Failed', exitCode: 42, failureReason: 'PodFailurePolicy' })],
+        },
+        NOW,
+      ),
+    );
+    const p = reconcile(plan({ ingestion: anIngestion({ status: failed.status }), jobs: [] }, later));
+    expect(p.create).toEqual([]);
+    expect(p.statusChanged).toBe(false);
+    expect(p.status.errorCategory).toBe('BadInput');
+  });
+
+  it('emits stage and final events once per transition', () => {
+    const p = reconcile(
+      plan(
+        {
+          ingestion: anIngestion(),
+          jobs: [aJob('probe', { phase: 'Failed', exitCode: 42, failureReason: 'PodFailurePolicy' })],
+        },
+        NOW,
+      ),
+    );
+    expect(p.events.map((e) => [e.type, e.reason])).toEqual([
+      ['Warning', 'StageFailed'],
+      ['Warning', 'Failed'],
+    ]);
+    expect(new Set(p.events.map((e) => e.key)).size).toBe(2);
+  });
+
+  it('runs only the requested stages', () => {
+    const { created, status } = drive(() => ({}), { stages: ['probe', 'audio', 'asr'] });
+    expect(created).toEqual(['probe', 'audio', 'asr']);
+    expect(status.stages?.map((s) => s.name)).toEqual(['probe', 'audio', 'asr']);
+    expect(status.phase).toBe('Succeeded');
+  });
+
+  it('fails an ingestion whose stage list is not closed under needs', () => {
+    const p = reconcile(plan({ ingestion: anIngestion({ stages: ['asr'] }), jobs: [] }, NOW));
+    expect(p.create).toEqual([]);
+    expect(p.status).toMatchObject({ phase: 'Failed', errorCategory: 'BadInput' });
+    expect(p.status.conditions?.find((c) => c.type === 'Ready')?.reason).toBe('InvalidSpec');
+  });
+
+  it('keeps a stage Pending with a reason while admission holds it back', () => {
+    const p = reconcile(plan({ ingestion: anIngestion(), jobs: [] }, NOW, () => new Set()));
+    expect(p.create).toEqual([]);
+    expect(p.status.phase).toBe('Pending');
+    expect(p.status.stages?.[0]).toMatchObject({ state: 'Pending', message: 'waiting for a free CPU slot' });
+    expect(p.status.conditions?.find((c) => c.type === 'Progressing')).toMatchObject({
+      status: 'True',
+      reason: 'WaitingForCapacity',
+    });
+  });
+
+  it('shows a Job suspended for Kueue as a pending stage', () => {
+    const p = reconcile(
+      plan({ ingestion: anIngestion(), jobs: [aJob('probe', { phase: 'Suspended', attempts: 0 })] }, NOW),
+    );
+    expect(p.create).toEqual([]);
+    expect(p.status.stages?.[0]).toMatchObject({
+      state: 'Pending',
+      message: 'queued: waiting for Kueue to admit the Job',
+    });
+  });
+
+  it('moves the Ready condition transition time only when its status flips', () => {
+    const a = reconcile(plan({ ingestion: anIngestion(), jobs: [] }, NOW));
+    const b = reconcile(plan({ ingestion: anIngestion({ status: a.status }), jobs: [aJob('probe')] }, later));
+    const ready = (s: VideoIngestionStatus) =>
+      s.conditions?.find((c) => c.type === 'Ready')?.lastTransitionTime;
+    expect(ready(b.status)).toBe(ready(a.status));
+  });
+
+  it('a finalizer someone else added does not stop ours from being added', () => {
+    expect(plan({ ingestion: anIngestion({ finalizers: ['x'] }), jobs: [] }, NOW).kind).toBe('addFinalizer');
+    expect(plan({ ingestion: anIngestion({ finalizers: ['x', FINALIZER] }), jobs: [] }, NOW).kind).toBe(
+      'reconcile',
+    );
+  });
+});

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { WorkQueue } from './queue.js';
+
+const opts = { concurrency: 2, backoffBaseMs: 5, backoffMaxMs: 40, random: () => 0 };
+const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
+
+describe('WorkQueue', () => {
+  it('runs a key once however often it was added before a worker took it', async () => {
+    const seen: string[] = [];
+    const q = new WorkQueue(
+      async (k) => {
+        seen.push(k);
+        return undefined;
+      },
+      { ...opts, concurrency: 1 },
+    );
+    q.add('block');
+    q.add('a');
+    q.add('a');
+    q.add('a');
+    await q.idle();
+    expect(seen).toEqual(['block', 'a']);
+  });
+
+  it('never runs one key on two workers, and runs it again when it was added meanwhile', async () => {
+    let running = 0;
+    let most = 0;
+    let runs = 0;
+    const q = new WorkQueue(async () => {
+      running++;
+      runs++;
+      most = Math.max(most, running);
+      await tick(5);
+      running--;
+      return undefined;
+    }, opts);
+    q.add('a');
+    await tick(1);
+    q.add('a');
+    q.add('a');
+    await q.idle();
+    expect(most).toBe(1);
+    expect(runs).toBe(2);
+  });
+
+  it('runs at most `concurrency` handlers at once', async () => {
+    let running = 0;
+    let most = 0;
+    const q = new WorkQueue(async () => {
+      running++;
+      most = Math.max(most, running);
+      await tick(2);
+      running--;
+      return undefined;
+    }, opts);
+    for (let i = 0; i < 10; i++) q.add(`k${i}`);
+    await q.idle();
+    expect(most).toBe(2);
+  });
+
+  it('retries a failing key with growing delays and reports each failure', async () => {
+    const delays: number[] = [];
+    let calls = 0;
+    const q = new WorkQueue(
+      async () => {
+        calls++;
+        if (calls < 4) throw new Error('boom');
+        return undefined;
+      },
+      opts,
+      (_k, _e, ms) => delays.push(ms),
+    );
+    q.add('a');
+    while (calls < 4) await tick(5);
+    await q.idle();
+    expect(delays).toEqual([5, 10, 20]);
+  });
+
+  it('requeues a key after the delay the handler asks for', async () => {
+    let calls = 0;
+    const q = new WorkQueue(async () => {
+      calls++;
+      return calls === 1 ? { requeueAfterMs: 5 } : undefined;
+    }, opts);
+    q.add('a');
+    while (calls < 2) await tick(2);
+    expect(calls).toBe(2);
+  });
+
+  it('takes no new work after stop', async () => {
+    let calls = 0;
+    const q = new WorkQueue(async () => {
+      calls++;
+      return undefined;
+    }, opts);
+    await q.stop();
+    q.add('a');
+    await tick(5);
+    expect(calls).toBe(0);
+  });
+});

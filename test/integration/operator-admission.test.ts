@@ -1,0 +1,110 @@
+// Admission control under load: many ingestions at once never have more GPU Jobs unfinished than the
+// limit, all finish, and a user with few uploads is not starved by one with many.
+import { join } from 'node:path';
+import type { V1Job } from '@kubernetes/client-node';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { type Clients, clients, createNamespace, deleteNamespace, waitFor } from '../support/kube.js';
+import {
+  createIngestion,
+  ingestion,
+  jobsOf,
+  newPool,
+  type RunningOperator,
+  readFakeLog,
+  scratchDir,
+  setFakeStage,
+  startOperator,
+  TARGET,
+  videoRows,
+} from '../support/operator-harness.js';
+
+const env = inject('testbed');
+let c: Clients;
+let ns: string;
+let pool: pg.Pool;
+let operator: RunningOperator;
+const dir = scratchDir('op-admission');
+const fakeLog = join(dir, 'fake.log');
+const GPU_LIMIT = 2;
+const HEAVY = 14; // uploads of the first user
+const LIGHT = 4; // uploads of the second user, made after the first user's
+
+beforeAll(async () => {
+  c = clients(env.KUBECONFIG);
+  ns = await createNamespace(c, 'op-admission');
+  pool = newPool(env);
+  await setFakeStage(c, ns, {}, join(dir, 'state'), fakeLog);
+  operator = startOperator(env, ns, {
+    MAX_GPU_JOBS: String(GPU_LIMIT),
+    MAX_CPU_JOBS: '3',
+    OPERATOR_CONCURRENCY: '4',
+  });
+});
+
+afterAll(async () => {
+  await operator?.stop();
+  await pool?.end();
+  await deleteNamespace(c, ns);
+});
+
+const finished = (j: V1Job) =>
+  j.status?.conditions?.some((x) => (x.type === 'Complete' || x.type === 'Failed') && x.status === 'True');
+
+describe('admission control', () => {
+  it('keeps GPU Jobs within the limit, finishes every ingestion and is fair across users', async () => {
+    const heavy = await videoRows(pool);
+    const light = await videoRows(pool);
+    const owners = new Map<string, 'heavy' | 'light'>();
+    const made: string[] = [];
+    for (const [who, n, user] of [
+      ['heavy', HEAVY, heavy.userId],
+      ['light', LIGHT, light.userId],
+    ] as const) {
+      for (let i = 0; i < n; i++) {
+        const v = i === 0 ? (who === 'heavy' ? heavy : light) : { ...(await videoRows(pool)), userId: user };
+        if (i > 0) await pool.query('update videos set user_id = $1 where video_id = $2', [user, v.videoId]);
+        const name = `${who}-${i}`;
+        owners.set(v.videoId, who);
+        made.push(name);
+        await createIngestion(c, ns, ingestion(name, v.videoId, user, ['probe', 'audio', 'asr']));
+      }
+    }
+    let most = 0;
+    let done = false;
+    const watch = (async () => {
+      while (!done) {
+        const jobs = await jobsOf(c, ns);
+        const gpu = jobs.filter(
+          (j) => j.metadata?.labels?.['heimdex.io/resource'] === 'gpu' && !finished(j),
+        ).length;
+        most = Math.max(most, gpu);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    try {
+      await waitFor(
+        'every ingestion to succeed',
+        async () => {
+          const list = (await c.custom.listNamespacedCustomObject({ ...TARGET, namespace: ns })) as {
+            items: { status?: { phase?: string } }[];
+          };
+          const failed = list.items.filter((i) => i.status?.phase === 'Failed');
+          if (failed.length > 0) throw new Error(`failed: ${JSON.stringify(failed[0])}`);
+          return list.items.filter((i) => i.status?.phase === 'Succeeded').length === made.length;
+        },
+        { timeoutMs: 240_000, intervalMs: 500 },
+      );
+    } finally {
+      done = true;
+      await watch;
+    }
+    expect(most).toBeGreaterThan(0);
+    expect(most).toBeLessThanOrEqual(GPU_LIMIT);
+    // Fairness: the light user's uploads, though made last, do not wait for the heavy user's to finish.
+    const asrStarts = readFakeLog(fakeLog).filter((l) => l.stage === 'asr' && l.event === 'start');
+    const order = asrStarts.map((l) => owners.get(l.videoId));
+    expect(order.lastIndexOf('light')).toBeLessThan(order.lastIndexOf('heavy'));
+    expect(order.slice(0, HEAVY).filter((o) => o === 'light').length).toBe(LIGHT);
+  }, 300_000);
+});

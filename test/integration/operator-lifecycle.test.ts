@@ -1,0 +1,156 @@
+// The operator against the real control plane: stage Jobs through the DAG, status, Events, DB rows,
+// GPU scheduling, retries, bad input and a restart mid-ingestion.
+import { join } from 'node:path';
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { GPU_NODE_NAME } from '../../testbed/agent/nodes.js';
+import { type Clients, clients, createNamespace, deleteNamespace, waitFor } from '../support/kube.js';
+import {
+  createIngestion,
+  ingestion,
+  jobsOf,
+  newPool,
+  type RunningOperator,
+  readFakeLog,
+  scratchDir,
+  setFakeStage,
+  startOperator,
+  videoRows,
+  waitForPhase,
+} from '../support/operator-harness.js';
+
+const env = inject('testbed');
+let c: Clients;
+let ns: string;
+let pool: pg.Pool;
+let operator: RunningOperator;
+const dir = scratchDir('op-lifecycle');
+const fakeLog = join(dir, 'fake.log');
+const videos: Record<string, { userId: string; videoId: string }> = {};
+
+beforeAll(async () => {
+  c = clients(env.KUBECONFIG);
+  ns = await createNamespace(c, 'op-lifecycle');
+  pool = newPool(env);
+  for (const name of ['happy', 'retry', 'bad', 'restart']) videos[name] = await videoRows(pool);
+  await setFakeStage(
+    c,
+    ns,
+    {
+      [videos.retry!.videoId]: { asr: { transient: 1 } },
+      [videos.bad!.videoId]: { probe: { exit: 42, message: 'not a playable video' } },
+      [videos.restart!.videoId]: { '*': { sleepMs: 1500 } },
+    },
+    join(dir, 'state'),
+    fakeLog,
+  );
+  operator = startOperator(env, ns);
+});
+
+afterAll(async () => {
+  await operator?.stop();
+  await pool?.end();
+  await deleteNamespace(c, ns);
+});
+
+describe('the operator', () => {
+  it('drives an ingestion through every stage to Succeeded and keeps the database rows', async () => {
+    const { userId, videoId } = videos.happy!;
+    await createIngestion(c, ns, ingestion('happy', videoId, userId));
+    const vi = await waitForPhase(c, ns, 'happy', 'Succeeded');
+    expect(vi.status).toMatchObject({ progress: 100, durationSeconds: 12.5, sceneCount: 3 });
+    expect(vi.status?.stages?.every((s) => s.state === 'Succeeded')).toBe(true);
+    expect(vi.status?.conditions?.find((x) => x.type === 'Ready')).toMatchObject({
+      status: 'True',
+      observedGeneration: 1,
+    });
+    expect(vi.metadata.finalizers).toContain('heimdex.io/cleanup');
+    const video = await pool.query('select state, duration_s from videos where video_id = $1', [videoId]);
+    expect(video.rows[0]).toEqual({ state: 'indexed', duration_s: 12.5 });
+    const jobs = await pool.query(
+      'select stage, state, attempts from jobs where video_id = $1 order by stage',
+      [videoId],
+    );
+    expect(jobs.rows).toHaveLength(8);
+    expect(jobs.rows.every((r) => r.state === 'succeeded' && r.attempts === 1)).toBe(true);
+    const events = await c.core.listNamespacedEvent({
+      namespace: ns,
+      fieldSelector: `involvedObject.name=happy`,
+    });
+    const reasons = events.items.map((e) => e.reason);
+    expect(reasons.filter((r) => r === 'StageSucceeded')).toHaveLength(8);
+    expect(reasons).toContain('Succeeded');
+  });
+
+  it('runs GPU stages on the GPU node only and never gives CPU stages a GPU', async () => {
+    const jobs = await jobsOf(c, ns, 'happy');
+    expect(jobs).toHaveLength(8);
+    const pods = (
+      await c.core.listNamespacedPod({ namespace: ns, labelSelector: 'heimdex.io/ingestion=happy' })
+    ).items;
+    for (const pod of pods) {
+      const gpu = pod.metadata?.labels?.['heimdex.io/resource'] === 'gpu';
+      const asksGpu = JSON.stringify(pod.spec?.containers[0]?.resources ?? {}).includes('nvidia.com/gpu');
+      expect(asksGpu).toBe(gpu);
+      if (gpu) expect(pod.spec?.nodeName).toBe(GPU_NODE_NAME);
+      else expect(pod.spec?.nodeName).not.toBe(GPU_NODE_NAME);
+    }
+    expect(pods.filter((p) => p.metadata?.labels?.['heimdex.io/resource'] === 'gpu')).toHaveLength(3);
+  });
+
+  it('retries a transient stage failure and still succeeds', async () => {
+    const { userId, videoId } = videos.retry!;
+    await createIngestion(c, ns, ingestion('retry', videoId, userId));
+    const vi = await waitForPhase(c, ns, 'retry', 'Succeeded');
+    expect(vi.status?.stages?.find((s) => s.name === 'asr')?.attempts).toBe(2);
+    const row = await pool.query(`select attempts from jobs where video_id = $1 and stage = 'asr'`, [
+      videoId,
+    ]);
+    expect(row.rows[0].attempts).toBe(2);
+  });
+
+  it('fails a bad input at once with a reason and a message, without retries', async () => {
+    const { userId, videoId } = videos.bad!;
+    await createIngestion(c, ns, ingestion('bad', videoId, userId));
+    const vi = await waitForPhase(c, ns, 'bad', 'Failed');
+    expect(vi.status).toMatchObject({
+      errorCategory: 'BadInput',
+      message: 'stage probe failed: not a playable video',
+    });
+    expect(vi.status?.conditions?.find((x) => x.type === 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'BadInput',
+    });
+    const runs = readFakeLog(fakeLog).filter((l) => l.videoId === videoId && l.event === 'start');
+    expect(runs.map((r) => r.stage)).toEqual(['probe']);
+    const video = await pool.query('select state, error_text from videos where video_id = $1', [videoId]);
+    expect(video.rows[0]).toEqual({
+      state: 'failed',
+      error_text: 'stage probe failed: not a playable video',
+    });
+    const events = await c.core.listNamespacedEvent({
+      namespace: ns,
+      fieldSelector: 'involvedObject.name=bad',
+    });
+    expect(events.items.find((e) => e.reason === 'Failed')?.type).toBe('Warning');
+  });
+
+  it('finishes an ingestion after the operator is killed mid-way, without duplicate Jobs', async () => {
+    const { userId, videoId } = videos.restart!;
+    await createIngestion(c, ns, ingestion('restart', videoId, userId));
+    await waitFor(
+      'a few stages to run',
+      async () => readFakeLog(fakeLog).filter((l) => l.videoId === videoId && l.event === 'end').length >= 2,
+      {
+        timeoutMs: 60_000,
+      },
+    );
+    await operator.stop('SIGKILL');
+    operator = startOperator(env, ns);
+    await waitForPhase(c, ns, 'restart', 'Succeeded');
+    const jobs = await jobsOf(c, ns, 'restart');
+    expect(jobs).toHaveLength(8);
+    const starts = readFakeLog(fakeLog).filter((l) => l.videoId === videoId && l.event === 'start');
+    expect(starts).toHaveLength(8);
+  });
+});
