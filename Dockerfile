@@ -1,7 +1,13 @@
-# The API and operator image: built once, started as `node dist/api/server.js` or `node dist/operator/main.js`.
-# Multi-stage: the build stage compiles TypeScript; the runtime stage has production dependencies only.
-FROM node:20-bookworm-slim AS build
+# The API and operator image: one image, started as `node dist/api/server.js` (the default) or
+# `node dist/operator/main.js` (the chart sets the command). Multi-stage: TypeScript is compiled in
+# `build`, production dependencies are installed alone in `deps`, and the runtime stage gets only
+# those, the compiled JavaScript and the migrations. Runs as the image's non-root `node` user.
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
+# No ONNX Runtime CUDA binaries here: the API and operator never run a model on a GPU.
+ENV ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
@@ -10,15 +16,21 @@ COPY api api
 COPY operator operator
 COPY pipeline-image pipeline-image
 COPY models models
-RUN npm run build && npm prune --omit=dev
+RUN npm run build
 
-FROM node:20-bookworm-slim
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+ENV ONNXRUNTIME_NODE_INSTALL=skip
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
 WORKDIR /app
-COPY --from=build /app/node_modules node_modules
+COPY --from=deps /app/node_modules node_modules
 COPY --from=build /app/dist dist
-COPY --from=build /app/package.json package.json
+COPY package.json package.json
 COPY core/db/migrations dist/core/db/migrations
-USER node
-EXPOSE 8080
+USER 1000:1000
+EXPOSE 8080 9090
 CMD ["node", "dist/api/server.js"]

@@ -1,0 +1,240 @@
+// The Helm chart as files: helm lint, helm template | kubeconform -strict against Kubernetes 1.35's
+// schemas (from the test bed's API server) and our CRD's, and the settings it renders.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { ConfigSchema } from '../../core/config.js';
+import { OperatorConfigSchema } from '../../operator/config.js';
+import { PipelineConfigSchema } from '../../pipeline-image/src/config.js';
+import { REPO_ROOT } from '../../testbed/paths.js';
+import { CHART, chartTools, exec, helmRunner, type Tools, writeSchemas } from '../support/chart-tools.js';
+
+const env = inject('testbed');
+let tools: Tools;
+let helm: ReturnType<typeof helmRunner>;
+let schemaLocation: string;
+
+const VALUES = {
+  external: join(CHART, 'ci/external-values.yaml'),
+  dev: join(CHART, 'ci/dev-values.yaml'),
+  kindCpu: join(CHART, 'ci/kind-cpu-values.yaml'),
+};
+
+type Obj = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  // biome-ignore lint/suspicious/noExplicitAny: rendered manifests are read loosely
+  [k: string]: any;
+};
+
+async function render(args: string[]): Promise<{ text: string; objects: Obj[] }> {
+  const r = await helm(['template', 'hx', CHART, '--namespace', 'heimdex', ...args]);
+  expect(r.stderr, r.stderr).not.toMatch(/error/i);
+  expect(r.code).toBe(0);
+  const objects = parseAllDocuments(r.stdout)
+    .map((d) => d.toJS() as Obj)
+    .filter(Boolean);
+  return { text: r.stdout, objects };
+}
+
+async function kubeconform(text: string, extra: string[] = []) {
+  const file = join(mkdtempSync(join(tmpdir(), 'heimdex-render-')), 'manifest.yaml');
+  writeFileSync(file, text);
+  return exec(tools.kubeconform, ['-strict', '-summary', '-schema-location', schemaLocation, ...extra, file]);
+}
+
+const byKind = (objects: Obj[], kind: string) => objects.filter((o) => o.kind === kind);
+const one = (objects: Obj[], kind: string, name: string) => {
+  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+  if (!found) throw new Error(`no ${kind} ${name} in ${objects.map((o) => `${o.kind}/${o.metadata.name}`)}`);
+  return found;
+};
+const keys = (schema: { properties: Record<string, unknown> }) => Object.keys(schema.properties);
+
+beforeAll(async () => {
+  tools = await chartTools();
+  helm = helmRunner(tools.helm);
+  schemaLocation = await writeSchemas(tools.kubectl, env.KUBECONFIG);
+});
+
+describe('the heimdex chart', () => {
+  it('passes helm lint in strict mode with the production-shaped and the dev values', async () => {
+    for (const values of Object.values(VALUES)) {
+      const r = await helm(['lint', '--strict', CHART, '-f', values]);
+      expect(r.stdout + r.stderr, values).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
+      expect(r.code).toBe(0);
+    }
+  });
+
+  it('renders objects that kubeconform -strict accepts against Kubernetes 1.35 and our CRD schema', async () => {
+    for (const values of Object.values(VALUES)) {
+      const { text, objects } = await render(['-f', values, '--include-crds']);
+      expect(byKind(objects, 'CustomResourceDefinition').map((o) => o.metadata.name)).toEqual([
+        'videoingestions.heimdex.io',
+      ]);
+      // The Prometheus Operator's CRD is not ours to vendor; the ServiceMonitor is checked by hand below.
+      const r = await kubeconform(text, ['-skip', 'ServiceMonitor']);
+      expect(r.stdout + r.stderr, r.stdout + r.stderr).toMatch(/Invalid: 0, Errors: 0/);
+      expect(r.code).toBe(0);
+      expect(r.stdout).not.toMatch(/Valid: 0,/);
+    }
+  });
+
+  it('lets kubeconform check a VideoIngestion with our CRD schema and reject a malformed one by field', async () => {
+    const good = {
+      apiVersion: 'heimdex.io/v1alpha1',
+      kind: 'VideoIngestion',
+      metadata: { name: 'video-1', namespace: 'heimdex' },
+      spec: {
+        videoId: '0b6f0c5e-8a1d-4f7e-9a57-3f1c2d4e5f60',
+        userId: '7d9e2a41-1c3b-4d5e-8f90-a1b2c3d4e5f6',
+        source: {
+          bucket: 'heimdex-uploads',
+          key: 'uploads/u/v/source',
+          sizeBytes: 1000,
+          mimeType: 'video/mp4',
+        },
+      },
+    };
+    const bad = { ...good, spec: { ...good.spec, language: 'klingon', colour: 'blue' } };
+    const toYaml = (o: unknown) => JSON.stringify(o);
+    expect((await kubeconform(toYaml(good))).stdout).toMatch(/Valid: 1, Invalid: 0/);
+    const r = await kubeconform(toYaml(bad));
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toMatch(/language/);
+    expect(r.stdout).toMatch(/colour/);
+  });
+
+  it('sets only environment variables that the API, the operator and the stages read', async () => {
+    const { objects } = await render(['-f', VALUES.external]);
+    const shared = new Set(keys(ConfigSchema));
+    const operatorNames = new Set([...shared, ...keys(OperatorConfigSchema)]);
+    const stageNames = new Set([...shared, ...keys(PipelineConfigSchema)]);
+    const configMap = (name: string) => Object.keys(one(objects, 'ConfigMap', name).data);
+    const containerEnv = (name: string) =>
+      one(objects, 'Deployment', name).spec.template.spec.containers[0].env.map(
+        (e: { name: string }) => e.name,
+      );
+
+    expect(configMap('hx-heimdex-config').filter((k) => !shared.has(k))).toEqual([]);
+    expect(configMap('hx-heimdex-operator').filter((k) => !operatorNames.has(k))).toEqual([]);
+    expect(configMap('hx-heimdex-stage').filter((k) => !stageNames.has(k))).toEqual([]);
+    expect(containerEnv('hx-heimdex-api').filter((k: string) => !shared.has(k))).toEqual([]);
+    expect(containerEnv('hx-heimdex-operator').filter((k: string) => !operatorNames.has(k))).toEqual([]);
+    // The configuration the values asked for arrives under the operator's names.
+    expect(one(objects, 'ConfigMap', 'hx-heimdex-operator').data).toMatchObject({
+      GPU_COUNT: '1',
+      GPU_NODE_SELECTOR: '{"nvidia.com/gpu.present":"true"}',
+      GPU_TOLERATIONS: '[{"effect":"NoSchedule","key":"nvidia.com/gpu","operator":"Exists"}]',
+      GPU_RUNTIME_CLASS: 'nvidia',
+      GPU_PRIORITY_CLASS: 'heimdex-gpu',
+      CPU_PRIORITY_CLASS: 'heimdex-cpu',
+      KUEUE_QUEUE_NAME: 'heimdex',
+      MAX_GPU_JOBS: '4',
+      MAX_CPU_JOBS: '16',
+      STAGE_CONFIGMAP: 'hx-heimdex-stage',
+      STAGE_SECRET: 'heimdex-credentials',
+      LEADER_ELECTION: 'true',
+    });
+    expect(one(objects, 'ConfigMap', 'hx-heimdex-stage').data).toMatchObject({
+      SHOT_THRESHOLD: '0.35',
+      EMBED_BATCH_SIZE: '32',
+      MODELS_DIR: '/models',
+    });
+  });
+
+  it('never puts a credential in the rendered manifests unless dev mode generates its own', async () => {
+    const { text, objects } = await render(['-f', VALUES.external]);
+    expect(byKind(objects, 'Secret')).toEqual([]);
+    expect(text).not.toMatch(/password|DATABASE_URL: ["']?postgres/i);
+    for (const d of byKind(objects, 'Deployment')) {
+      for (const e of d.spec.template.spec.containers[0].env) {
+        if (/DATABASE_URL|S3_ACCESS_KEY|S3_SECRET_KEY|AUTH_JWT_SECRET/.test(e.name))
+          expect(e.valueFrom.secretKeyRef.name).toBe('heimdex-credentials');
+      }
+    }
+    const dev = await render(['-f', VALUES.dev]);
+    expect(byKind(dev.objects, 'Secret').map((s) => s.metadata.name)).toEqual(['hx-heimdex-dev-credentials']);
+  });
+
+  it('refuses to render without credentials or storage, naming the value to set', async () => {
+    const r = await helm(['template', 'hx', CHART]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/credentials\.existingSecret is required|storage\.endpoint is required/);
+  });
+
+  it('rejects values the schema does not know or allow, naming them', async () => {
+    const r = await helm(['template', 'hx', CHART, '-f', VALUES.dev, '--set', 'pipeline.gpu.count=0']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/pipeline\/gpu\/count/);
+    const typo = await helm(['template', 'hx', CHART, '-f', VALUES.dev, '--set', 'operator.replica=3']);
+    expect(typo.code).not.toBe(0);
+    expect(typo.stderr).toMatch(/replica/);
+    const noLease = await helm([
+      'template',
+      'hx',
+      CHART,
+      '-f',
+      VALUES.dev,
+      '--set',
+      'operator.replicas=2',
+      '--set',
+      'operator.leaderElection.enabled=false',
+    ]);
+    expect(noLease.stderr).toMatch(/needs operator.leaderElection.enabled/);
+  });
+
+  it("grants the operator exactly operator/rbac.yaml's rules and the API only its five verbs on videoingestions", async () => {
+    const { objects } = await render(['-f', VALUES.external]);
+    const documented = parseAllDocuments(readFileSync(join(REPO_ROOT, 'operator/rbac.yaml'), 'utf8'))
+      .map((d) => d.toJS() as Obj)
+      .find((o) => o.kind === 'Role')!;
+    expect(one(objects, 'Role', 'hx-heimdex-operator').rules).toEqual(documented.rules);
+    expect(one(objects, 'Role', 'hx-heimdex-api').rules).toEqual([
+      {
+        apiGroups: ['heimdex.io'],
+        resources: ['videoingestions'],
+        verbs: ['create', 'get', 'list', 'watch', 'delete'],
+      },
+    ]);
+    expect(byKind(objects, 'ClusterRole')).toEqual([]);
+    expect(byKind(objects, 'ClusterRoleBinding')).toEqual([]);
+  });
+
+  it('points its ServiceMonitors and NetworkPolicies at ports the Services and pods really have', async () => {
+    const { objects } = await render(['-f', VALUES.external]);
+    for (const sm of byKind(objects, 'ServiceMonitor')) {
+      const svc = byKind(objects, 'Service').find((s) =>
+        Object.entries(sm.spec.selector.matchLabels).every(([k, v]) => s.metadata.labels?.[k] === v),
+      );
+      expect(svc, sm.metadata.name).toBeDefined();
+      expect(svc!.spec.ports.map((p: { name: string }) => p.name)).toContain(sm.spec.endpoints[0].port);
+    }
+    expect(byKind(objects, 'ServiceMonitor')).toHaveLength(2);
+    expect(
+      byKind(objects, 'NetworkPolicy')
+        .map((n) => n.metadata.name)
+        .sort(),
+    ).toEqual(['hx-heimdex-api', 'hx-heimdex-operator', 'hx-heimdex-stages']);
+  });
+
+  it('runs the API and the operator as non-root with read-only root filesystems and probes', async () => {
+    const { objects } = await render(['-f', VALUES.external]);
+    for (const d of byKind(objects, 'Deployment')) {
+      const pod = d.spec.template.spec;
+      const c = pod.containers[0];
+      expect(pod.securityContext.runAsNonRoot, d.metadata.name).toBe(true);
+      expect(c.securityContext).toMatchObject({
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+      });
+      expect(c.livenessProbe.httpGet.path).toBe('/healthz');
+      expect(c.readinessProbe.httpGet.path).toBe('/readyz');
+      expect(c.resources.requests).toBeDefined();
+    }
+    expect(byKind(objects, 'PodDisruptionBudget')).toHaveLength(2);
+  });
+});
