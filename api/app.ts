@@ -32,6 +32,8 @@ export interface AppDeps extends Omit<VideoDeps, 'db'> {
   registry?: Registry;
   /** Search settings; without them the search endpoints are not served. */
   search?: { embedders: QueryEmbedders; weights: Record<Signal, number>; artifactsBucket: string };
+  /** Routers mounted before authentication (standalone's signed /storage URLs check their own signatures). */
+  extraRouters?: express.Router[];
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -120,6 +122,8 @@ export function createApp(deps: AppDeps): Express {
   app.get('/openapi.json', (_req, res) => {
     res.json(doc);
   });
+
+  for (const r of deps.extraRouters ?? []) app.use(r);
 
   const limiter = rateLimit({
     windowMs: 60_000,

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import { SignJWT } from 'jose';
 import pg from 'pg';
@@ -10,26 +11,20 @@ import { type Config, ConfigError, parseConfig } from '../core/config.js';
 import { startEmbeddedPostgres } from '../core/db/embedded.js';
 import { migrate } from '../core/db/migrate.js';
 import { createLogger } from '../core/log.js';
+import { LocalStore } from '../core/storage/local.js';
 import { createS3Store } from '../core/storage/s3.js';
 import type { ObjectStore } from '../core/storage/store.js';
+import { LocalRunner } from '../standalone/runner.js';
+import { checkFfmpeg, chooseModels } from '../standalone/setup.js';
 import { createApp } from './app.js';
 import { createVerifier } from './auth.js';
 import { parseApiConfig } from './config.js';
-import { ApiError } from './errors.js';
 import { type IngestionSubmitter, kubernetesSubmitter } from './ingestion.js';
+import { localStorageRouter } from './local-storage.js';
 import { lazyQueryEmbedders } from './search/embedders.js';
 import { sweepAbandonedUploads, type VideoDeps } from './videos-service.js';
 
 const log = createLogger('api');
-
-/** A stand-in for a dependency that is not configured: every use answers 503 with what to set. */
-function unconfigured<T extends object>(what: string): T {
-  return new Proxy({} as T, {
-    get: () => async () => {
-      throw new ApiError('dependency_unavailable', `${what} is not configured on this server.`);
-    },
-  });
-}
 
 async function main(): Promise<void> {
   const config = parseConfig();
@@ -51,14 +46,59 @@ async function main(): Promise<void> {
   const db = new pg.Pool({ connectionString: databaseUrl, max: embedded ? 1 : 20 });
   db.on('error', (err) => log.warn({ err }, 'idle database connection failed'));
 
-  const store: ObjectStore = config.S3_ENDPOINT
-    ? createS3Store(config)
-    : unconfigured<ObjectStore>('Object storage (S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY)');
   const kube = kubeConfig(config);
-  const submitter: IngestionSubmitter = kube
-    ? kubernetesSubmitter(kube, config.HEIMDEX_NAMESPACE)
-    : unconfigured<IngestionSubmitter>('Kubernetes (KUBECONFIG or in-cluster) for processing');
-  const secret = config.AUTH_JWT_SECRET ?? (config.AUTH_JWKS_URL ? undefined : await localSecret(dataDir));
+  const standalone = !kube;
+  const publicUrl = process.env.HEIMDEX_PUBLIC_URL ?? `http://127.0.0.1:${config.PORT}`;
+  // Standalone without S3: objects on local disk, presigned URLs served by this API under /storage.
+  const local = config.S3_ENDPOINT
+    ? undefined
+    : { root: join(dataDir, 'storage'), secret: await secretFile(dataDir, 'storage-secret'), publicUrl };
+  const store: ObjectStore = local ? new LocalStore(local) : createS3Store(config);
+  const models = standalone
+    ? chooseModels(
+        { MODELS_DIR: config.MODELS_DIR, ...pick(process.env, 'VISION_MODEL', 'TEXT_MODEL', 'ASR_MODEL') },
+        log,
+      )
+    : {
+        modelsDir: config.MODELS_DIR,
+        visionModel: apiConfig.SEARCH_VISION_MODEL,
+        textModel: apiConfig.SEARCH_TEXT_MODEL,
+      };
+  let runner: LocalRunner | undefined;
+  let submitter: IngestionSubmitter;
+  if (kube) {
+    submitter = kubernetesSubmitter(kube, config.HEIMDEX_NAMESPACE);
+  } else {
+    checkFfmpeg();
+    runner = new LocalRunner({
+      db,
+      store,
+      log: log.child({ component: 'runner' }),
+      command: stageCommand(),
+      env: stageEnv({
+        DATABASE_URL: databaseUrl,
+        MODELS_DIR: models.modelsDir,
+        VISION_MODEL: models.visionModel,
+        TEXT_MODEL: models.textModel,
+        ASR_MODEL: 'asrModel' in models ? models.asrModel : '',
+        ...(local
+          ? {
+              HEIMDEX_STORAGE_DIR: local.root,
+              HEIMDEX_STORAGE_SECRET: local.secret,
+              HEIMDEX_PUBLIC_URL: publicUrl,
+            }
+          : {}),
+      }),
+      workDir: join(dataDir, 'work'),
+      uploadsBucket: config.S3_BUCKET_UPLOADS,
+      artifactsBucket: config.S3_BUCKET_ARTIFACTS,
+      maxParallel: Number(process.env.HEIMDEX_MAX_PARALLEL_STAGES ?? 2),
+      maxGpuParallel: 1,
+      maxAttempts: 3,
+    });
+    submitter = runner;
+  }
+  const secret = config.AUTH_JWT_SECRET ?? (config.AUTH_JWKS_URL ? undefined : await localAuth(dataDir));
   const verify = createVerifier({
     jwtSecret: secret,
     jwksUrl: config.AUTH_JWKS_URL,
@@ -101,9 +141,12 @@ async function main(): Promise<void> {
     },
     readiness: [
       { name: 'postgres', check: async () => void (await db.query('select 1')) },
-      ...(config.S3_ENDPOINT ? [{ name: 'storage', check: () => store.ping() }] : []),
-      ...(kube ? [{ name: 'kubernetes', check: () => submitter.ping() }] : []),
+      { name: 'storage', check: () => store.ping() },
+      { name: kube ? 'kubernetes' : 'runner', check: () => submitter.ping() },
     ],
+    ...(local && store instanceof LocalStore
+      ? { extraRouters: [localStorageRouter(store, local.secret)] }
+      : {}),
   });
   const server = app.listen(config.PORT, '0.0.0.0', () =>
     log.info({ port: config.PORT }, `heimdex API listening on http://127.0.0.1:${config.PORT}`),
@@ -114,6 +157,7 @@ async function main(): Promise<void> {
     );
     process.exit(1);
   });
+  await runner?.start();
   const sweeper = setInterval(
     () => void sweepAbandonedUploads(deps).catch((err) => log.warn({ err }, 'upload sweep failed')),
     10 * 60_000,
@@ -124,6 +168,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info({ signal }, 'shutting down: finishing requests in flight');
     clearInterval(sweeper);
+    await runner?.stop();
     // Stop accepting, let requests in flight finish, then give up after 10 s.
     const force = setTimeout(() => server.closeAllConnections(), 10_000).unref();
     await new Promise<void>((r) => server.close(() => r()));
@@ -136,6 +181,30 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 }
 
+/** The stage program: TypeScript through tsx in a checkout, compiled JavaScript in an image. */
+function stageCommand(): string[] {
+  if (import.meta.url.endsWith('.ts')) {
+    return [
+      process.execPath,
+      '--import',
+      import.meta.resolve('tsx'),
+      fileURLToPath(new URL('../pipeline-image/src/main.ts', import.meta.url)),
+    ];
+  }
+  return [process.execPath, fileURLToPath(new URL('../pipeline-image/src/main.js', import.meta.url))];
+}
+
+/** What stage processes inherit: the shared settings (so they reach the same services) plus the given ones. */
+function stageEnv(extra: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  return { ...env, ...extra };
+}
+
+function pick(env: NodeJS.ProcessEnv, ...names: string[]): Record<string, string> {
+  return Object.fromEntries(names.filter((n) => env[n]).map((n) => [n, env[n]!]));
+}
+
 function kubeConfig(config: Config): KubeConfig | undefined {
   const kc = new KubeConfig();
   if (config.KUBECONFIG) kc.loadFromFile(config.KUBECONFIG);
@@ -144,14 +213,19 @@ function kubeConfig(config: Config): KubeConfig | undefined {
   return kc;
 }
 
-/** Standalone without an identity provider: a secret kept in the data dir and a token printed for the owner. */
-async function localSecret(dataDir: string): Promise<string> {
-  const file = join(dataDir, 'auth-secret');
+/** A random secret kept in the data dir, made on first start. */
+async function secretFile(dataDir: string, name: string): Promise<string> {
+  const file = join(dataDir, name);
   if (!existsSync(file)) {
     mkdirSync(dataDir, { recursive: true });
     writeFileSync(file, randomBytes(32).toString('base64url'), { mode: 0o600 });
   }
-  const secret = readFileSync(file, 'utf8').trim();
+  return readFileSync(file, 'utf8').trim();
+}
+
+/** Standalone without an identity provider: a local secret and a token written for the owner. */
+async function localAuth(dataDir: string): Promise<string> {
+  const secret = await secretFile(dataDir, 'auth-secret');
   const token = await new SignJWT({ email: 'owner@localhost', email_verified: true })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject('local-owner')

@@ -8,7 +8,7 @@ import { parseConfig } from '../../core/config.js';
 import { isStageName, STAGE_NAMES, type StageName } from '../../core/dag.js';
 import { createLogger, type Logger } from '../../core/log.js';
 import { encodeResult, STAGE_ENV, type StageResult } from '../../core/stage-contract.js';
-import { createS3Store } from '../../core/storage/s3.js';
+import { createObjectStore, localStorageFromEnv } from '../../core/storage/index.js';
 import type { ObjectStore } from '../../core/storage/store.js';
 import { parsePipelineConfig } from './config.js';
 import type { StageContext, VideoRef } from './context.js';
@@ -74,7 +74,7 @@ export async function runStage(
       video,
       config,
       pipeline,
-      store: deps.store ?? createS3Store(config),
+      store: deps.store ?? createObjectStore(config, localStorageFromEnv()),
       scratchDir,
       log: stageLog,
       db() {

@@ -1,0 +1,298 @@
+// ObjectStore on local disk for standalone mode. Presigned URLs point at the API itself
+// (/storage/<bucket>/<key>), carry an expiry and an HMAC over what they allow, and are checked there.
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import {
+  appendFile,
+  copyFile,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ObjectInfo, ObjectStore, PresignedUrl, UploadedPart } from './store.js';
+
+export interface LocalStoreOptions {
+  /** Directory holding one folder per bucket. */
+  root: string;
+  /** HMAC key for presigned URLs; the API that serves them must use the same one. */
+  secret: string;
+  /** Base URL of the API serving /storage (e.g. http://127.0.0.1:8080). */
+  publicUrl: string;
+}
+
+const META = '.heimdex-meta.json';
+const PARTS = '.heimdex-multipart';
+
+/** What a signature covers: the method, the object, the expiry and (for PUT) the content type. */
+export function signature(
+  secret: string,
+  method: string,
+  bucket: string,
+  key: string,
+  expires: number,
+  contentType = '',
+  part = '',
+): string {
+  return createHmac('sha256', secret)
+    .update([method, bucket, key, expires, contentType, part].join('\n'))
+    .digest('base64url');
+}
+
+export function verifySignature(
+  secret: string,
+  given: string,
+  ...args: Parameters<typeof signature> extends [string, ...infer R] ? R : never
+): boolean {
+  const want = Buffer.from(signature(secret, ...args));
+  const got = Buffer.from(given);
+  return want.length === got.length && timingSafeEqual(want, got);
+}
+
+export class LocalStore implements ObjectStore {
+  constructor(private readonly opts: LocalStoreOptions) {}
+
+  /** The file behind an object; refuses keys that would escape the bucket (../, absolute paths). */
+  path(bucket: string, key: string): string {
+    if (!/^[a-z0-9][a-z0-9.-]{1,62}$/.test(bucket)) throw new Error(`invalid bucket name ${bucket}`);
+    const base = resolve(this.opts.root, bucket);
+    const file = resolve(base, key);
+    if (!file.startsWith(base + sep) || key.includes('\0') || key.endsWith(META) || key.includes(PARTS)) {
+      throw new Error(`invalid object key ${key}`);
+    }
+    return file;
+  }
+
+  async head(bucket: string, key: string): Promise<ObjectInfo | undefined> {
+    try {
+      const s = await stat(this.path(bucket, key));
+      if (!s.isFile()) return undefined;
+      const meta = await this.meta(bucket, key);
+      return {
+        key,
+        sizeBytes: s.size,
+        etag: `"${s.mtimeMs.toString(16)}-${s.size.toString(16)}"`,
+        contentType: meta.contentType,
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+
+  private async meta(bucket: string, key: string): Promise<{ contentType?: string }> {
+    try {
+      return JSON.parse(await readFile(`${this.path(bucket, key)}${META}`, 'utf8'));
+    } catch {
+      return {};
+    }
+  }
+
+  async getRange(bucket: string, key: string, start: number, end: number): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for await (const c of createReadStream(this.path(bucket, key), { start, end })) chunks.push(c as Buffer);
+    return Buffer.concat(chunks);
+  }
+
+  async getStream(bucket: string, key: string): Promise<Readable> {
+    await stat(this.path(bucket, key));
+    return createReadStream(this.path(bucket, key));
+  }
+
+  async download(bucket: string, key: string, file: string): Promise<void> {
+    await mkdir(dirname(file), { recursive: true });
+    await copyFile(this.path(bucket, key), file);
+  }
+
+  /** Writes to a temporary name and renames: readers never see half an object. */
+  async writeStream(bucket: string, key: string, body: Readable, contentType?: string): Promise<number> {
+    const file = this.path(bucket, key);
+    await mkdir(dirname(file), { recursive: true });
+    const tmp = `${file}.${randomUUID()}.partial`;
+    try {
+      await pipeline(body, createWriteStream(tmp));
+      await rename(tmp, file);
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw e;
+    }
+    await writeFile(`${file}${META}`, JSON.stringify({ contentType }));
+    return (await stat(file)).size;
+  }
+
+  async put(bucket: string, key: string, body: Buffer | string, contentType?: string): Promise<void> {
+    const { Readable } = await import('node:stream');
+    await this.writeStream(bucket, key, Readable.from([Buffer.from(body)]), contentType);
+  }
+
+  async upload(bucket: string, key: string, file: string, contentType?: string): Promise<void> {
+    await this.writeStream(bucket, key, createReadStream(file), contentType);
+  }
+
+  async delete(bucket: string, key: string): Promise<void> {
+    const file = this.path(bucket, key);
+    await rm(file, { force: true });
+    await rm(`${file}${META}`, { force: true });
+  }
+
+  async deletePrefix(bucket: string, prefix: string): Promise<number> {
+    const objects = await this.list(bucket, prefix);
+    for (const o of objects) await this.delete(bucket, o.key);
+    return objects.length;
+  }
+
+  async list(bucket: string, prefix: string): Promise<ObjectInfo[]> {
+    const base = resolve(this.opts.root, bucket);
+    const out: ObjectInfo[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      let entries: import('node:fs').Dirent[];
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        const full = join(dir, e.name);
+        if (e.isDirectory()) {
+          if (e.name !== PARTS) await walk(full);
+        } else if (!e.name.endsWith(META) && !e.name.endsWith('.partial')) {
+          const key = relative(base, full).split(sep).join('/');
+          if (key.startsWith(prefix)) out.push({ key, sizeBytes: (await stat(full)).size });
+        }
+      }
+    };
+    await walk(base);
+    return out.sort((a, b) => a.key.localeCompare(b.key));
+  }
+
+  private url(
+    method: 'PUT' | 'GET',
+    bucket: string,
+    key: string,
+    expiresIn: number,
+    extra: { contentType?: string; part?: string; upload?: string; filename?: string } = {},
+  ): string {
+    const expires = Math.floor(Date.now() / 1000) + expiresIn;
+    const part = extra.part ? `${extra.upload}:${extra.part}` : '';
+    const sig = signature(this.opts.secret, method, bucket, key, expires, extra.contentType ?? '', part);
+    const q = new URLSearchParams({ expires: String(expires), sig });
+    if (extra.contentType) q.set('ct', extra.contentType);
+    if (extra.part) {
+      q.set('upload', extra.upload!);
+      q.set('part', extra.part);
+    }
+    if (extra.filename) q.set('filename', extra.filename);
+    const path = key.split('/').map(encodeURIComponent).join('/');
+    return `${this.opts.publicUrl}/storage/${bucket}/${path}?${q}`;
+  }
+
+  async presignPut(
+    bucket: string,
+    key: string,
+    { expiresIn, contentType }: { expiresIn: number; contentType?: string },
+  ): Promise<PresignedUrl> {
+    return {
+      url: this.url('PUT', bucket, key, expiresIn, { contentType }),
+      method: 'PUT',
+      expiresIn,
+      headers: contentType ? { 'Content-Type': contentType } : {},
+    };
+  }
+
+  async presignGet(
+    bucket: string,
+    key: string,
+    { expiresIn, filename }: { expiresIn: number; filename?: string },
+  ): Promise<PresignedUrl> {
+    return {
+      url: this.url('GET', bucket, key, expiresIn, { filename }),
+      method: 'GET',
+      expiresIn,
+      headers: {},
+    };
+  }
+
+  async ping(): Promise<void> {
+    await mkdir(this.opts.root, { recursive: true });
+    await appendFile(join(this.opts.root, '.ping'), '');
+  }
+
+  private partsDir(bucket: string, key: string, uploadId: string): string {
+    if (!/^[0-9a-f-]{36}$/.test(uploadId)) throw new Error('invalid upload id');
+    return join(dirname(this.path(bucket, key)), PARTS, uploadId);
+  }
+
+  async createMultipart(bucket: string, key: string): Promise<string> {
+    const id = randomUUID();
+    await mkdir(this.partsDir(bucket, key, id), { recursive: true });
+    return id;
+  }
+
+  async presignPart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    expiresIn: number,
+  ): Promise<PresignedUrl> {
+    return {
+      url: this.url('PUT', bucket, key, expiresIn, { part: String(partNumber), upload: uploadId }),
+      method: 'PUT',
+      expiresIn,
+      headers: {},
+    };
+  }
+
+  async writePart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    body: Readable,
+  ): Promise<void> {
+    const dir = this.partsDir(bucket, key, uploadId);
+    await stat(dir); // an aborted or finished upload takes no parts
+    const tmp = join(dir, `${partNumber}.${randomUUID()}.partial`);
+    await pipeline(body, createWriteStream(tmp));
+    await rename(tmp, join(dir, String(partNumber)));
+  }
+
+  async listParts(bucket: string, key: string, uploadId: string): Promise<UploadedPart[]> {
+    const dir = this.partsDir(bucket, key, uploadId);
+    const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => /^\d+$/.test(n));
+    const parts = await Promise.all(
+      names.map(async (n) => ({
+        partNumber: Number(n),
+        etag: n,
+        sizeBytes: (await stat(join(dir, n))).size,
+      })),
+    );
+    return parts.sort((a, b) => a.partNumber - b.partNumber);
+  }
+
+  async completeMultipart(
+    bucket: string,
+    key: string,
+    uploadId: string,
+    parts: UploadedPart[],
+  ): Promise<void> {
+    const dir = this.partsDir(bucket, key, uploadId);
+    const { Readable } = await import('node:stream');
+    const sources = parts.map((p) => join(dir, String(p.partNumber)));
+    async function* concat() {
+      for (const s of sources) for await (const c of createReadStream(s)) yield c as Buffer;
+    }
+    await this.writeStream(bucket, key, Readable.from(concat()));
+    await rm(dir, { recursive: true, force: true });
+  }
+
+  async abortMultipart(bucket: string, key: string, uploadId: string): Promise<void> {
+    await rm(this.partsDir(bucket, key, uploadId), { recursive: true, force: true });
+  }
+}

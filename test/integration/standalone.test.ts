@@ -1,0 +1,162 @@
+// Standalone mode, as a newcomer runs it: one process, no external services (embedded Postgres, local
+// disk storage, stages as local processes), a real video in, search out, surviving restarts and kills.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../testbed/paths.js';
+import { freePort, waitFor } from '../../testbed/proc.js';
+import { client } from '../support/api.js';
+import { cutsVideo } from '../support/media.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'heimdex-standalone-'));
+const dataDir = join(dir, 'data');
+let port: number;
+let server: ChildProcess | undefined;
+let log = '';
+
+/** Starts the server as `npm start` does, with none of the test bed's settings in its environment. */
+async function start(): Promise<ReturnType<typeof client>> {
+  const env: Record<string, string> = {};
+  for (const k of ['PATH', 'HOME', 'LANG']) if (process.env[k]) env[k] = process.env[k]!;
+  server = spawn(process.execPath, ['--import', 'tsx', 'api/server.ts'], {
+    cwd: REPO_ROOT,
+    env: { ...env, HEIMDEX_DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info' },
+    // Its own process group, so a kill takes the stage processes with it, as a crash of the machine would.
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  server.stdout!.on('data', (d) => (log += d));
+  server.stderr!.on('data', (d) => (log += d));
+  const s = server;
+  await waitFor(
+    'the standalone server to be ready',
+    async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok,
+    {
+      timeoutMs: 90_000,
+      alive: () => s.exitCode === null && s.signalCode === null,
+    },
+  ).catch((e) => {
+    throw new Error(`${e.message}\n${log.slice(-3000)}`);
+  });
+  return client(`http://127.0.0.1:${port}`, readFileSync(join(dataDir, 'local-token'), 'utf8'));
+}
+
+async function stop(signal: NodeJS.Signals): Promise<void> {
+  const s = server!;
+  if (s.exitCode !== null || s.signalCode !== null) return;
+  const exited = new Promise((r) => s.once('exit', r));
+  process.kill(-s.pid!, signal);
+  await exited;
+}
+
+async function upload(call: ReturnType<typeof client>, file: string, title: string): Promise<string> {
+  const bytes = readFileSync(file);
+  const init = await call('POST', '/videos/upload/init', {
+    filename: `${title}.mp4`,
+    mime_type: 'video/mp4',
+    size_bytes: bytes.length,
+    title,
+  });
+  expect(init.status).toBe(201);
+  expect(init.json.upload_url).toContain(`http://127.0.0.1:${port}/storage/`);
+  expect(
+    (await fetch(init.json.upload_url, { method: 'PUT', body: bytes, headers: init.json.upload_headers }))
+      .status,
+  ).toBe(200);
+  expect(await call('POST', '/videos/upload/complete', { video_id: init.json.video_id })).toMatchObject({
+    status: 200,
+  });
+  return init.json.video_id;
+}
+
+async function indexed(call: ReturnType<typeof client>, videoId: string): Promise<void> {
+  await waitFor(
+    `video ${videoId} to be indexed`,
+    async () => {
+      const s = await call('GET', `/videos/${videoId}/status`);
+      if (s.json.state === 'failed')
+        throw new Error(`ingestion failed: ${JSON.stringify(s.json)}\n${log.slice(-3000)}`);
+      return s.json.state === 'indexed';
+    },
+    { timeoutMs: 240_000, intervalMs: 500 },
+  );
+}
+
+const beach = () =>
+  cutsVideo(dir, 'beach', {
+    segments: [3, 3, 3],
+    subtitles: [
+      { start: 0.2, end: 2.8, text: '우리는 바닷가에서 고기를 구웠다' },
+      { start: 3.2, end: 5.8, text: 'the red car near the station' },
+      { start: 6.2, end: 8.8, text: 'coffee with friends downtown' },
+    ],
+  });
+
+beforeAll(async () => {
+  port = await freePort();
+});
+afterAll(async () => {
+  if (server) await stop('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('standalone mode', () => {
+  let videoId: string;
+
+  it('ingests a video uploaded through the REST API and finds the right scene', async () => {
+    const call = await start();
+    expect(log).toMatch(/TINY TEST MODELS/);
+    videoId = await upload(call, beach().file, '바닷가 여행');
+    await indexed(call, videoId);
+    const status = await call('GET', `/videos/${videoId}/status`);
+    expect(status.json.progress).toBe(100);
+    expect(status.json.stages.map((s: { name: string }) => s.name)).toContain('index');
+
+    const hits = await call('GET', `/search?q=${encodeURIComponent('바닷가 고기')}`);
+    expect(hits.status).toBe(200);
+    expect(hits.json.items[0]).toMatchObject({ video_id: videoId });
+    expect(hits.json.items[0].start_s).toBeLessThan(3);
+    expect(hits.json.items[0].snippet).toContain('<mark>바닷가</mark>');
+
+    const preview = await call('GET', `/scenes/${hits.json.items[0].scene_id}/preview`);
+    const media = await fetch(preview.json.url, { headers: { range: 'bytes=0-15' } });
+    expect(media.status).toBe(206);
+    const tampered = preview.json.url.replace(/sig=[^&]+/, 'sig=AAAA');
+    expect((await fetch(tampered)).status).toBe(403);
+  });
+
+  it('still finds it after a restart', async () => {
+    await stop('SIGTERM');
+    const call = await start();
+    const hits = await call('GET', `/search?q=${encodeURIComponent('red car station')}`);
+    expect(hits.json.items[0]).toMatchObject({ video_id: videoId });
+    expect(hits.json.items[0].start_s).toBeGreaterThanOrEqual(2.5);
+  });
+
+  it('resumes an ingestion that was killed half-way once it starts again', async () => {
+    const call = await start();
+    const second = cutsVideo(dir, 'second', {
+      segments: [2, 2],
+      subtitles: [{ start: 0.2, end: 1.8, text: 'sunrise over the harbour' }],
+    });
+    const id = await upload(call, second.file, 'harbour');
+    await waitFor(
+      'a stage of the second video to finish',
+      async () => {
+        const s = await call('GET', `/videos/${id}/status`);
+        return (
+          s.json.stages.some((st: { state: string }) => st.state === 'succeeded') &&
+          s.json.state !== 'indexed'
+        );
+      },
+      { timeoutMs: 120_000, intervalMs: 200 },
+    );
+    await stop('SIGKILL');
+    const again = await start();
+    await indexed(again, id);
+    const hits = await again('GET', `/search?q=${encodeURIComponent('harbour sunrise')}`);
+    expect(hits.json.items[0]).toMatchObject({ video_id: id });
+  });
+});
