@@ -38,6 +38,8 @@ beforeAll(async () => {
   pool = new pg.Pool({ connectionString: url, max: 2 });
   // Make the planner use the HNSW index even on this small table, as it would on a million scenes.
   pool.on('connect', (c) => void c.query('SET enable_seqscan = off'));
+  // DROP DATABASE … WITH (FORCE) at the end terminates whatever connection is left; that is expected.
+  pool.on('error', () => {});
   // On a million scenes the planner walks the HNSW index; on this small table it would rather read the
   // user's scenes through (video_id, idx) and sort them exactly. Take that path away so the index is tested.
   await pool.query('ALTER TABLE scenes DROP CONSTRAINT scenes_video_idx_key');
