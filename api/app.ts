@@ -76,6 +76,15 @@ export function createApp(deps: AppDeps): Express {
       logger: deps.log,
       genReqId: (req) => (req as express.Request).requestId ?? randomUUID(),
       autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+      // Reads that succeed are routine (clients poll status); keep them out of the info log.
+      customLogLevel: (req, res, err) =>
+        err || res.statusCode >= 500
+          ? 'error'
+          : res.statusCode >= 400
+            ? 'warn'
+            : req.method === 'GET'
+              ? 'debug'
+              : 'info',
     }),
   );
   app.use(express.json({ limit: '64kb' }));

@@ -15,6 +15,7 @@ import { LocalStore } from '../core/storage/local.js';
 import { createS3Store } from '../core/storage/s3.js';
 import type { ObjectStore } from '../core/storage/store.js';
 import { LocalRunner } from '../standalone/runner.js';
+import { ingestSample } from '../standalone/sample.js';
 import { checkFfmpeg, chooseModels } from '../standalone/setup.js';
 import { createApp } from './app.js';
 import { createVerifier } from './auth.js';
@@ -125,11 +126,7 @@ async function main(): Promise<void> {
     rateLimitPerMinute: apiConfig.HEIMDEX_RATE_LIMIT_PER_MINUTE,
     search: {
       embedders: lazyQueryEmbedders(
-        {
-          modelsDir: config.MODELS_DIR,
-          textModel: apiConfig.SEARCH_TEXT_MODEL,
-          visionModel: apiConfig.SEARCH_VISION_MODEL,
-        },
+        { modelsDir: models.modelsDir, textModel: models.textModel, visionModel: models.visionModel },
         log,
       ),
       weights: {
@@ -158,6 +155,22 @@ async function main(): Promise<void> {
     process.exit(1);
   });
   await runner?.start();
+  const tokenFile = join(dataDir, 'local-token');
+  if (
+    runner &&
+    process.env.HEIMDEX_SAMPLE !== 'off' &&
+    !config.AUTH_JWT_SECRET &&
+    !config.AUTH_JWKS_URL &&
+    existsSync(tokenFile)
+  ) {
+    // First start of a fresh standalone install: show the whole product working on a bundled sample.
+    const go = () =>
+      ingestSample(`http://127.0.0.1:${config.PORT}`, readFileSync(tokenFile, 'utf8'), dataDir, log).catch(
+        (err) => log.warn({ err }, 'the sample video could not be ingested'),
+      );
+    if (server.listening) void go();
+    else server.once('listening', () => void go());
+  }
   const sweeper = setInterval(
     () => void sweepAbandonedUploads(deps).catch((err) => log.warn({ err }, 'upload sweep failed')),
     10 * 60_000,

@@ -1,6 +1,6 @@
 // Standalone mode, as a newcomer runs it: one process, no external services (embedded Postgres, local
 // disk storage, stages as local processes), a real video in, search out, surviving restarts and kills.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,12 +17,19 @@ let server: ChildProcess | undefined;
 let log = '';
 
 /** Starts the server as `npm start` does, with none of the test bed's settings in its environment. */
-async function start(): Promise<ReturnType<typeof client>> {
+async function start(o: { sample?: boolean; data?: string } = {}): Promise<ReturnType<typeof client>> {
+  const data = o.data ?? dataDir;
   const env: Record<string, string> = {};
   for (const k of ['PATH', 'HOME', 'LANG']) if (process.env[k]) env[k] = process.env[k]!;
   server = spawn(process.execPath, ['--import', 'tsx', 'api/server.ts'], {
     cwd: REPO_ROOT,
-    env: { ...env, HEIMDEX_DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'info' },
+    env: {
+      ...env,
+      HEIMDEX_DATA_DIR: data,
+      PORT: String(port),
+      LOG_LEVEL: 'info',
+      HEIMDEX_SAMPLE: o.sample ? 'on' : 'off',
+    },
     // Its own process group, so a kill takes the stage processes with it, as a crash of the machine would.
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -40,7 +47,7 @@ async function start(): Promise<ReturnType<typeof client>> {
   ).catch((e) => {
     throw new Error(`${e.message}\n${log.slice(-3000)}`);
   });
-  return client(`http://127.0.0.1:${port}`, readFileSync(join(dataDir, 'local-token'), 'utf8'));
+  return client(`http://127.0.0.1:${port}`, readFileSync(join(data, 'local-token'), 'utf8'));
 }
 
 async function stop(signal: NodeJS.Signals): Promise<void> {
@@ -158,5 +165,42 @@ describe('standalone mode', () => {
     await indexed(again, id);
     const hits = await again('GET', `/search?q=${encodeURIComponent('harbour sunrise')}`);
     expect(hits.json.items[0]).toMatchObject({ video_id: id });
+  });
+
+  it('ingests the bundled sample on a first start, and the CLI searches it and prints timestamps and a link', async () => {
+    await stop('SIGTERM');
+    port = await freePort();
+    const fresh = join(dir, 'fresh');
+    const call = await start({ sample: true, data: fresh });
+    await waitFor('the sample to be searchable', () => log.includes('the sample video is searchable'), {
+      timeoutMs: 240_000,
+      intervalMs: 500,
+    });
+    expect((await call('GET', '/videos')).json.items.map((v: { title: string }) => v.title)).toEqual([
+      'heimdex sample',
+    ]);
+    const cli = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'standalone/cli.ts', 'search', 'red', 'car', '--limit', '1'],
+      {
+        cwd: REPO_ROOT,
+        env: { PATH: process.env.PATH, HEIMDEX_URL: `http://127.0.0.1:${port}`, HEIMDEX_DATA_DIR: fresh },
+        encoding: 'utf8',
+      },
+    );
+    expect(cli.status).toBe(0);
+    expect(cli.stdout).toMatch(/^1\. heimdex sample {2}0:04–0:08/);
+    expect(cli.stdout).toMatch(/#t=4,8/);
+    const bad = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'standalone/cli.ts', 'upload', join(dir, 'notes.txt')],
+      {
+        cwd: REPO_ROOT,
+        env: { PATH: process.env.PATH, HEIMDEX_URL: `http://127.0.0.1:${port}`, HEIMDEX_DATA_DIR: fresh },
+        encoding: 'utf8',
+      },
+    );
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/no such file|unsupported file type/);
   });
 });
