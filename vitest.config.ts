@@ -14,6 +14,8 @@ export default defineConfig({
           name: 'unit',
           // Units first: they are quick and tell of a broken build before the test bed starts.
           sequence: { groupOrder: 0 },
+          // Some unit files start an embedded PGlite in beforeAll: seconds on a busy 2-core machine.
+          hookTimeout: 60_000,
           include: ['{core,api,operator,pipeline-image,models,testbed,scripts}/**/*.test.ts'],
         },
       },

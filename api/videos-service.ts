@@ -391,19 +391,25 @@ export async function deleteVideo(deps: VideoDeps, userId: string, videoId: stri
 
 /** Abandons uploads whose TTL passed: aborts multipart uploads, deletes partial objects, marks the videos failed. */
 export async function sweepAbandonedUploads(deps: VideoDeps, now = new Date()): Promise<number> {
-  const expired = await videos.expiredUploads(deps.db, now);
-  for (const u of expired) {
-    if (u.multipart_id)
-      await deps.store.abortMultipart(deps.settings.uploadsBucket, u.storage_key, u.multipart_id);
-    await deps.store.delete(deps.settings.uploadsBucket, u.storage_key).catch(() => {});
-    await videos.transition(deps.db, u.user_id, u.video_id, ['uploading'], 'failed', {
-      text: 'the upload was not completed in time and was abandoned',
-      category: 'BadInput',
-    });
-    await videos.deleteUpload(deps.db, u.video_id);
+  let total = 0;
+  // In batches, so a backlog (a server that was down for a day) is cleared without one huge query.
+  for (;;) {
+    const expired = await videos.expiredUploads(deps.db, now, 100);
+    for (const u of expired) {
+      if (u.multipart_id)
+        await deps.store.abortMultipart(deps.settings.uploadsBucket, u.storage_key, u.multipart_id);
+      await deps.store.delete(deps.settings.uploadsBucket, u.storage_key).catch(() => {});
+      await videos.transition(deps.db, u.user_id, u.video_id, ['uploading'], 'failed', {
+        text: 'the upload was not completed in time and was abandoned',
+        category: 'BadInput',
+      });
+      await videos.deleteUpload(deps.db, u.video_id);
+    }
+    total += expired.length;
+    if (expired.length < 100) break;
   }
-  if (expired.length) deps.log.info({ count: expired.length }, 'abandoned uploads cleaned up');
-  return expired.length;
+  if (total) deps.log.info({ count: total }, 'abandoned uploads cleaned up');
+  return total;
 }
 
 const notFound = () => new ApiError('not_found', 'No such video.');

@@ -191,49 +191,50 @@ describe('a resumable upload in parts', () => {
   const big = Buffer.concat([sampleVideo(), Buffer.alloc(11 * MiB - sampleVideo().length, 7)]);
 
   it('accepts parts in any order, re-issues an expired part URL, and completes only when all parts are there', async () => {
+    const started = await call('POST', '/videos/upload/multipart/init', {
+      filename: 'big.mp4',
+      mime_type: 'video/mp4',
+      size_bytes: big.length,
+      part_size: 5 * MiB,
+    });
+    expect(started).toMatchObject({ status: 201, json: { part_size: 5 * MiB, part_count: 3 } });
+    const id = started.json.video_id;
+    const part = (n: number) => big.subarray((n - 1) * 5 * MiB, Math.min(n * 5 * MiB, big.length));
+    const urls = await call('POST', `/videos/${id}/upload/parts`, { part_numbers: [3, 1] });
+    expect(urls.json.parts.map((p: { part_number: number }) => p.part_number)).toEqual([1, 3]);
+    expect((await put(urls.json.parts[1].url, part(3), {})).status).toBe(200);
+    expect((await put(urls.json.parts[0].url, part(1), {})).status).toBe(200);
+
+    const early = await call('POST', '/videos/upload/complete', { video_id: id });
+    expect(early).toMatchObject({ status: 409, json: { code: 'upload_incomplete' } });
+    expect(early.json.detail).toMatch(/part 2/);
+    expect((await row(id)).state).toBe('uploading');
+
+    // A second API instance whose URLs live one second issues the URL that goes stale.
     const shortLived = await startApi(env, ns, { uploadUrlSeconds: 1 });
-    const c = client(
-      shortLived.url,
-      await token(subject, { email: `${subject}@example.com`, email_verified: true }),
-    );
     try {
-      const started = await c('POST', '/videos/upload/multipart/init', {
-        filename: 'big.mp4',
-        mime_type: 'video/mp4',
-        size_bytes: big.length,
-        part_size: 5 * MiB,
-      });
-      expect(started).toMatchObject({ status: 201, json: { part_size: 5 * MiB, part_count: 3 } });
-      const id = started.json.video_id;
-      const part = (n: number) => big.subarray((n - 1) * 5 * MiB, Math.min(n * 5 * MiB, big.length));
-      const urls = await c('POST', `/videos/${id}/upload/parts`, { part_numbers: [3, 1] });
-      expect(urls.json.parts.map((p: { part_number: number }) => p.part_number)).toEqual([1, 3]);
-      expect((await put(urls.json.parts[1].url, part(3), {})).status).toBe(200);
-      expect((await put(urls.json.parts[0].url, part(1), {})).status).toBe(200);
-
-      const early = await c('POST', '/videos/upload/complete', { video_id: id });
-      expect(early).toMatchObject({ status: 409, json: { code: 'upload_incomplete' } });
-      expect(early.json.detail).toMatch(/part 2/);
-      expect((await row(id)).state).toBe('uploading');
-
+      const c = client(
+        shortLived.url,
+        await token(subject, { email: `${subject}@example.com`, email_verified: true }),
+      );
       const stale = await c('POST', `/videos/${id}/upload/parts`, { part_numbers: [2] });
       await new Promise((r) => setTimeout(r, 2100));
       expect((await put(stale.json.parts[0].url, part(2), {})).status).toBe(403);
-      const fresh = await c('POST', `/videos/${id}/upload/parts`, { part_numbers: [2] });
-      expect(fresh.json.uploaded).toEqual([1, 3]);
-      expect((await put(fresh.json.parts[0].url, part(2), {})).status).toBe(200);
-
-      expect(await c('POST', '/videos/upload/complete', { video_id: id })).toMatchObject({
-        status: 200,
-        json: { state: 'validating' },
-      });
-      expect((await api.store.head(env.S3_BUCKET_UPLOADS, (await row(id)).storage_key))?.sizeBytes).toBe(
-        big.length,
-      );
-      await resource(id);
     } finally {
       await shortLived.close();
     }
+    const fresh = await call('POST', `/videos/${id}/upload/parts`, { part_numbers: [2] });
+    expect(fresh.json.uploaded).toEqual([1, 3]);
+    expect((await put(fresh.json.parts[0].url, part(2), {})).status).toBe(200);
+
+    expect(await call('POST', '/videos/upload/complete', { video_id: id })).toMatchObject({
+      status: 200,
+      json: { state: 'validating' },
+    });
+    expect((await api.store.head(env.S3_BUCKET_UPLOADS, (await row(id)).storage_key))?.sizeBytes).toBe(
+      big.length,
+    );
+    await resource(id);
   });
 
   it('can be aborted, after which it takes no more parts', async () => {
@@ -264,19 +265,28 @@ describe('a resumable upload in parts', () => {
 
 describe('abandoned uploads', () => {
   it('are cleaned up after their TTL: parts aborted, video failed with a reason', async () => {
-    const started = await call('POST', '/videos/upload/multipart/init', {
-      filename: 'gone.mp4',
-      mime_type: 'video/mp4',
-      size_bytes: 6 * 1024 * 1024,
-    });
-    const id = started.json.video_id;
-    const { sweepAbandonedUploads } = await import('../../api/videos-service.js');
-    const swept = await sweepAbandonedUploads(api.deps, new Date(Date.now() + 2 * 3600 * 1000));
-    expect(swept).toBeGreaterThanOrEqual(1);
-    expect(await row(id)).toMatchObject({
-      state: 'failed',
-      error_text: 'the upload was not completed in time and was abandoned',
-    });
-    expect((await api.db.query('SELECT 1 FROM uploads WHERE video_id = $1', [id])).rowCount).toBe(0);
+    const quick = await startApi(env, ns, { uploadTtlSeconds: 1 });
+    try {
+      const c = client(
+        quick.url,
+        await token(subject, { email: `${subject}@example.com`, email_verified: true }),
+      );
+      const started = await c('POST', '/videos/upload/multipart/init', {
+        filename: 'gone.mp4',
+        mime_type: 'video/mp4',
+        size_bytes: 6 * 1024 * 1024,
+      });
+      const id = started.json.video_id;
+      const { sweepAbandonedUploads } = await import('../../api/videos-service.js');
+      const swept = await sweepAbandonedUploads(quick.deps, new Date(Date.now() + 5000));
+      expect(swept).toBeGreaterThanOrEqual(1);
+      expect(await row(id)).toMatchObject({
+        state: 'failed',
+        error_text: 'the upload was not completed in time and was abandoned',
+      });
+      expect((await api.db.query('SELECT 1 FROM uploads WHERE video_id = $1', [id])).rowCount).toBe(0);
+    } finally {
+      await quick.close();
+    }
   });
 });
