@@ -67,7 +67,13 @@ describe('ready stages', () => {
   });
 
   it('does not start a stage whose input a skipped stage never produced', () => {
-    expect(readyStages(run({ probe: 'Succeeded', audio: 'Skipped' }))).toEqual(['shots']);
+    expect(
+      readyStages(run({ probe: 'Succeeded', audio: 'Succeeded', asr: 'Skipped', shots: 'Succeeded' })),
+    ).toEqual(['keyframes']);
+  });
+
+  it('still reads subtitles (asr) when a silent video skipped audio', () => {
+    expect(readyStages(run({ probe: 'Succeeded', audio: 'Skipped' }))).toEqual(['asr', 'shots']);
   });
 
   it('indexes from pictures alone once text embedding was skipped', () => {
@@ -89,8 +95,9 @@ describe('ready stages', () => {
 });
 
 describe('skipping', () => {
-  it('skips speech recognition and text embedding when there is no audio stream, but still indexes', () => {
-    const next = propagateSkips(run({ probe: 'Succeeded', audio: 'Skipped' }));
+  it('skips text embedding when there is no transcript (no audio, no subtitles), but still indexes', () => {
+    expect(propagateSkips(run({ probe: 'Succeeded', audio: 'Skipped' })).asr).toBe('Pending');
+    const next = propagateSkips(run({ probe: 'Succeeded', audio: 'Skipped', asr: 'Skipped' }));
     expect(next).toMatchObject({
       asr: 'Skipped',
       'embed-text': 'Skipped',

@@ -9,7 +9,8 @@ export type StageResource = 'cpu' | 'gpu';
 const DEFINITIONS = [
   { name: 'probe', needs: [], resource: 'cpu', optional: [] },
   { name: 'audio', needs: ['probe'], resource: 'cpu', optional: [] },
-  { name: 'asr', needs: ['audio'], resource: 'gpu', optional: [] },
+  // A silent video can still carry subtitles, which asr reads: it runs even when audio was skipped.
+  { name: 'asr', needs: ['audio'], resource: 'gpu', optional: ['audio'] },
   // A GPU shot model is optional; the default detector runs on CPU, so the stage is scheduled as CPU.
   { name: 'shots', needs: ['probe'], resource: 'cpu', optional: [] },
   { name: 'keyframes', needs: ['shots'], resource: 'cpu', optional: [] },
@@ -58,9 +59,10 @@ export function initialStates(subset: readonly StageName[] = STAGE_NAMES): Stage
 
 /**
  * Skipping is contagious by default: a stage whose input was never produced has nothing to do.
- * So "no audio stream" skips audio, which skips asr, which skips embed-text (there is no transcript
- * to embed; running a GPU job to embed nothing would only cost a GPU slot), and index, which lists
- * embed-text as optional, still runs and writes scenes with image vectors and no text vectors.
+ * asr lists audio as optional: "no audio stream" skips audio, but asr still reads subtitle tracks;
+ * when there are none either, asr is Skipped, which skips embed-text (there is no transcript to
+ * embed; a GPU job embedding nothing would only cost a GPU slot), and index, which lists embed-text
+ * as optional, still runs and writes scenes with image vectors and no text vectors.
  * The rule lives here, not in the stage handlers, so both runners skip the same stages.
  */
 function skipCause(s: Stage, states: StageStates): StageName | undefined {

@@ -126,11 +126,19 @@ describe('plan', () => {
     expect(again.statusChanged).toBe(false);
   });
 
-  it('skips asr and embed-text when audio is skipped, and still indexes', () => {
-    const { status, created } = drive((s) =>
+  it('still runs asr (subtitles) when audio is skipped', () => {
+    const { created, status } = drive((s) =>
       s === 'audio' ? { result: { outcome: 'Skipped', message: 'no audio stream' } } : {},
     );
-    expect(created).not.toContain('asr');
+    expect(created).toContain('asr');
+    expect(created).toContain('embed-text');
+    expect(status.phase).toBe('Succeeded');
+  });
+
+  it('skips embed-text when there is no transcript at all (no audio, no subtitles), and still indexes', () => {
+    const { status, created } = drive((s) =>
+      s === 'audio' || s === 'asr' ? { result: { outcome: 'Skipped', message: 'nothing to read' } } : {},
+    );
     expect(created).not.toContain('embed-text');
     expect(created).toContain('index');
     const states = Object.fromEntries(status.stages!.map((s) => [s.name, s.state]));
@@ -140,7 +148,7 @@ describe('plan', () => {
       'embed-text': 'Skipped',
       index: 'Succeeded',
     });
-    expect(status.stages?.find((s) => s.name === 'asr')?.message).toBe('skipped: audio was skipped');
+    expect(status.stages?.find((s) => s.name === 'embed-text')?.message).toBe('skipped: asr was skipped');
     expect(status.phase).toBe('Succeeded');
   });
 

@@ -47,7 +47,8 @@ async function subtitleSegments(ctx: StageContext, info: ProbeInfo): Promise<Seg
 
 export const asr: StageHandler = async (ctx) => {
   const info = await getJson<ProbeInfo>(ctx, 'probe', 'probe.json');
-  const model = ctx.pipeline.ASR_MODEL;
+  // Without an audio stream there is no speech to recognise; subtitle tracks are still read.
+  const model = info.audio ? ctx.pipeline.ASR_MODEL : 'none';
   // Fail before any work when the speech model is not there (the message names the fetch command).
   if (model !== 'none') modelDir(model, ctx.config.MODELS_DIR);
   const segments = await subtitleSegments(ctx, info);
