@@ -29,6 +29,9 @@ export const OperatorConfigSchema = Type.Object({
   STAGE_MEMORY_LIMIT: Str('memory limit of every stage container', '4Gi'),
   STAGE_SCRATCH_SIZE: Str('sizeLimit of the emptyDir scratch volume', '10Gi'),
   GPU_COUNT: Int('nvidia.com/gpu each GPU stage requests', 1, 1),
+  MODELS_PVC: OptStr(
+    'PersistentVolumeClaim holding the models, mounted read-only at /models into the GPU stages',
+  ),
   GPU_NODE_SELECTOR: Str('JSON object: nodeSelector of GPU stage pods', '{}'),
   GPU_TOLERATIONS: Str(
     'JSON array: tolerations of GPU stage pods',

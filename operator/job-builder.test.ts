@@ -156,6 +156,26 @@ describe('buildStageJob', () => {
     expect(cpu.priorityClassName).toBe('heimdex-cpu');
   });
 
+  it('mounts the models volume read-only into GPU stages only, with MODELS_DIR pointing at it', () => {
+    const c = aConfig({ MODELS_PVC: 'heimdex-models' });
+    const gpu = buildStageJob(vi, 'embed-vision', c);
+    expect(pod(gpu).volumes).toContainEqual({
+      name: 'models',
+      persistentVolumeClaim: { claimName: 'heimdex-models', readOnly: true },
+    });
+    expect(container(gpu).volumeMounts).toContainEqual({
+      name: 'models',
+      mountPath: '/models',
+      readOnly: true,
+    });
+    expect(container(gpu).env).toContainEqual({ name: 'MODELS_DIR', value: '/models' });
+    const cpu = buildStageJob(vi, 'shots', c);
+    expect(pod(cpu).volumes?.map((v) => v.name)).toEqual(['scratch']);
+    expect(container(buildStageJob(vi, 'asr', aConfig())).volumeMounts?.map((m) => m.name)).toEqual([
+      'scratch',
+    ]);
+  });
+
   it('labels Jobs for Kueue and creates them suspended when a queue is configured', () => {
     const job = buildStageJob(vi, 'asr', aConfig({ KUEUE_QUEUE_NAME: 'heimdex' }));
     expect(job.metadata?.labels?.['kueue.x-k8s.io/queue-name']).toBe('heimdex');

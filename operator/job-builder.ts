@@ -8,6 +8,7 @@ import { APP, LABELS, MANAGER, stageJobName } from './names.js';
 
 export const CONTAINER = 'stage';
 export const SCRATCH_DIR = '/scratch';
+export const MODELS_MOUNT = '/models';
 /** The stage writes its result here; the kubelet reports it back as the termination message. */
 export const RESULT_FILE = `${SCRATCH_DIR}/result.json`;
 export const MODEL_ENV = {
@@ -29,6 +30,7 @@ export type BuilderConfig = Pick<
   | 'STAGE_MEMORY_REQUEST'
   | 'STAGE_MEMORY_LIMIT'
   | 'STAGE_SCRATCH_SIZE'
+  | 'MODELS_PVC'
   | 'GPU_COUNT'
   | 'gpuNodeSelector'
   | 'gpuTolerations'
@@ -95,6 +97,9 @@ export function buildStageJob(vi: VideoIngestion, stage: StageName, c: BuilderCo
       return model ? [{ name, value: model }] : [];
     }),
   ];
+  // GPU stages run the models: they get the models volume, read-only, and MODELS_DIR pointing at it.
+  const models = gpu && c.MODELS_PVC ? c.MODELS_PVC : undefined;
+  if (models) env.push({ name: 'MODELS_DIR', value: MODELS_MOUNT });
   const envFrom = [
     ...(c.STAGE_CONFIGMAP ? [{ configMapRef: { name: c.STAGE_CONFIGMAP } }] : []),
     ...(c.STAGE_SECRET ? [{ secretRef: { name: c.STAGE_SECRET } }] : []),
@@ -134,12 +139,18 @@ export function buildStageJob(vi: VideoIngestion, stage: StageName, c: BuilderCo
           readOnlyRootFilesystem: true,
           capabilities: { drop: ['ALL'] },
         },
-        volumeMounts: [{ name: 'scratch', mountPath: SCRATCH_DIR }],
+        volumeMounts: [
+          { name: 'scratch', mountPath: SCRATCH_DIR },
+          ...(models ? [{ name: 'models', mountPath: MODELS_MOUNT, readOnly: true }] : []),
+        ],
         terminationMessagePath: RESULT_FILE,
         terminationMessagePolicy: 'FallbackToLogsOnError',
       },
     ],
-    volumes: [{ name: 'scratch', emptyDir: { sizeLimit: c.STAGE_SCRATCH_SIZE } }],
+    volumes: [
+      { name: 'scratch', emptyDir: { sizeLimit: c.STAGE_SCRATCH_SIZE } },
+      ...(models ? [{ name: 'models', persistentVolumeClaim: { claimName: models, readOnly: true } }] : []),
+    ],
     ...(gpu
       ? {
           nodeSelector: { ...c.gpuNodeSelector },
