@@ -16,6 +16,7 @@ COPY api api
 COPY operator operator
 COPY pipeline-image pipeline-image
 COPY models models
+COPY standalone standalone
 RUN npm run build
 
 FROM ${NODE_IMAGE} AS deps
@@ -31,6 +32,8 @@ COPY --from=deps /app/node_modules node_modules
 COPY --from=build /app/dist dist
 COPY package.json package.json
 COPY core/db/migrations dist/core/db/migrations
+# The tiny test models: standalone mode falls back to them (with a warning) when no real models are mounted.
+COPY models/tiny dist/models/tiny
 USER 1000:1000
 EXPOSE 8080 9090
 CMD ["node", "dist/api/server.js"]

@@ -1,0 +1,99 @@
+// The API/operator image cannot be built here (no Docker engine), so this replays the Dockerfile's own
+// steps in a temp directory: its COPY lines, npm ci, npm run build, the production-only install, then
+// starts the result as the image's CMD does (standalone, no services) and asks /readyz.
+import { execFileSync, spawn } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../../testbed/paths.js';
+import { freePort, waitFor } from '../../testbed/proc.js';
+
+const work = mkdtempSync(join(tmpdir(), 'heimdex-image-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+/** COPY lines of a Dockerfile stage: [source..., destination], --from copies left out. */
+function copies(dockerfile: string, stage: string | undefined): string[][] {
+  const out: string[][] = [];
+  let current: string | undefined;
+  for (const line of dockerfile.split('\n')) {
+    const from = /^FROM\s+\S+(?:\s+AS\s+(\S+))?/i.exec(line);
+    if (from) current = from[1];
+    const copy = /^COPY\s+(?!--from)(.+)$/i.exec(line);
+    if (copy && current === stage) out.push(copy[1]!.trim().split(/\s+/));
+  }
+  return out;
+}
+
+function apply(lines: string[][], into: string): void {
+  for (const parts of lines) {
+    const dest = parts.at(-1)!;
+    for (const src of parts.slice(0, -1)) {
+      const target =
+        dest.endsWith('/') || dest === './' ? join(into, dest, src.split('/').at(-1)!) : join(into, dest);
+      cpSync(join(REPO_ROOT, src), target, { recursive: true });
+    }
+  }
+}
+
+const npm = (args: string[], cwd: string) =>
+  execFileSync('npm', args, {
+    cwd,
+    stdio: 'pipe',
+    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
+  });
+
+describe('the API and operator image build', () => {
+  it('builds with the Dockerfile steps and starts from dist with production dependencies only', async () => {
+    const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
+    const build = join(work, 'build');
+    const runtime = join(work, 'app');
+    mkdirSync(build, { recursive: true });
+    mkdirSync(runtime, { recursive: true });
+    apply(copies(dockerfile, 'build'), build);
+    npm(['ci', '--no-audit', '--no-fund', '--prefer-offline'], build);
+    npm(['run', 'build'], build);
+
+    apply(copies(dockerfile, 'deps'), runtime);
+    npm(['ci', '--omit=dev', '--no-audit', '--no-fund', '--prefer-offline'], runtime);
+    cpSync(join(build, 'dist'), join(runtime, 'dist'), { recursive: true });
+    apply(copies(dockerfile, undefined), runtime);
+    expect(() =>
+      execFileSync('node', ['-e', "require.resolve('tsx')"], { cwd: runtime, stdio: 'pipe' }),
+    ).toThrow();
+
+    const port = await freePort();
+    const cmd = /^CMD\s+(\[.+\])/m.exec(dockerfile)![1]!;
+    const [exe, ...args] = JSON.parse(cmd) as string[];
+    let log = '';
+    const proc = spawn(exe === 'node' ? process.execPath : exe!, args, {
+      cwd: runtime,
+      env: {
+        PATH: process.env.PATH,
+        HOME: work,
+        NODE_ENV: 'production',
+        PORT: String(port),
+        HEIMDEX_DATA_DIR: join(work, 'data'),
+        HEIMDEX_SAMPLE: 'off',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    proc.stdout!.on('data', (d) => (log += d));
+    proc.stderr!.on('data', (d) => (log += d));
+    try {
+      await waitFor(
+        'the built server to be ready',
+        async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok,
+        {
+          timeoutMs: 60_000,
+          alive: () => proc.exitCode === null,
+        },
+      ).catch((e) => {
+        throw new Error(`${e.message}\n${log.slice(-2000)}`);
+      });
+      expect(log).toMatch(/database migrations applied/);
+    } finally {
+      proc.kill('SIGTERM');
+    }
+  });
+});
