@@ -1,7 +1,7 @@
 // The API/operator image cannot be built here (no Docker engine), so this replays the Dockerfile's own
 // steps in a temp directory: its COPY lines, npm ci, npm run build, the production-only install, then
 // starts the result as the image's CMD does (standalone, no services) and asks /readyz.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,6 +44,16 @@ const npm = (args: string[], cwd: string) =>
   });
 
 describe('the API and operator image build', () => {
+  it('shares its build sources with the pipeline image, which runs the compiled stage program', () => {
+    const api = copies(readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8'), 'build')
+      .flat()
+      .sort();
+    const pipelineFile = readFileSync(join(REPO_ROOT, 'pipeline-image/Dockerfile'), 'utf8');
+    const pipeline = copies(pipelineFile, 'build').flat().sort();
+    expect(pipeline).toEqual(api);
+    expect(pipelineFile).toMatch(/"node", "dist\/pipeline-image\/src\/main\.js"\]/);
+  });
+
   it('builds with the Dockerfile steps and starts from dist with production dependencies only', async () => {
     const dockerfile = readFileSync(join(REPO_ROOT, 'Dockerfile'), 'utf8');
     const build = join(work, 'build');
@@ -92,6 +102,13 @@ describe('the API and operator image build', () => {
         throw new Error(`${e.message}\n${log.slice(-2000)}`);
       });
       expect(log).toMatch(/database migrations applied/);
+      // The pipeline image's entrypoint is in the same build output.
+      const usage = spawnSync(process.execPath, ['dist/pipeline-image/src/main.js'], {
+        cwd: runtime,
+        encoding: 'utf8',
+      });
+      expect(usage.status).not.toBe(0);
+      expect(`${usage.stdout}${usage.stderr}`).toMatch(/stage/i);
     } finally {
       proc.kill('SIGTERM');
     }
