@@ -1,0 +1,138 @@
+// The labelled search evaluation set: generated videos whose every scene has a known colour, known drawn
+// text and a known subtitle line, and queries with the scene(s) that answer them. Grow it by adding videos
+// and queries; scene refs are `videoKey/sceneIndex`.
+//
+// The test media font has no Hangul glyphs, so on-screen text is drawn in English (a gloss for Korean scenes);
+// the Korean words are in the subtitle track, which is what the pipeline indexes (ASR_MODEL=none).
+
+export interface EvalScene {
+  /** Background colour as ffmpeg understands it (0xRRGGBB) and in words. */
+  colour: string;
+  colourName: string;
+  /** Drawn on the picture (ASCII). */
+  onScreen: string;
+  /** The subtitle line shown during the scene: the scene's transcript. */
+  subtitle: string;
+}
+
+export interface EvalVideo {
+  key: string;
+  title: string;
+  language: 'ko' | 'en';
+  /** Seconds per scene; a hard cut at every boundary. */
+  sceneSeconds: number;
+  scenes: EvalScene[];
+}
+
+export type QueryKind = 'exact' | 'partial' | 'paraphrase' | 'cross-lingual' | 'visual';
+
+export interface EvalQuery {
+  q: string;
+  lang: 'ko' | 'en';
+  kind: QueryKind;
+  /** Every scene that is a correct answer, as `videoKey/sceneIndex`. */
+  relevant: string[];
+}
+
+const scene = (colour: string, colourName: string, onScreen: string, subtitle: string): EvalScene => ({
+  colour,
+  colourName,
+  onScreen,
+  subtitle,
+});
+
+// Neighbouring scenes alternate dark and bright: two similar colours in a row can fall under the shot
+// detector's threshold and merge into one scene (red then brown did).
+export const VIDEOS: EvalVideo[] = [
+  {
+    key: 'jeju',
+    title: '제주 여행',
+    language: 'ko',
+    sceneSeconds: 3,
+    scenes: [
+      scene('0x1e64c8', 'blue', 'BEACH BARBECUE', '우리는 바닷가에서 고기를 구웠다'),
+      scene('0xf08c1e', 'orange', 'SUNSET', '해가 지는 노을이 정말 아름다웠다'),
+      scene('0x2ea043', 'green', 'HALLASAN HIKE', '한라산 정상까지 등산했어요'),
+      scene('0xffd24a', 'yellow', 'TANGERINE FARM', '감귤 농장에서 귤을 땄다'),
+    ],
+  },
+  {
+    key: 'city',
+    title: 'City walk',
+    language: 'en',
+    sceneSeconds: 3,
+    scenes: [
+      scene('0xd21e1e', 'red', 'RED CAR', 'the red car parked near the old train station'),
+      scene('0xf0dcb4', 'beige', 'COFFEE', 'we had coffee with friends downtown'),
+      scene('0x404040', 'dark grey', 'TAXI', 'a yellow taxi stuck in heavy traffic'),
+      scene('0x87ceeb', 'sky blue', 'NIGHT CITY', 'the city lights at night from the rooftop'),
+    ],
+  },
+  {
+    key: 'cooking',
+    title: '요리 교실',
+    language: 'ko',
+    sceneSeconds: 3,
+    scenes: [
+      scene('0xb4141e', 'dark red', 'KIMCHI STEW', '김치찌개를 끓이는 방법을 배웠어요'),
+      scene('0xa0dc8c', 'pale green', 'CHOPPING ONIONS', '칼로 양파를 잘게 썰어 주세요'),
+      scene('0xf5f0dc', 'cream', 'DUMPLINGS', '밀가루 반죽으로 만두를 빚었다'),
+      scene('0x783ca0', 'purple', 'FAMILY DINNER', '완성된 음식을 가족과 함께 먹었다'),
+    ],
+  },
+  {
+    key: 'office',
+    title: 'Office day',
+    language: 'en',
+    sceneSeconds: 3,
+    scenes: [
+      scene('0x506478', 'slate grey', 'BUDGET MEETING', 'the quarterly budget meeting ran over time'),
+      scene('0xb4f0f0', 'light cyan', 'LAPTOP', 'my laptop battery died during the presentation'),
+      scene('0xff69b4', 'pink', 'CHERRY BLOSSOMS', 'lunch break in the park under cherry blossoms'),
+      scene('0x202020', 'black', 'PRINTER', 'fixing the printer jam again'),
+    ],
+  },
+  {
+    key: 'puppy',
+    title: '강아지 산책',
+    language: 'ko',
+    sceneSeconds: 3,
+    scenes: [
+      scene('0x64c864', 'grass green', 'DOG IN THE PARK', '강아지가 공원에서 공을 쫓아 달렸다'),
+      scene('0x4682b4', 'steel blue', 'RAIN', '비가 와서 우산을 쓰고 걸었다'),
+      scene('0xc89664', 'tan', 'SLEEPING PUPPY', 'the puppy fell asleep on the sofa'),
+      scene('0xffffff', 'white', 'SNOWMAN', '눈 오는 날 강아지와 눈사람을 만들었다'),
+    ],
+  },
+];
+
+export const QUERIES: EvalQuery[] = [
+  // The exact words of a subtitle line.
+  { q: '우리는 바닷가에서 고기를 구웠다', lang: 'ko', kind: 'exact', relevant: ['jeju/0'] },
+  { q: 'the red car parked near the old train station', lang: 'en', kind: 'exact', relevant: ['city/0'] },
+  { q: '칼로 양파를 잘게 썰어 주세요', lang: 'ko', kind: 'exact', relevant: ['cooking/1'] },
+  { q: 'fixing the printer jam again', lang: 'en', kind: 'exact', relevant: ['office/3'] },
+  // A word or two from inside a line (Korean words inside longer inflected words).
+  { q: '노을', lang: 'ko', kind: 'partial', relevant: ['jeju/1'] },
+  { q: '만두', lang: 'ko', kind: 'partial', relevant: ['cooking/2'] },
+  { q: '강아지', lang: 'ko', kind: 'partial', relevant: ['puppy/0', 'puppy/3'] },
+  { q: 'cherry blossoms', lang: 'en', kind: 'partial', relevant: ['office/2'] },
+  { q: 'coffee', lang: 'en', kind: 'partial', relevant: ['city/1'] },
+  // The same meaning in other words, same language.
+  { q: 'grilling meat by the sea', lang: 'en', kind: 'cross-lingual', relevant: ['jeju/0'] },
+  { q: 'a dog sleeping on the couch', lang: 'en', kind: 'paraphrase', relevant: ['puppy/2'] },
+  { q: 'cab in a traffic jam', lang: 'en', kind: 'paraphrase', relevant: ['city/2'] },
+  { q: 'finance meeting that went long', lang: 'en', kind: 'paraphrase', relevant: ['office/0'] },
+  { q: '산에 올라갔다', lang: 'ko', kind: 'paraphrase', relevant: ['jeju/2'] },
+  { q: '가족과 저녁 식사', lang: 'ko', kind: 'paraphrase', relevant: ['cooking/3'] },
+  { q: '우산 쓰고 비 오는 날 걷기', lang: 'ko', kind: 'paraphrase', relevant: ['puppy/1'] },
+  // The other language.
+  { q: '빨간 자동차', lang: 'ko', kind: 'cross-lingual', relevant: ['city/0'] },
+  { q: 'making dumplings', lang: 'en', kind: 'cross-lingual', relevant: ['cooking/2'] },
+  { q: 'hiking up the mountain', lang: 'en', kind: 'cross-lingual', relevant: ['jeju/2'] },
+  { q: 'building a snowman with the dog', lang: 'en', kind: 'cross-lingual', relevant: ['puppy/3'] },
+  // What the picture shows (colour, drawn text): only the vision signal can answer these.
+  { q: 'a bright green screen', lang: 'en', kind: 'visual', relevant: ['jeju/2'] },
+  { q: 'the word DUMPLINGS on a cream background', lang: 'en', kind: 'visual', relevant: ['cooking/2'] },
+  { q: '분홍색 화면', lang: 'ko', kind: 'visual', relevant: ['office/2'] },
+];
