@@ -76,6 +76,15 @@ describe('the S3 object store', () => {
     expect(res.headers.get('content-disposition')).toContain(encodeURIComponent('바닷가.mp4'));
   });
 
+  it('stops serving a presigned GET once it expired', async () => {
+    const key = `store/${randomUUID()}/expiring`;
+    await store.put(bucket, key, 'soon gone');
+    const get = await store.presignGet(bucket, key, { expiresIn: 1 });
+    expect((await fetch(get.url, { headers: { range: 'bytes=0-3' } })).status).toBe(206);
+    await new Promise((r) => setTimeout(r, 2100));
+    expect((await fetch(get.url)).status).toBe(403);
+  });
+
   it('answers ping when the store is reachable and throws when it is not', async () => {
     await store.ping();
     const down = createS3Store(
