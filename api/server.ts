@@ -16,7 +16,7 @@ import { createS3Store } from '../core/storage/s3.js';
 import type { ObjectStore } from '../core/storage/store.js';
 import { LocalRunner } from '../standalone/runner.js';
 import { ingestSample } from '../standalone/sample.js';
-import { checkFfmpeg, chooseModels } from '../standalone/setup.js';
+import { chooseModels, ensureFfmpeg } from '../standalone/setup.js';
 import { createApp } from './app.js';
 import { createVerifier } from './auth.js';
 import { parseApiConfig } from './config.js';
@@ -70,7 +70,8 @@ async function main(): Promise<void> {
   if (kube) {
     submitter = kubernetesSubmitter(kube, config.HEIMDEX_NAMESPACE);
   } else {
-    checkFfmpeg();
+    if (ensureFfmpeg() === 'npm')
+      log.info('no system ffmpeg: using the static build from npm (@ffmpeg-installer)');
     runner = new LocalRunner({
       db,
       store,

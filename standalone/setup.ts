@@ -1,5 +1,7 @@
 // What standalone mode decides before it starts: which models (real, or tiny with a loud warning), ffmpeg present.
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { delimiter, dirname } from 'node:path';
 import type { Logger } from '../core/log.js';
 import { modelDir, TINY_MODELS_DIR } from '../models/manifest.js';
 
@@ -54,15 +56,35 @@ export function chooseModels(
   };
 }
 
-/** ffmpeg and ffprobe must run; the message says how to install them. */
-export function checkFfmpeg(): void {
-  for (const tool of ['ffmpeg', 'ffprobe']) {
-    try {
-      execFileSync(tool, ['-version'], { stdio: 'ignore' });
-    } catch {
-      throw new Error(
-        `${tool} is not installed or not on PATH: install ffmpeg (Debian/Ubuntu: sudo apt-get install ffmpeg; macOS: brew install ffmpeg)`,
-      );
-    }
+const runs = (bin: string, env: NodeJS.ProcessEnv) => {
+  try {
+    execFileSync(bin, ['-version'], { stdio: 'ignore', env });
+    return true;
+  } catch {
+    return false;
   }
+};
+
+/**
+ * ffmpeg and ffprobe: the system's when present; otherwise the static builds from npm's optional
+ * @ffmpeg-installer/@ffprobe-installer packages, put first on PATH so stage processes find them too.
+ * Throws with install instructions when neither works.
+ */
+export function ensureFfmpeg(env: NodeJS.ProcessEnv = process.env): 'system' | 'npm' {
+  if (runs('ffmpeg', env) && runs('ffprobe', env)) return 'system';
+  const require = createRequire(import.meta.url);
+  try {
+    const ffmpeg = (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
+    const ffprobe = (require('@ffprobe-installer/ffprobe') as { path: string }).path;
+    if (runs(ffmpeg, env) && runs(ffprobe, env)) {
+      env.PATH = [dirname(ffmpeg), dirname(ffprobe), env.PATH ?? ''].join(delimiter);
+      return 'npm';
+    }
+  } catch {
+    // optional packages not installed for this platform
+  }
+  throw new Error(
+    'ffmpeg is not installed and no bundled build fits this platform: install ffmpeg ' +
+      '(Debian/Ubuntu: sudo apt-get install ffmpeg; macOS: brew install ffmpeg)',
+  );
 }

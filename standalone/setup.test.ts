@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../core/log.js';
+import { chooseModels, ensureFfmpeg } from './setup.js';
+
+describe('standalone start-up checks', () => {
+  it('use the system ffmpeg when it runs', () => {
+    expect(ensureFfmpeg({ ...process.env })).toBe('system');
+  });
+
+  it('fall back to the static ffmpeg and ffprobe from npm, first on PATH, when the system has none', () => {
+    const env: NodeJS.ProcessEnv = { PATH: '/nonexistent' };
+    expect(ensureFfmpeg(env)).toBe('npm');
+    expect(env.PATH).toMatch(/@ffmpeg-installer.*@ffprobe-installer.*\/nonexistent$/);
+  });
+
+  it('choose the tiny models, and say so, when the real ones are not in MODELS_DIR', () => {
+    const lines: string[] = [];
+    const log = createLogger('test', 'warn');
+    const warn = log.warn.bind(log);
+    log.warn = ((obj: unknown, msg?: string) => {
+      lines.push(String(msg ?? obj));
+      return warn(obj as object, msg);
+    }) as typeof log.warn;
+    const choice = chooseModels({ MODELS_DIR: '/nonexistent' }, log);
+    expect(choice).toMatchObject({
+      tiny: true,
+      visionModel: 'tiny-siglip2',
+      textModel: 'tiny-bge-m3',
+      asrModel: 'none',
+    });
+    expect(lines.join('\n')).toMatch(/TINY TEST MODELS.*meaningless/);
+  });
+});
