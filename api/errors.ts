@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   not_found: 404,
   rate_limited: 429,
   dependency_unavailable: 503,
+  insufficient_storage: 507,
   internal: 500,
 } as const;
 
@@ -33,6 +34,7 @@ const TITLES: Record<ErrorCode, string> = {
   not_found: 'Not found',
   rate_limited: 'Too many requests',
   dependency_unavailable: 'A service heimdex depends on is unavailable',
+  insufficient_storage: 'The server is out of disk space',
   internal: 'Internal server error',
 };
 

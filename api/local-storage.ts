@@ -41,7 +41,14 @@ export function localStorageRouter(store: LocalStore, secret: string): Router {
       }
       res.status(200).end();
     } catch (e) {
-      next(e);
+      next(
+        (e as NodeJS.ErrnoException).code === 'ENOSPC'
+          ? new ApiError(
+              'insufficient_storage',
+              'The disk holding heimdex data is full; free some space and upload again.',
+            )
+          : e,
+      );
     }
   });
   router.get('/storage/:bucket/*key', (req, res, next) => {

@@ -16,7 +16,7 @@ import { createS3Store } from '../core/storage/s3.js';
 import type { ObjectStore } from '../core/storage/store.js';
 import { LocalRunner } from '../standalone/runner.js';
 import { ingestSample } from '../standalone/sample.js';
-import { chooseModels, ensureFfmpeg } from '../standalone/setup.js';
+import { checkDiskSpace, chooseModels, ensureFfmpeg } from '../standalone/setup.js';
 import { createApp } from './app.js';
 import { createVerifier } from './auth.js';
 import { parseApiConfig } from './config.js';
@@ -70,6 +70,7 @@ async function main(): Promise<void> {
   if (kube) {
     submitter = kubernetesSubmitter(kube, config.HEIMDEX_NAMESPACE);
   } else {
+    checkDiskSpace(dataDir, log);
     if (ensureFfmpeg() === 'npm')
       log.info('no system ffmpeg: using the static build from npm (@ffmpeg-installer)');
     runner = new LocalRunner({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../core/log.js';
-import { chooseModels, ensureFfmpeg } from './setup.js';
+import { checkDiskSpace, chooseModels, ensureFfmpeg } from './setup.js';
 
 describe('standalone start-up checks', () => {
   it('use the system ffmpeg when it runs', () => {
@@ -29,5 +29,16 @@ describe('standalone start-up checks', () => {
       asrModel: 'none',
     });
     expect(lines.join('\n')).toMatch(/TINY TEST MODELS.*meaningless/);
+  });
+
+  it('warn when the data directory has less free space than needed', () => {
+    const warned: string[] = [];
+    const log = { warn: (m: string) => warned.push(m) } as unknown as Parameters<typeof checkDiskSpace>[1];
+    const free = checkDiskSpace('/', log, Number.MAX_SAFE_INTEGER);
+    expect(free).toBeGreaterThan(0);
+    expect(warned[0]).toMatch(/GiB free on the disk of \/: uploads and processing may fail/);
+    warned.length = 0;
+    checkDiskSpace('/', log, 1);
+    expect(warned).toEqual([]);
   });
 });

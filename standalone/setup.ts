@@ -1,5 +1,6 @@
 // What standalone mode decides before it starts: which models (real, or tiny with a loud warning), ffmpeg present.
 import { execFileSync } from 'node:child_process';
+import { statfsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname } from 'node:path';
 import type { Logger } from '../core/log.js';
@@ -87,4 +88,16 @@ export function ensureFfmpeg(env: NodeJS.ProcessEnv = process.env): 'system' | '
     'ffmpeg is not installed and no bundled build fits this platform: install ffmpeg ' +
       '(Debian/Ubuntu: sudo apt-get install ffmpeg; macOS: brew install ffmpeg)',
   );
+}
+
+/** Warns at start-up when the data directory's disk is nearly full (uploads and artifacts need room). */
+export function checkDiskSpace(dir: string, log: Logger, minFreeBytes = 2 * 1024 ** 3): number {
+  const s = statfsSync(dir);
+  const free = s.bavail * s.bsize;
+  if (free < minFreeBytes) {
+    log.warn(
+      `only ${(free / 1024 ** 3).toFixed(1)} GiB free on the disk of ${dir}: uploads and processing may fail; free some space`,
+    );
+  }
+  return free;
 }
