@@ -12,7 +12,7 @@ export interface ControlPlane {
   server: string;
 }
 
-/** Controllers the tests need: Jobs, their pods' garbage, TTL cleanup, service accounts and namespaces. */
+/** Controllers the tests need: Jobs, their pods' garbage, TTL cleanup, service accounts, namespaces, volume binding. */
 const CONTROLLERS = [
   'job-controller',
   'garbage-collector-controller',
@@ -22,6 +22,8 @@ const CONTROLLERS = [
   'serviceaccount-token-controller',
   'namespace-controller',
   'root-ca-certificate-publisher-controller',
+  // Binds claims to volumes, so a pod with a PVC (the chart's models volume) can be scheduled.
+  'persistentvolume-binder-controller',
 ];
 
 export async function startControlPlane(

@@ -91,6 +91,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await k.core.deletePersistentVolume({ name: `${ns}-models` }).catch(() => {});
   if (api && api.exitCode === null) api.kill('SIGKILL');
   await operator?.stop();
   await helm(['uninstall', RELEASE, '--namespace', ns, '--kubeconfig', env.KUBECONFIG]);
@@ -99,6 +100,20 @@ afterAll(async () => {
 
 describe('helm install into the test bed', () => {
   it('creates every object of the chart, and the API server accepts the dev-mode objects too', async () => {
+    // A volume for the chart's models claim to bind to, as a cluster's provisioner would make
+    // (the node agent runs stages on this machine; the volume is only there to be bound).
+    await k.core.createPersistentVolume({
+      body: {
+        metadata: { name: `${ns}-models` },
+        spec: {
+          capacity: { storage: '40Gi' },
+          accessModes: ['ReadWriteMany', 'ReadWriteOnce', 'ReadOnlyMany'],
+          persistentVolumeReclaimPolicy: 'Delete',
+          hostPath: { path: join(dir, 'models') },
+          claimRef: { namespace: ns, name: `${RELEASE}-heimdex-models` },
+        },
+      },
+    });
     const file = join(dir, 'values.json');
     writeFileSync(file, JSON.stringify(values()));
     const r = await helm([
