@@ -5,6 +5,7 @@ import { ApiError } from './errors.js';
 import { findVideo, listVideos } from './repositories/videos.js';
 import { type AnyRoute, defineRoute, ProblemSchema } from './route.js';
 import * as s from './schemas.js';
+import * as uploads from './uploads-service.js';
 import * as svc from './videos-service.js';
 
 const problem = (description: string) => ({ description, schema: ProblemSchema });
@@ -24,7 +25,10 @@ export function videoRoutes(deps: svc.VideoDeps): AnyRoute[] {
         413: problem('file too large'),
         415: problem('not a supported video type'),
       },
-      handler: async ({ body, userId }) => ({ status: 201, body: await svc.initUpload(deps, userId, body) }),
+      handler: async ({ body, userId }) => ({
+        status: 201,
+        body: await uploads.initUpload(deps, userId, body),
+      }),
     }),
     defineRoute({
       method: 'post',
@@ -40,7 +44,7 @@ export function videoRoutes(deps: svc.VideoDeps): AnyRoute[] {
       },
       handler: async ({ body, userId }) => ({
         status: 201,
-        body: await svc.initMultipart(deps, userId, body),
+        body: await uploads.initMultipart(deps, userId, body),
       }),
     }),
     defineRoute({
@@ -57,7 +61,7 @@ export function videoRoutes(deps: svc.VideoDeps): AnyRoute[] {
         409: problem('no upload in progress'),
       },
       handler: async ({ params, body, userId }) => ({
-        body: await svc.partUrls(deps, userId, params.id, body.part_numbers),
+        body: await uploads.partUrls(deps, userId, params.id, body.part_numbers),
       }),
     }),
     defineRoute({
@@ -73,7 +77,7 @@ export function videoRoutes(deps: svc.VideoDeps): AnyRoute[] {
         409: problem('no upload in progress'),
       },
       handler: async ({ params, userId }) => {
-        await svc.abortUpload(deps, userId, params.id);
+        await uploads.abortUpload(deps, userId, params.id);
         return { status: 204 };
       },
     }),
@@ -94,7 +98,9 @@ export function videoRoutes(deps: svc.VideoDeps): AnyRoute[] {
         422: problem('the file is not what was announced'),
         503: problem('processing could not be started; call again'),
       },
-      handler: async ({ body, userId }) => ({ body: await svc.completeUpload(deps, userId, body.video_id) }),
+      handler: async ({ body, userId }) => ({
+        body: await uploads.completeUpload(deps, userId, body.video_id),
+      }),
     }),
     defineRoute({
       method: 'get',

@@ -23,7 +23,8 @@ import { parseApiConfig } from './config.js';
 import { type IngestionSubmitter, kubernetesSubmitter } from './ingestion.js';
 import { localStorageRouter } from './local-storage.js';
 import { lazyQueryEmbedders } from './search/embedders.js';
-import { sweepAbandonedUploads, type VideoDeps } from './videos-service.js';
+import { sweepAbandonedUploads } from './uploads-service.js';
+import type { VideoDeps } from './videos-service.js';
 
 const log = createLogger('api');
 

@@ -277,7 +277,7 @@ describe('abandoned uploads', () => {
         size_bytes: 6 * 1024 * 1024,
       });
       const id = started.json.video_id;
-      const { sweepAbandonedUploads } = await import('../../api/videos-service.js');
+      const { sweepAbandonedUploads } = await import('../../api/uploads-service.js');
       const swept = await sweepAbandonedUploads(quick.deps, new Date(Date.now() + 5000));
       expect(swept).toBeGreaterThanOrEqual(1);
       expect(await row(id)).toMatchObject({
