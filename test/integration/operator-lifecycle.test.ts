@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { GPU_NODE_NAME } from '../../testbed/agent/nodes.js';
+import { chartTools, exec } from '../support/chart-tools.js';
 import { type Clients, clients, createNamespace, deleteNamespace, waitFor } from '../support/kube.js';
 import {
   createIngestion,
@@ -133,6 +134,22 @@ describe('the operator', () => {
       fieldSelector: 'involvedObject.name=bad',
     });
     expect(events.items.find((e) => e.reason === 'Failed')?.type).toBe('Warning');
+    // What an operator of the service reads: the failure in words, from a real kubectl.
+    const { kubectl } = await chartTools();
+    const described = await exec(kubectl, [
+      '--kubeconfig',
+      env.KUBECONFIG,
+      '-n',
+      ns,
+      'describe',
+      'vi',
+      'bad',
+    ]);
+    expect(described.code).toBe(0);
+    expect(described.stdout).toMatch(/Phase:\s+Failed/);
+    expect(described.stdout).toMatch(/Error Category:\s+BadInput/);
+    expect(described.stdout).toMatch(/Reason:\s+BadInput/);
+    expect(described.stdout).toMatch(/Warning\s+Failed.*not a playable video/);
   });
 
   it('finishes an ingestion after the operator is killed mid-way, without duplicate Jobs', async () => {
