@@ -1,65 +1,101 @@
-// Per-stage speed of the media work on a generated 60 s clip (not a test): `tsx scripts/bench-pipeline.ts [720|1080]`.
-// Runs the same ffmpeg command lines and pure logic the stages run, without storage, and prints × real time.
+// Per-stage speed and peak memory of the media work on generated 60 s clips (not a test):
+// `tsx scripts/bench-pipeline.ts [720] [1080]` (both when none given).
+// Runs the same ffmpeg command lines and pure logic the stages run, without storage, and prints × real
+// time, the peak RSS of this Node process during each stage (VmHWM, reset per stage), and the peak RSS
+// of the ffmpeg/ffprobe children the stage spawned (GNU time through a PATH shim; see bench/measure.ts).
+// Shot detection against PySceneDetect: scripts/bench-shots.ts.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TINY_MODELS_DIR } from '../models/manifest.js';
 import { loadImageTextEmbedder } from '../models/runtime/embeddings.js';
+import { parsePipelineConfig } from '../pipeline-image/src/config.js';
 import { audioArgs, keyframeArgs, keyframeFilter, shotScoreArgs } from '../pipeline-image/src/ffmpeg/args.js';
 import { runFfmpeg } from '../pipeline-image/src/ffmpeg/run.js';
 import { ffprobe, judgeProbe } from '../pipeline-image/src/media/probe.js';
 import { detectScenes, parseSceneScores } from '../pipeline-image/src/media/shots.js';
 import { keyframeTargets } from '../pipeline-image/src/stages/keyframes.js';
 import { cutsVideo } from '../test/support/media.js';
+import {
+  installChildShim,
+  measure,
+  mib,
+  resetSelfPeak,
+  type StageMeasure,
+  selfPeakKiB,
+} from './bench/measure.js';
+import { scoreCuts } from './bench/score.js';
 
-const height = Number(process.argv[2] ?? 720);
-const size = height === 1080 ? '1920x1080' : '1280x720';
+const heights = process.argv.slice(2).map(Number);
+const cfg = parsePipelineConfig({});
 const dir = mkdtempSync(join(tmpdir(), 'heimdex-bench-'));
-const clip = cutsVideo(dir, 'bench', { segments: Array.from({ length: 12 }, () => 5), size, fps: 30 });
-const rows: [string, number][] = [];
-const time = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
-  const t0 = performance.now();
-  const out = await fn();
-  rows.push([name, (performance.now() - t0) / 1000]);
-  return out;
-};
-const info = await time('probe', async () =>
-  judgeProbe(await ffprobe(clip.file), { maxSeconds: 600, sizeBytes: 1 }),
-);
-if (!info.ok) throw new Error(info.reason);
-await time('audio', () => runFfmpeg(audioArgs(clip.file, join(dir, 'a.wav'))));
-const scenes = await time('shots', async () => {
-  await runFfmpeg(shotScoreArgs(clip.file, join(dir, 's.txt'), { width: 256 }));
-  return detectScenes(parseSceneScores(readFileSync(join(dir, 's.txt'), 'utf8')), info.info.durationSeconds, {
-    threshold: 0.3,
-    minSeconds: 1,
-    maxSeconds: 30,
-    flashSeconds: 0.35,
+const shim = installChildShim(dir);
+const canReset = resetSelfPeak();
+
+for (const height of heights.length > 0 ? heights : [720, 1080]) {
+  const size = height === 1080 ? '1920x1080' : '1280x720';
+  const clip = cutsVideo(dir, `bench-${height}`, {
+    segments: Array.from({ length: 12 }, () => 5),
+    size,
+    fps: 30,
   });
-});
-const truth = new Set(clip.cuts.map((c) => Math.round(c * clip.fps)));
-const found = scenes.slice(1).map((s) => Math.round(s.start * clip.fps));
-const tp = found.filter((f) => [...truth].some((t) => Math.abs(t - f) <= 1)).length;
-const f1 = (2 * tp) / (found.length + truth.size);
-await time('keyframes', async () => {
-  writeFileSync(join(dir, 'f.txt'), keyframeFilter(keyframeTargets(scenes), 768));
-  await runFfmpeg(keyframeArgs(clip.file, join(dir, 'f.txt'), join(dir, 'kf-%05d.jpg')));
-});
-const frames = readdirSync(dir)
-  .filter((f) => f.startsWith('kf-'))
-  .map((f) => readFileSync(join(dir, f)));
-await time('embed-vision (tiny model)', async () => {
-  const e = await loadImageTextEmbedder('tiny-siglip2', { modelsDir: TINY_MODELS_DIR });
-  await e.embedImages(frames);
-});
-console.log(
-  `60 s ${size} clip, ${scenes.length} scenes (F1 ${f1.toFixed(2)} on ${clip.cuts.length} hard cuts)`,
-);
-for (const [name, s] of rows)
-  console.log(
-    `${name.padEnd(28)} ${s.toFixed(2).padStart(6)} s  ${(clip.duration / s).toFixed(1).padStart(6)}× real time`,
+  const rows: StageMeasure<unknown>[] = [];
+  const stage = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
+    const m = await measure(shim, name, fn);
+    rows.push(m);
+    return m.value;
+  };
+  const startKiB = Number(/VmRSS:\s*(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
+  const info = await stage('probe', async () =>
+    judgeProbe(await ffprobe(clip.file), { maxSeconds: 600, sizeBytes: 1 }),
   );
+  if (!info.ok) throw new Error(info.reason);
+  await stage('audio', () => runFfmpeg(audioArgs(clip.file, join(dir, 'a.wav'), cfg.FFMPEG_THREADS)));
+  const scenes = await stage('shots', async () => {
+    const scores = join(dir, 's.txt');
+    await runFfmpeg(
+      shotScoreArgs(clip.file, scores, { width: cfg.SHOT_ANALYSIS_WIDTH, threads: cfg.FFMPEG_THREADS }),
+    );
+    return detectScenes(parseSceneScores(readFileSync(scores, 'utf8')), info.info.durationSeconds, {
+      threshold: cfg.SHOT_THRESHOLD,
+      minSeconds: cfg.SHOT_MIN_SECONDS,
+      maxSeconds: cfg.SHOT_MAX_SECONDS,
+      flashSeconds: cfg.SHOT_FLASH_SECONDS,
+    });
+  });
+  const cuts = scenes.filter((s) => s.startsWith === 'cut').map((s) => s.start);
+  const score = scoreCuts(cuts, { cuts: clip.cuts, gradual: [] }, clip.fps);
+  const kfPrefix = `kf${height}-`;
+  await stage('keyframes', async () => {
+    writeFileSync(join(dir, 'f.txt'), keyframeFilter(keyframeTargets(scenes), cfg.KEYFRAME_MAX_SIDE));
+    await runFfmpeg(
+      keyframeArgs(clip.file, join(dir, 'f.txt'), join(dir, `${kfPrefix}%05d.jpg`), cfg.FFMPEG_THREADS),
+    );
+  });
+  const frames = readdirSync(dir)
+    .filter((f) => f.startsWith(kfPrefix))
+    .map((f) => readFileSync(join(dir, f)));
+  await stage('embed-vision (tiny model)', async () => {
+    const e = await loadImageTextEmbedder('tiny-siglip2', { modelsDir: TINY_MODELS_DIR });
+    await e.embedImages(frames);
+  });
+  console.log(
+    `\n60 s ${size} 30 fps clip, ${scenes.length} scenes (shot F1 ${score.f1.toFixed(2)} on ${clip.cuts.length} hard cuts), ${frames.length} keyframes`,
+  );
+  console.log(
+    `${'stage'.padEnd(26)} ${'seconds'.padStart(8)} ${'× real time'.padStart(12)} ${'node peak'.padStart(10)} ${'ffmpeg peak'.padStart(12)}`,
+  );
+  for (const r of rows)
+    console.log(
+      `${r.name.padEnd(26)} ${r.seconds.toFixed(2).padStart(8)} ${`${(clip.duration / r.seconds).toFixed(1)}×`.padStart(12)} ${mib(r.nodePeakKiB).padStart(10)} ${(r.children > 0 ? `${mib(r.childPeakKiB)} ×${r.children}` : '—').padStart(12)}`,
+    );
+  console.log(
+    `node RSS before the stages ${mib(startKiB)}; node peak is this process's VmHWM during the stage` +
+      (canReset ? ' (reset per stage)' : ' (NOT reset: /proc/self/clear_refs refused, so cumulative)') +
+      `; ffmpeg peak is the largest child's max RSS${shim.available ? '' : ' (n/a: no /usr/bin/time)'}, ×N children.`,
+  );
+}
 console.log(
-  `peak RSS of this process ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (ffmpeg children not included)`,
+  `\npeak RSS of this process over the whole run ${mib(process.resourceUsage().maxRSS)}; last stage VmHWM ${mib(selfPeakKiB())}`,
 );
 rmSync(dir, { recursive: true, force: true });
