@@ -1,15 +1,20 @@
 // `npm run api` as an operator of the service runs it: real process, test bed settings, least-privilege RBAC.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { REPO_ROOT } from '../../testbed/paths.js';
 import { freePort } from '../../testbed/proc.js';
 import { client, JWT_SECRET, sampleVideo, token } from '../support/api.js';
-import { type Clients, clients, createNamespace, deleteNamespace, waitFor } from '../support/kube.js';
+import {
+  type Clients,
+  clients,
+  createNamespace,
+  deleteNamespace,
+  serviceAccountKubeconfig,
+  waitFor,
+} from '../support/kube.js';
 
 const env = inject('testbed');
 let k: Clients;
@@ -42,27 +47,7 @@ async function apiServiceAccountKubeconfig(namespace: string): Promise<string> {
       subjects: [{ kind: 'ServiceAccount', name: 'heimdex-api', namespace }],
     },
   });
-  const tr = await k.core.createNamespacedServiceAccountToken({
-    name: 'heimdex-api',
-    namespace,
-    body: { spec: { expirationSeconds: 3600, audiences: [] } },
-  });
-  const cluster = k.kc.getCurrentCluster()!;
-  const file = join(mkdtempSync(join(tmpdir(), 'heimdex-sa-')), 'kubeconfig');
-  writeFileSync(
-    file,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [
-        { name: 'c', cluster: { server: cluster.server, 'certificate-authority-data': cluster.caData } },
-      ],
-      users: [{ name: 'sa', user: { token: tr.status!.token } }],
-      contexts: [{ name: 'c', context: { cluster: 'c', user: 'sa', namespace } }],
-      'current-context': 'c',
-    }),
-  );
-  return file;
+  return serviceAccountKubeconfig(k, namespace, 'heimdex-api');
 }
 
 beforeAll(async () => {

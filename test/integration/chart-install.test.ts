@@ -10,9 +10,16 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { REPO_ROOT } from '../../testbed/paths.js';
 import { freePort } from '../../testbed/proc.js';
 import { client, JWT_SECRET, sampleVideo, token } from '../support/api.js';
-import { containerEnv, serviceAccountKubeconfig } from '../support/chart-install.js';
+import { containerEnv } from '../support/chart-install.js';
 import { CHART, chartTools, exec, helmRunner, type Tools } from '../support/chart-tools.js';
-import { type Clients, clients, createNamespace, deleteNamespace, waitFor } from '../support/kube.js';
+import {
+  type Clients,
+  clients,
+  createNamespace,
+  deleteNamespace,
+  serviceAccountKubeconfig,
+  waitFor,
+} from '../support/kube.js';
 import {
   FAKE_STAGE_COMMAND,
   getIngestion,

@@ -1,11 +1,5 @@
-// Helpers for installing the chart into the test bed: values for it, the environment a kubelet would
-// give a chart container (ConfigMaps and Secrets resolved), and kubeconfigs from ServiceAccount tokens.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { V1Container } from '@kubernetes/client-node';
-import { stringify } from 'yaml';
 import type { Clients } from './kube.js';
-import { scratchDir } from './operator-harness.js';
 
 /** Environment of a container as the kubelet builds it: envFrom first, then env (values, refs). */
 export async function containerEnv(
@@ -40,33 +34,3 @@ export async function containerEnv(
 }
 
 /** A kubeconfig that authenticates as a ServiceAccount with a TokenRequest token, as in a pod. */
-export async function serviceAccountKubeconfig(c: Clients, namespace: string, name: string): Promise<string> {
-  const token = await c.core.createNamespacedServiceAccountToken({
-    namespace,
-    name,
-    body: { spec: { expirationSeconds: 3600, audiences: [] } },
-  });
-  const cluster = c.kc.getCurrentCluster()!;
-  const file = join(scratchDir('chart-sa'), 'kubeconfig');
-  writeFileSync(
-    file,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [
-        {
-          name: 'testbed',
-          cluster: {
-            server: cluster.server,
-            ...(cluster.caFile ? { 'certificate-authority': cluster.caFile } : {}),
-            ...(cluster.caData ? { 'certificate-authority-data': cluster.caData } : {}),
-          },
-        },
-      ],
-      users: [{ name, user: { token: token.status!.token } }],
-      contexts: [{ name, context: { cluster: 'testbed', user: name, namespace } }],
-      'current-context': name,
-    }),
-  );
-  return file;
-}

@@ -1,4 +1,8 @@
 // Small builders and waits for integration tests that talk to the test bed's kube-apiserver.
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   BatchV1Api,
   CoreV1Api,
@@ -82,4 +86,37 @@ export async function podsOf(c: Clients, namespace: string, jobName: string) {
     labelSelector: `batch.kubernetes.io/job-name=${jobName}`,
   });
   return list.items;
+}
+
+/** A kubeconfig that acts as a ServiceAccount (a TokenRequest token), to prove RBAC with the real apiserver. */
+export async function serviceAccountKubeconfig(c: Clients, namespace: string, name: string): Promise<string> {
+  const token = await c.core.createNamespacedServiceAccountToken({
+    namespace,
+    name,
+    body: { spec: { expirationSeconds: 3600, audiences: [] } },
+  });
+  const cluster = c.kc.getCurrentCluster()!;
+  const file = join(mkdtempSync(join(tmpdir(), 'heimdex-sa-')), 'kubeconfig');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [
+        {
+          name: 'testbed',
+          cluster: {
+            server: cluster.server,
+            ...(cluster.caFile ? { 'certificate-authority': cluster.caFile } : {}),
+            ...(cluster.caData ? { 'certificate-authority-data': cluster.caData } : {}),
+          },
+        },
+      ],
+      users: [{ name, user: { token: token.status!.token } }],
+      contexts: [{ name, context: { cluster: 'testbed', user: name, namespace } }],
+      'current-context': name,
+    }),
+    { mode: 0o600 },
+  );
+  return file;
 }

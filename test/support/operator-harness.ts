@@ -10,7 +10,7 @@ import pg from 'pg';
 import type { VideoIngestion } from '../../core/crd/videoingestion.js';
 import type { StageName } from '../../core/dag.js';
 import type { TestbedEnv } from '../../testbed/testbed.js';
-import { type Clients, waitFor } from './kube.js';
+import { type Clients, serviceAccountKubeconfig, waitFor } from './kube.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
@@ -213,34 +213,5 @@ export async function operatorKubeconfig(c: Clients, namespace: string): Promise
       await rbac.createNamespacedRoleBinding({ namespace, body });
     }
   }
-  const token = await c.core.createNamespacedServiceAccountToken({
-    namespace,
-    name: 'heimdex-operator',
-    body: { spec: { expirationSeconds: 3600, audiences: [] } },
-  });
-  const cluster = c.kc.getCurrentCluster()!;
-  const { stringify } = await import('yaml');
-  const file = join(scratchDir('sa-kubeconfig'), 'kubeconfig');
-  const { writeFileSync } = await import('node:fs');
-  writeFileSync(
-    file,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [
-        {
-          name: 'testbed',
-          cluster: {
-            server: cluster.server,
-            ...(cluster.caFile ? { 'certificate-authority': cluster.caFile } : {}),
-            ...(cluster.caData ? { 'certificate-authority-data': cluster.caData } : {}),
-          },
-        },
-      ],
-      users: [{ name: 'operator', user: { token: token.status!.token } }],
-      contexts: [{ name: 'operator', context: { cluster: 'testbed', user: 'operator', namespace } }],
-      'current-context': 'operator',
-    }),
-  );
-  return file;
+  return serviceAccountKubeconfig(c, namespace, 'heimdex-operator');
 }
