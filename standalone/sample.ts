@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../core/log.js';
+import { formatSrt } from '../pipeline-image/src/media/transcript.js';
 
 const CUES = [
   { start: 0.3, end: 3.7, text: '우리는 바닷가에서 고기를 구웠다' },
@@ -13,22 +14,13 @@ const CUES = [
 // Visibly different pictures per scene (flat colours of similar brightness do not read as cuts).
 const LOOKS = ['testsrc2', 'smptebars', 'color=c=0xd04010'];
 
-const srtTime = (t: number) => {
-  const ms = Math.round(t * 1000);
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `00:00:${p(Math.floor(ms / 1000))},${p(ms % 1000, 3)}`;
-};
-
 /** Three 4-second scenes with hard cuts, a tone for audio, and one subtitle per scene (mov_text). */
 export function makeSample(dir: string): string {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'heimdex-sample.mp4');
   if (existsSync(file)) return file;
   const srt = join(dir, 'sample.srt');
-  writeFileSync(
-    srt,
-    CUES.map((c, i) => `${i + 1}\n${srtTime(c.start)} --> ${srtTime(c.end)}\n${c.text}\n`).join('\n'),
-  );
+  writeFileSync(srt, formatSrt(CUES));
   const inputs = LOOKS.flatMap((look) => [
     '-f',
     'lavfi',

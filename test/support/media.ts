@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { formatSrt } from '../../pipeline-image/src/media/transcript.js';
 
 /** Looks that differ from each other in every pixel region, so every switch is a hard cut. */
 const LOOKS = [
@@ -50,15 +51,7 @@ const ff = (args: string[]) =>
   run('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', ...args]);
 const x264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'];
 
-const srtTime = (t: number) => {
-  const ms = Math.round(t * 1000);
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${p(Math.floor(ms / 3600000))}:${p(Math.floor(ms / 60000) % 60)}:${p(Math.floor(ms / 1000) % 60)},${p(ms % 1000, 3)}`;
-};
-
-export function srt(cues: readonly Cue[]): string {
-  return cues.map((c, i) => `${i + 1}\n${srtTime(c.start)} --> ${srtTime(c.end)}\n${c.text}\n`).join('\n');
-}
+export const srt = (cues: readonly Cue[]): string => formatSrt(cues);
 
 /** A video of segments with distinct looks (each labelled "scene N" with drawtext), cut hard at known times. */
 export function cutsVideo(dir: string, name: string, o: CutsVideoOptions): GeneratedVideo {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   cleanCueText,
+  formatSrt,
   mergeWindows,
   parseSrt,
   planWindows,
@@ -89,5 +90,18 @@ describe('timed transcript', () => {
       [52.6, 'second seam'],
       [65, 'end'],
     ]);
+  });
+});
+
+describe('formatSrt', () => {
+  it('writes cues that parseSrt reads back, past the first minute too', () => {
+    const cues = [
+      { start: 0.2, end: 2.8, text: '우리는 바닷가에서 고기를 구웠다' },
+      { start: 61.5, end: 3725.25, text: 'a long one' },
+    ];
+    expect(formatSrt(cues)).toContain('01:02:05,250');
+    expect(parseSrt(formatSrt(cues), 's').map((s) => [s.start, s.end, s.text])).toEqual(
+      cues.map((c) => [c.start, c.end, c.text]),
+    );
   });
 });

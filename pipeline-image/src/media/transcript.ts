@@ -24,6 +24,18 @@ export function cleanCueText(text: string): string {
 }
 
 /** SubRip (what ffmpeg converts every subtitle codec to) into segments; cues without text are dropped. */
+/** SubRip timestamp: HH:MM:SS,mmm. */
+function srtTime(t: number): string {
+  const ms = Math.round(t * 1000);
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${p(Math.floor(ms / 3600000))}:${p(Math.floor(ms / 60000) % 60)}:${p(Math.floor(ms / 1000) % 60)},${p(ms % 1000, 3)}`;
+}
+
+/** SubRip text for timed cues: the inverse of parseSrt, for generated media and the bundled sample. */
+export function formatSrt(cues: readonly { start: number; end: number; text: string }[]): string {
+  return cues.map((c, i) => `${i + 1}\n${srtTime(c.start)} --> ${srtTime(c.end)}\n${c.text}\n`).join('\n');
+}
+
 export function parseSrt(text: string, source: string): Segment[] {
   const out: Segment[] = [];
   const blocks = text
