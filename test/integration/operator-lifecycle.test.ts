@@ -129,11 +129,21 @@ describe('the operator', () => {
       state: 'failed',
       error_text: 'stage probe failed: not a playable video',
     });
-    const events = await c.core.listNamespacedEvent({
-      namespace: ns,
-      fieldSelector: 'involvedObject.name=bad',
-    });
-    expect(events.items.find((e) => e.reason === 'Failed')?.type).toBe('Warning');
+    // The Event is written after the status; wait for it rather than race it.
+    let failedEvent: { type?: string } | undefined;
+    await waitFor(
+      'the Failed event',
+      async () => {
+        const events = await c.core.listNamespacedEvent({
+          namespace: ns,
+          fieldSelector: 'involvedObject.name=bad',
+        });
+        failedEvent = events.items.find((e) => e.reason === 'Failed');
+        return failedEvent !== undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(failedEvent?.type).toBe('Warning');
     // What an operator of the service reads: the failure in words, from a real kubectl.
     const { kubectl } = await chartTools();
     const described = await exec(kubectl, [
