@@ -64,6 +64,16 @@ const SIGLIP_NORM = {
   std: [0.5, 0.5, 0.5] as [number, number, number],
 };
 
+/** Whisper large-v3 and turbo in the Hugging Face ONNX export layout (what @huggingface/transformers loads). */
+const WHISPER_V3_CONTRACT: SpeechContract = {
+  kind: 'speech',
+  encoder: 'onnx/encoder_model.onnx',
+  decoder: 'onnx/decoder_model_merged.onnx',
+  tokenizer: 'tokenizer.json',
+  melBins: 128,
+  windowSeconds: 30,
+};
+
 export const MODELS: readonly ModelSpec[] = [
   {
     name: 'siglip2-so400m-patch14-384',
@@ -115,19 +125,17 @@ export const MODELS: readonly ModelSpec[] = [
     revision: 'main',
     licence: 'MIT',
     dims: 1280,
+    // The layout @huggingface/transformers loads: configs at the top, ONNX graphs under onnx/.
     files: [
+      { path: 'config.json', sha256: null },
+      { path: 'generation_config.json', sha256: null },
+      { path: 'preprocessor_config.json', sha256: null },
+      { path: 'tokenizer.json', sha256: null },
+      { path: 'tokenizer_config.json', sha256: null },
       { path: 'onnx/encoder_model.onnx', sha256: null },
       { path: 'onnx/decoder_model_merged.onnx', sha256: null },
-      { path: 'tokenizer.json', sha256: null },
     ],
-    contract: {
-      kind: 'speech',
-      encoder: 'onnx/encoder_model.onnx',
-      decoder: 'onnx/decoder_model_merged.onnx',
-      tokenizer: 'tokenizer.json',
-      melBins: 128,
-      windowSeconds: 30,
-    },
+    contract: WHISPER_V3_CONTRACT,
   },
   {
     name: 'tiny-siglip2',
@@ -175,6 +183,39 @@ export const MODELS: readonly ModelSpec[] = [
       maxTokens: 64,
     },
     tiny: { standsFor: 'bge-m3' },
+  },
+  {
+    name: 'tiny-whisper',
+    source: 'models/tools/make_tiny_whisper.py',
+    revision: 'seed-20261124',
+    licence: 'MIT',
+    dims: 32,
+    files: [
+      { path: 'config.json', sha256: '1eaf3498aa63a82050581b9d7737bf3bfce403afea66f242e168919e9a811541' },
+      {
+        path: 'generation_config.json',
+        sha256: '4721dfe6737ef9938612f7694476c59f49293fa4450a61dfccad435fe71e917f',
+      },
+      {
+        path: 'preprocessor_config.json',
+        sha256: '269ddaa442e09006392c6392ffbb2fb6c7a34475b0adbe0f3de7ce03cadf7e49',
+      },
+      { path: 'tokenizer.json', sha256: '0977f7235a6f3c097e42201b332b6598ba8b20be5c03fcdd002681cc90c1ef31' },
+      {
+        path: 'tokenizer_config.json',
+        sha256: 'c643d145ed5318ba8c44e26bb3948f9c907f1189f2ad9223bd52ca69b4cb83b8',
+      },
+      {
+        path: 'onnx/encoder_model.onnx',
+        sha256: 'd5445cf5ee40e53752be5dff4c281a56ae1ea81cfcf11ef69a35b6880513a328',
+      },
+      {
+        path: 'onnx/decoder_model_merged.onnx',
+        sha256: '806744c07a57d0a24aa5f450cba750f7f0746b5e17e220a95dbf1c4af78e821c',
+      },
+    ],
+    contract: WHISPER_V3_CONTRACT,
+    tiny: { standsFor: 'whisper-large-v3-turbo' },
   },
 ];
 

@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../core/log.js';
+import { TINY_MODELS_DIR } from '../models/manifest.js';
 import { checkDiskSpace, chooseModels, ensureFfmpeg } from './setup.js';
+
+/** A logger whose warnings are kept for the test to read instead of printed. */
+function capturingLog() {
+  const lines: string[] = [];
+  const log = createLogger('test', 'silent');
+  log.warn = ((obj: unknown, msg?: string) => {
+    lines.push(String(msg ?? obj));
+  }) as typeof log.warn;
+  return { log, lines };
+}
 
 describe('standalone start-up checks', () => {
   it('use the system ffmpeg when it runs', () => {
@@ -14,11 +25,7 @@ describe('standalone start-up checks', () => {
   });
 
   it('choose the tiny models, and say so, when the real ones are not in MODELS_DIR', () => {
-    const lines: string[] = [];
-    const log = createLogger('test', 'silent');
-    log.warn = ((obj: unknown, msg?: string) => {
-      lines.push(String(msg ?? obj));
-    }) as typeof log.warn;
+    const { log, lines } = capturingLog();
     const choice = chooseModels({ MODELS_DIR: '/nonexistent' }, log);
     expect(choice).toMatchObject({
       tiny: true,
@@ -27,6 +34,20 @@ describe('standalone start-up checks', () => {
       asrModel: 'none',
     });
     expect(lines.join('\n')).toMatch(/TINY TEST MODELS.*meaningless/);
+  });
+
+  it('turn speech recognition off, and say how to get the model, when the real models are there but Whisper is not', () => {
+    const { log, lines } = capturingLog();
+    const models = { MODELS_DIR: TINY_MODELS_DIR, VISION_MODEL: 'tiny-siglip2', TEXT_MODEL: 'tiny-bge-m3' };
+    expect(chooseModels(models, log)).toMatchObject({ tiny: false, asrModel: 'none' });
+    expect(lines.join('\n')).toMatch(
+      /speech model whisper-large-v3-turbo not found.*models:fetch -- whisper-large-v3-turbo/,
+    );
+    lines.length = 0;
+    expect(chooseModels({ ...models, ASR_MODEL: 'tiny-whisper' }, log)).toMatchObject({
+      asrModel: 'tiny-whisper',
+    });
+    expect(lines).toEqual([]);
   });
 
   it('warn when the data directory has less free space than needed', () => {

@@ -33,13 +33,20 @@ export function chooseModels(
     }
   }
   if (missing.length === 0) {
-    return {
-      modelsDir: env.MODELS_DIR,
-      visionModel: vision,
-      textModel: text,
-      asrModel: env.ASR_MODEL ?? 'whisper-large-v3-turbo',
-      tiny: false,
-    };
+    let asrModel = env.ASR_MODEL ?? 'whisper-large-v3-turbo';
+    if (asrModel !== 'none') {
+      try {
+        modelDir(asrModel, env.MODELS_DIR);
+      } catch (error) {
+        log.warn(
+          { missing: (error as Error).message },
+          `speech model ${asrModel} not found in ${env.MODELS_DIR}: videos are indexed from pictures and subtitle ` +
+            `tracks only. Get it with \`npm run models:fetch -- ${asrModel}\`, or set ASR_MODEL=none to silence this.`,
+        );
+        asrModel = 'none';
+      }
+    }
+    return { modelsDir: env.MODELS_DIR, visionModel: vision, textModel: text, asrModel, tiny: false };
   }
   log.warn(
     { missing },

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { STAGE_NAMES, type StageName } from '../../core/dag.js';
 import { aUser, aVideo } from '../../core/db/testing.js';
-import { EXIT_INTERNAL } from '../../core/stage-contract.js';
+import { EXIT_INTERNAL, STAGE_ENV } from '../../core/stage-contract.js';
 import { keys } from '../../core/storage/store.js';
 import { TINY_MODELS_DIR } from '../../models/manifest.js';
 import type { TranscriptOutput } from '../../pipeline-image/src/stages/asr.js';
@@ -185,5 +185,68 @@ describe('stages whose model is missing', () => {
     expect(run.result?.message).toMatch(
       /model siglip2-so400m-patch14-384 is missing .*npm run models:fetch -- siglip2/,
     );
+  });
+});
+
+describe('speech recognition on the soundtrack (tiny Whisper: real decoding, random words)', () => {
+  const transcriptOf = (v: TestVideo) =>
+    readJson<TranscriptOutput>(
+      store,
+      ARTIFACTS,
+      keys.artifact(v.userId, v.videoId, 'asr', 'transcript.json'),
+    );
+
+  it('adds timed segments from the model, in the resource’s language, next to the subtitle track’s, the same on a rerun', async () => {
+    const clip = cutsVideo(dir, 'spoken', {
+      segments: [4, 4],
+      speech: { text: 'we grill meat on the beach, and then we eat on the beach together' },
+      subtitles: [{ start: 0.5, end: 2, text: '바닷가에서 고기를 구웠다' }],
+    });
+    const video = await uploadVideo(store, env, clip.file);
+    const withAsr = { ...TINY, ASR_MODEL: 'tiny-whisper' };
+    for (const stage of ['probe', 'audio'] as const)
+      expect((await runStage(stage, video, env, withAsr)).exitCode).toBe(0);
+    const run = await runStage('asr', video, env, withAsr);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const t = await transcriptOf(video);
+    expect(t.asr).toMatchObject({
+      model: 'tiny-whisper',
+      revision: 'seed-20261124',
+      language: 'ko',
+      detected: false,
+    });
+    expect(t.language).toBe('ko');
+    const fromAsr = t.segments.filter((s) => s.source === 'asr:tiny-whisper');
+    expect(fromAsr.length).toBe(t.asr?.segments);
+    expect(fromAsr.length).toBeGreaterThan(0);
+    expect(t.sources).toEqual(expect.arrayContaining(['subtitle:mov_text:0', 'asr:tiny-whisper']));
+    expect(t.segments.find((s) => s.source === 'subtitle:mov_text:0')?.text).toBe('바닷가에서 고기를 구웠다');
+    for (const s of t.segments) {
+      expect(s.start).toBeGreaterThanOrEqual(0);
+      expect(s.end).toBeLessThanOrEqual(8.1);
+      expect(s.end).toBeGreaterThanOrEqual(s.start);
+    }
+    expect(run.result?.outputs).toMatchObject({ language: 'ko' });
+    const key = keys.artifact(video.userId, video.videoId, 'asr', 'transcript.json');
+    const before = await store.head(ARTIFACTS, key);
+    expect((await runStage('asr', video, env, withAsr)).exitCode).toBe(0);
+    expect((await store.head(ARTIFACTS, key))?.etag).toBe(before?.etag);
+  });
+
+  it('detects the language when the resource asks for auto, and records that it did', async () => {
+    const video = await uploadVideo(
+      store,
+      env,
+      cutsVideo(dir, 'spoken-auto', { segments: [3], speech: { text: 'hello world' } }).file,
+    );
+    const withAsr = { ...TINY, ASR_MODEL: 'tiny-whisper', [STAGE_ENV.language]: 'auto' };
+    for (const stage of ['probe', 'audio', 'asr'] as const) {
+      const run = await runStage(stage, video, env, withAsr);
+      expect(run.exitCode, `${stage}: ${run.stderr}`).toBe(0);
+    }
+    const t = await transcriptOf(video);
+    expect(t.asr?.detected).toBe(true);
+    expect(t.asr?.language).toMatch(/^[a-z]{2,3}$/);
+    expect(t.language).toBe(t.asr?.language);
   });
 });

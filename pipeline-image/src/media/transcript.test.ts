@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  cleanCueText,
-  formatSrt,
-  mergeWindows,
-  parseSrt,
-  planWindows,
-  type Segment,
-  transcriptPerScene,
-} from './transcript.js';
+import { cleanCueText, formatSrt, parseSrt, type Segment, transcriptPerScene } from './transcript.js';
 
 const seg = (start: number, end: number, text: string, source = 'test'): Segment => ({
   start,
@@ -53,43 +45,6 @@ describe('timed transcript', () => {
         [seg(3, 3, 'x')],
       ),
     ).toEqual(['', 'x']);
-  });
-
-  it('one window covers audio no longer than a window', () => {
-    expect(planWindows(20, 30, 5)).toEqual([
-      { start: 0, end: 20, keepFrom: 0, keepTo: Number.POSITIVE_INFINITY },
-    ]);
-  });
-
-  it('long audio gets overlapping windows whose kept parts tile the whole duration', () => {
-    const w = planWindows(70, 30, 5);
-    expect(w.map((x) => [x.start, x.end])).toEqual([
-      [0, 30],
-      [25, 55],
-      [50, 70],
-    ]);
-    expect(w.map((x) => [x.keepFrom, x.keepTo])).toEqual([
-      [0, 27.5],
-      [27.5, 52.5],
-      [52.5, Number.POSITIVE_INFINITY],
-    ]);
-  });
-
-  it('a word heard by two windows at a seam is kept once, and none is lost', () => {
-    const w = planWindows(70, 30, 5);
-    // "seam" starts at 27 s: window 0 hears it at 27, window 1 at 2 (27 − 25).
-    const merged = mergeWindows(w, [
-      [seg(1, 3, 'hello'), seg(27, 28.5, 'seam')],
-      [seg(2, 3.5, 'seam'), seg(10, 12, 'middle'), seg(27.6, 29, 'second seam')],
-      [seg(2.6, 4, 'second seam'), seg(15, 16, 'end')],
-    ]);
-    expect(merged.map((s) => [s.start, s.text])).toEqual([
-      [1, 'hello'],
-      [27, 'seam'],
-      [35, 'middle'],
-      [52.6, 'second seam'],
-      [65, 'end'],
-    ]);
   });
 });
 

@@ -1,5 +1,5 @@
-// Timed transcript text (pure): SubRip parsing for subtitle tracks, mapping segments onto scenes by time,
-// and the ASR windowing plan with the seam rule that keeps words from being lost or doubled.
+// Timed transcript text (pure): SubRip parsing for subtitle tracks, and mapping segments onto scenes by time.
+// (Speech recognition's 30 s windows and their seams are merged by @huggingface/transformers: runtime/speech.ts.)
 
 export interface Segment {
   start: number;
@@ -82,48 +82,4 @@ export function transcriptPerScene(
     if (best >= 0) parts[best]!.push(seg.text);
   }
   return parts.map((p) => p.join(' ').normalize('NFC'));
-}
-
-export interface AsrWindow {
-  start: number;
-  end: number;
-  /** Segments are kept from this window only when they start within [keepFrom, keepTo). */
-  keepFrom: number;
-  keepTo: number;
-}
-
-/**
- * Windows of `length` seconds overlapping by `overlap`: every moment is heard by some window with context on
- * both sides. Each window owns the middle of its overlaps (the seams), so a word near a seam is kept from
- * exactly one window: the one that heard it with more context.
- */
-export function planWindows(duration: number, length: number, overlap: number): AsrWindow[] {
-  if (duration <= length) return [{ start: 0, end: duration, keepFrom: 0, keepTo: Number.POSITIVE_INFINITY }];
-  const step = length - overlap;
-  const windows: AsrWindow[] = [];
-  for (let start = 0; ; start += step) {
-    const end = Math.min(start + length, duration);
-    windows.push({ start, end, keepFrom: 0, keepTo: 0 });
-    if (end >= duration) break;
-  }
-  windows.forEach((w, i) => {
-    const prev = windows[i - 1];
-    const next = windows[i + 1];
-    w.keepFrom = prev ? (w.start + prev.end) / 2 : 0;
-    w.keepTo = next ? (next.start + w.end) / 2 : Number.POSITIVE_INFINITY;
-  });
-  return windows;
-}
-
-/** Joins per-window segments (window-relative times) into one transcript, each seam owned by one window. */
-export function mergeWindows(windows: readonly AsrWindow[], perWindow: readonly Segment[][]): Segment[] {
-  const out: Segment[] = [];
-  windows.forEach((w, i) => {
-    for (const seg of perWindow[i] ?? []) {
-      const start = seg.start + w.start;
-      if (start < w.keepFrom || start >= w.keepTo) continue;
-      out.push({ ...seg, start, end: Math.min(seg.end + w.start, w.end) });
-    }
-  });
-  return out.sort((a, b) => a.start - b.start);
 }

@@ -1,8 +1,10 @@
 // asr: the timed transcript. Subtitle tracks (mov_text, SubRip/ASS in MKV, WebVTT) are read as transcript
-// with their source recorded; speech recognition (Whisper through the ONNX adapter) adds what was said.
+// with their source recorded; speech recognition (Whisper, models/runtime/speech.ts) adds what was said.
 import { mkdir, readFile } from 'node:fs/promises';
 import { modelDir } from '../../../models/manifest.js';
+import { loadSpeechRecognizer, SAMPLE_RATE } from '../../../models/runtime/speech.js';
 import {
+  artifactKey,
   getJson,
   putJson,
   type StageContext,
@@ -17,11 +19,15 @@ import { subtitleArgs } from '../ffmpeg/args.js';
 import { runFfmpeg } from '../ffmpeg/run.js';
 import type { ProbeInfo, SubtitleTrack } from '../media/probe.js';
 import { parseSrt, type Segment } from '../media/transcript.js';
+import { readPcm16Wav } from '../media/wav.js';
+import { AUDIO_FILE } from './audio.js';
 
 export interface TranscriptOutput {
   language: string;
   sources: string[];
   segments: Segment[];
+  /** Present when speech recognition ran: the model, and whether the language was detected. */
+  asr?: { model: string; revision: string; language: string; detected: boolean; segments: number };
 }
 
 const ISO2_TO_3: Record<string, string> = { ko: 'kor', en: 'eng', ja: 'jpn', zh: 'zho' };
@@ -45,6 +51,57 @@ async function subtitleSegments(ctx: StageContext, info: ProbeInfo): Promise<Seg
   return parseSrt(await readFile(out, 'utf8'), `subtitle:${track.codec}:${track.index}`);
 }
 
+/** The audio stage's WAV from storage, as samples. */
+async function audioSamples(ctx: StageContext): Promise<Float32Array> {
+  const key = artifactKey(ctx, 'audio', AUDIO_FILE);
+  if (!(await ctx.store.head(ctx.config.S3_BUCKET_ARTIFACTS, key))) {
+    throw new InternalError(`audio output ${AUDIO_FILE} is missing (${key}); run the audio stage first`);
+  }
+  await mkdir(scratchPath(ctx), { recursive: true });
+  const file = scratchPath(ctx, AUDIO_FILE);
+  await ctx.store.download(ctx.config.S3_BUCKET_ARTIFACTS, key, file);
+  let audio: ReturnType<typeof readPcm16Wav>;
+  try {
+    audio = readPcm16Wav(await readFile(file));
+  } catch (error) {
+    throw new InternalError(`the audio stage's ${AUDIO_FILE} cannot be read: ${(error as Error).message}`);
+  }
+  if (audio.sampleRate !== SAMPLE_RATE) {
+    throw new InternalError(
+      `the audio stage's ${AUDIO_FILE} is ${audio.sampleRate} Hz; speech needs ${SAMPLE_RATE}`,
+    );
+  }
+  return audio.samples;
+}
+
+async function speechSegments(
+  ctx: StageContext,
+  model: string,
+): Promise<{ segments: Segment[]; asr: TranscriptOutput['asr'] }> {
+  const recognizer = await loadSpeechRecognizer(model, { modelsDir: ctx.config.MODELS_DIR });
+  const samples = await audioSamples(ctx);
+  ctx.progress(0.3);
+  // A language the model does not know (a typo in the resource) is detected rather than failing the video.
+  const asked = ctx.video.language;
+  const language = recognizer.languages.includes(asked) ? asked : 'auto';
+  const t = await recognizer.transcribe(samples, {
+    language,
+    windowSeconds: ctx.pipeline.ASR_WINDOW_SECONDS,
+    overlapSeconds: ctx.pipeline.ASR_OVERLAP_SECONDS,
+  });
+  const source = `asr:${recognizer.model.name}`;
+  return {
+    segments: t.segments.map((s) => ({ ...s, source })),
+    asr: {
+      model: recognizer.model.name,
+      revision: recognizer.model.revision,
+      language: t.language,
+      detected: language === 'auto',
+      segments: t.segments.length,
+    },
+  };
+}
+
 export const asr: StageHandler = async (ctx) => {
   const info = await getJson<ProbeInfo>(ctx, 'probe', 'probe.json');
   // Without an audio stream there is no speech to recognise; subtitle tracks are still read.
@@ -53,21 +110,21 @@ export const asr: StageHandler = async (ctx) => {
   if (model !== 'none') modelDir(model, ctx.config.MODELS_DIR);
   const segments = await subtitleSegments(ctx, info);
   ctx.progress(0.2);
-  if (model !== 'none') {
-    // The Whisper decoder loop (log-Mel features, greedy decoding with timestamp tokens per window of
-    // media/transcript.ts planWindows, mergeWindows at the seams) is not written yet.
-    throw new InternalError(
-      `speech recognition with ${model} is not implemented yet; set ASR_MODEL=none to index subtitles only`,
-    );
-  }
-  const sources = [...new Set(segments.map((s) => s.source))];
-  if (segments.length === 0) {
+  const speech = model === 'none' ? undefined : await speechSegments(ctx, model);
+  const all = [...segments, ...(speech?.segments ?? [])].sort((a, b) => a.start - b.start || a.end - b.end);
+  const sources = [...new Set(all.map((s) => s.source))];
+  if (all.length === 0 && !speech) {
+    // A rerun must not leave an earlier run's transcript for embed-text to find.
+    await ctx.store.delete(ctx.config.S3_BUCKET_ARTIFACTS, artifactKey(ctx, 'asr', 'transcript.json'));
     return skipped('no subtitle track and speech recognition is off: no transcript', { segments: 0 });
   }
-  const out: TranscriptOutput = { language: ctx.video.language, sources, segments };
+  const language = speech?.asr?.language ?? ctx.video.language;
+  const out: TranscriptOutput = { language, sources, segments: all, ...(speech ? { asr: speech.asr } : {}) };
   await putJson(ctx, 'asr', 'transcript.json', out);
-  return succeeded(`${segments.length} transcript segment(s) from ${sources.join(', ')}`, {
-    segments: segments.length,
+  const from = sources.length > 0 ? sources.join(', ') : `${model} (no speech heard)`;
+  return succeeded(`${all.length} transcript segment(s) from ${from}, language ${language}`, {
+    segments: all.length,
     source: sources.join(','),
+    language,
   });
 };
