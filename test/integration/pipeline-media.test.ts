@@ -164,6 +164,29 @@ describe('videos that are unusual but fine', () => {
     expect(out.scenes[1]!.start).toBeCloseTo(2, 1);
   });
 
+  it('a 4K clip is probed at its size, cut at its hard cut, and its keyframes and thumbnails come out small', async () => {
+    const clip = cutsVideo(dir, 'uhd', { segments: [1, 1], size: '3840x2160', fps: 25 });
+    const video = await uploadVideo(store, env, clip.file);
+    const probe = await runStage('probe', video, env);
+    expect(probe.exitCode, probe.stderr).toBe(0);
+    const info = await readJson<ProbeInfo>(store, ARTIFACTS, artifact(video, 'probe', 'probe.json'));
+    expect([info.video.width, info.video.height]).toEqual([3840, 2160]);
+    expect((await runStage('shots', video, env)).exitCode).toBe(0);
+    const shots = await readJson<ShotsOutput>(store, ARTIFACTS, artifact(video, 'shots', 'shots.json'));
+    expect(shots.scenes.map((s) => s.start)).toEqual([0, expect.closeTo(1, 1)]);
+    const run = await runStage('keyframes', video, env);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const { keyframes } = await readJson<{ keyframes: Keyframe[] }>(
+      store,
+      ARTIFACTS,
+      artifact(video, 'keyframes', 'keyframes.json'),
+    );
+    const frame = await sharp(await readBytes(store, ARTIFACTS, keyframes[0]!.keyframeKey)).metadata();
+    expect([frame.width, frame.height]).toEqual([768, 432]);
+    const thumb = await sharp(await readBytes(store, ARTIFACTS, keyframes[0]!.thumbnailKey)).metadata();
+    expect(thumb.width).toBe(320);
+  });
+
   it('a strobe of 200 flashes does not explode into dozens of scenes', async () => {
     const video = await uploadVideo(store, env, strobeVideo(dir).file);
     await runStage('probe', video, env);
