@@ -16,7 +16,7 @@ import { createS3Store } from '../core/storage/s3.js';
 import type { ObjectStore } from '../core/storage/store.js';
 import { LocalRunner } from '../standalone/runner.js';
 import { ingestSample } from '../standalone/sample.js';
-import { checkDiskSpace, chooseModels, ensureFfmpeg } from '../standalone/setup.js';
+import { checkDiskSpace, chooseModels, ensureFfmpeg, fetchOnFirstUse } from '../standalone/setup.js';
 import { createApp } from './app.js';
 import { createVerifier } from './auth.js';
 import { parseApiConfig } from './config.js';
@@ -56,11 +56,13 @@ async function main(): Promise<void> {
     ? undefined
     : { root: join(dataDir, 'storage'), secret: await secretFile(dataDir, 'storage-secret'), publicUrl };
   const store: ObjectStore = local ? new LocalStore(local) : createS3Store(config);
+  const modelEnv = {
+    MODELS_DIR: config.MODELS_DIR,
+    ...pick(process.env, 'VISION_MODEL', 'TEXT_MODEL', 'ASR_MODEL', 'HEIMDEX_MODELS_FETCH', 'HF_ENDPOINT'),
+  };
+  if (standalone) await fetchOnFirstUse(modelEnv, log);
   const models = standalone
-    ? chooseModels(
-        { MODELS_DIR: config.MODELS_DIR, ...pick(process.env, 'VISION_MODEL', 'TEXT_MODEL', 'ASR_MODEL') },
-        log,
-      )
+    ? chooseModels(modelEnv, log)
     : {
         modelsDir: config.MODELS_DIR,
         visionModel: apiConfig.SEARCH_VISION_MODEL,

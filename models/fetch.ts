@@ -1,6 +1,7 @@
 // `npm run models:fetch -- <name…>`: downloads a model set into MODELS_DIR with progress, resume (HTTP Range
 // onto a .part file) and SHA-256 verification against the manifest. Unpinned files (sha256 null) are
 // refused unless --allow-unpinned, which prints their hashes for pinning in models/manifest.ts.
+// HF_ENDPOINT (as in huggingface_hub) points every download at a mirror instead of https://huggingface.co.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { mkdir, rename, stat } from 'node:fs/promises';
@@ -9,8 +10,31 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MODELS, type ModelFile, type ModelSpec, modelSpec } from './manifest.js';
 
-export function fileUrl(spec: ModelSpec, file: ModelFile): string {
-  return `${spec.source}/resolve/${spec.revision}/${file.path}`;
+export const DEFAULT_ENDPOINT = 'https://huggingface.co';
+
+export interface Progress {
+  model: string;
+  file: string;
+  /** Bytes on disk so far (a resumed download starts above 0) and the whole size (0 when unknown). */
+  done: number;
+  total: number;
+  /** Bytes per second since this file's transfer began. */
+  rate: number;
+  state: 'present' | 'downloading' | 'done';
+}
+
+export interface FetchOptions {
+  allowUnpinned?: boolean;
+  /** Base URL replacing https://huggingface.co in the manifest's sources (HF_ENDPOINT). */
+  endpoint?: string;
+  onProgress?: (p: Progress) => void;
+}
+
+export function fileUrl(spec: ModelSpec, file: ModelFile, endpoint = DEFAULT_ENDPOINT): string {
+  const source = spec.source.startsWith(DEFAULT_ENDPOINT)
+    ? endpoint.replace(/\/+$/, '') + spec.source.slice(DEFAULT_ENDPOINT.length)
+    : spec.source;
+  return `${source}/resolve/${spec.revision}/${file.path}`;
 }
 
 export async function sha256Of(file: string): Promise<string> {
@@ -19,18 +43,44 @@ export async function sha256Of(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-async function fetchFile(
-  spec: ModelSpec,
-  file: ModelFile,
-  dir: string,
-  allowUnpinned: boolean,
-): Promise<void> {
+const MiB = 2 ** 20;
+
+/** One progress line: `bge-m3/onnx/model.onnx [#########-----------]  45.1%  1021.3/2264.5 MiB  38.2 MiB/s`. */
+export function formatProgress(p: Progress, width = 20): string {
+  const name = `${p.model}/${p.file}`;
+  if (p.state === 'present') return `${name}: present`;
+  const size = `${(p.done / MiB).toFixed(1)}${p.total > 0 ? `/${(p.total / MiB).toFixed(1)}` : ''} MiB`;
+  const rate = `${(p.rate / MiB).toFixed(1)} MiB/s`;
+  if (p.total <= 0) return `${name} ${size}  ${rate}`;
+  const share = Math.min(1, p.done / p.total);
+  const filled = Math.round(share * width);
+  const bar = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
+  return `${name} ${bar} ${(100 * share).toFixed(1).padStart(5)}%  ${size}  ${rate}`;
+}
+
+/** Progress on stderr: a bar redrawn in place on a terminal, a line every 5 s otherwise (logs, CI). */
+export function stderrProgress(): (p: Progress) => void {
+  const tty = process.stderr.isTTY;
+  let last = 0;
+  return (p) => {
+    const now = Date.now();
+    if (p.state === 'downloading' && now - last < (tty ? 200 : 5000)) return;
+    last = now;
+    const line = formatProgress(p);
+    if (tty) process.stderr.write(`\r\x1b[2K${line}${p.state === 'downloading' ? '' : '\n'}`);
+    else process.stderr.write(`${line}\n`);
+  };
+}
+
+async function fetchFile(spec: ModelSpec, file: ModelFile, dir: string, opts: FetchOptions): Promise<void> {
   const target = join(dir, file.path);
+  const report = opts.onProgress ?? (() => {});
   if (existsSync(target) && (file.sha256 === null || (await sha256Of(target)) === file.sha256)) {
-    console.error(`${spec.name}/${file.path}: present`);
+    const { size } = await stat(target);
+    report({ model: spec.name, file: file.path, done: size, total: size, rate: 0, state: 'present' });
     return;
   }
-  if (file.sha256 === null && !allowUnpinned) {
+  if (file.sha256 === null && !opts.allowUnpinned) {
     throw new Error(
       `${spec.name}/${file.path} has no pinned checksum; pass --allow-unpinned to fetch and print it`,
     );
@@ -38,39 +88,54 @@ async function fetchFile(
   await mkdir(dirname(target), { recursive: true });
   const part = `${target}.part`;
   const have = existsSync(part) ? (await stat(part)).size : 0;
-  const res = await fetch(fileUrl(spec, file), { headers: have > 0 ? { Range: `bytes=${have}-` } : {} });
-  if (!res.ok || !res.body) throw new Error(`${fileUrl(spec, file)}: HTTP ${res.status}`);
+  const url = fileUrl(spec, file, opts.endpoint);
+  const res = await fetch(url, { headers: have > 0 ? { Range: `bytes=${have}-` } : {} });
+  if (!res.ok || !res.body) throw new Error(`${url}: HTTP ${res.status}`);
+  // 206: the server sends the rest; 200: it ignored the Range, so start over.
   const resumed = res.status === 206;
   const total = Number(res.headers.get('content-length') ?? 0) + (resumed ? have : 0);
   let done = resumed ? have : 0;
-  let lastPrint = 0;
+  const started = Date.now();
   const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
+  const progress = (state: Progress['state']) =>
+    report({
+      model: spec.name,
+      file: file.path,
+      done,
+      total,
+      rate: (done - (resumed ? have : 0)) / Math.max((Date.now() - started) / 1000, 1e-3),
+      state,
+    });
   body.on('data', (chunk: Buffer) => {
     done += chunk.length;
-    if (Date.now() - lastPrint > 1000) {
-      lastPrint = Date.now();
-      const pct = total > 0 ? ` ${((100 * done) / total).toFixed(1)}%` : '';
-      console.error(`${spec.name}/${file.path}: ${(done / 2 ** 20).toFixed(1)} MiB${pct}`);
-    }
+    progress('downloading');
   });
   await pipeline(body, createWriteStream(part, { flags: resumed ? 'a' : 'w' }));
   const digest = await sha256Of(part);
   if (file.sha256 !== null && digest !== file.sha256) {
     await rename(part, `${part}.bad`);
     throw new Error(
-      `${spec.name}/${file.path}: checksum ${digest} differs from the manifest's ${file.sha256}`,
+      `${spec.name}/${file.path}: checksum ${digest} differs from the manifest's ${file.sha256} ` +
+        `(kept as ${part}.bad; run the command again to download it anew)`,
     );
   }
   await rename(part, target);
-  console.error(`${spec.name}/${file.path}: ok sha256=${digest}`);
+  progress('done');
+  if (file.sha256 === null) console.error(`${spec.name}/${file.path}: sha256=${digest} (unpinned)`);
 }
 
-export async function fetchModels(names: string[], modelsDir: string, allowUnpinned = false): Promise<void> {
-  for (const name of names) {
-    const spec = modelSpec(name);
-    if (spec.tiny) throw new Error(`${name} is a tiny test model: make it with npm run models:make-tiny`);
-    for (const file of spec.files) await fetchFile(spec, file, join(modelsDir, name), allowUnpinned);
-  }
+/** Every file of one model into `<modelsDir>/<name>/`. */
+export async function fetchModel(spec: ModelSpec, modelsDir: string, opts: FetchOptions = {}): Promise<void> {
+  if (spec.tiny) throw new Error(`${spec.name} is a tiny test model: make it with npm run models:make-tiny`);
+  for (const file of spec.files) await fetchFile(spec, file, join(modelsDir, spec.name), opts);
+}
+
+export async function fetchModels(
+  names: string[],
+  modelsDir: string,
+  opts: FetchOptions = {},
+): Promise<void> {
+  for (const name of names) await fetchModel(modelSpec(name), modelsDir, opts);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -85,7 +150,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(2);
   }
   const modelsDir = process.env.MODELS_DIR || './models/cache';
-  fetchModels(names, modelsDir, args.includes('--allow-unpinned')).catch((err) => {
+  fetchModels(names, modelsDir, {
+    allowUnpinned: args.includes('--allow-unpinned'),
+    endpoint: process.env.HF_ENDPOINT || DEFAULT_ENDPOINT,
+    onProgress: stderrProgress(),
+  }).catch((err) => {
     console.error(err.message);
     process.exit(1);
   });

@@ -133,6 +133,8 @@ export const MODELS: readonly ModelSpec[] = [
       { path: 'tokenizer.json', sha256: null },
       { path: 'tokenizer_config.json', sha256: null },
       { path: 'onnx/encoder_model.onnx', sha256: null },
+      // The fp32 encoder (2.4 GB) is past protobuf's 2 GB limit: its weights sit in external data next to it.
+      { path: 'onnx/encoder_model.onnx_data', sha256: null },
       { path: 'onnx/decoder_model_merged.onnx', sha256: null },
     ],
     contract: WHISPER_V3_CONTRACT,

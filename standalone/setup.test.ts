@@ -1,7 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../core/log.js';
 import { TINY_MODELS_DIR } from '../models/manifest.js';
-import { checkDiskSpace, chooseModels, ensureFfmpeg } from './setup.js';
+import { checkDiskSpace, chooseModels, ensureFfmpeg, fetchOnFirstUse } from './setup.js';
 
 /** A logger whose warnings are kept for the test to read instead of printed. */
 function capturingLog() {
@@ -59,5 +64,73 @@ describe('standalone start-up checks', () => {
     warned.length = 0;
     checkDiskSpace('/', log, 1);
     expect(warned).toEqual([]);
+  });
+});
+
+describe('models on first start', () => {
+  /** A stand-in for the model hub on 127.0.0.1: every file of every model is a few bytes. */
+  async function mirror() {
+    const paths: string[] = [];
+    const server = createServer((req, res) => {
+      paths.push(`${req.method} ${req.url}`);
+      res.writeHead(200, { 'content-length': 4 }).end(req.method === 'HEAD' ? undefined : 'onnx');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return { url, paths, close: () => new Promise<void>((r) => server.close(() => r())) };
+  }
+
+  it('are fetched with progress from the hub (here a mirror) when missing, after which the real ones are chosen', async () => {
+    const hub = await mirror();
+    const dir = mkdtempSync(join(tmpdir(), 'heimdex-models-'));
+    try {
+      const { log } = capturingLog();
+      const files: string[] = [];
+      const env = { MODELS_DIR: dir, HF_ENDPOINT: hub.url };
+      const fetched = await fetchOnFirstUse(env, log, {
+        onProgress: (p) => p.state === 'done' && files.push(`${p.model}/${p.file}`),
+      });
+      expect(fetched).toEqual(['siglip2-so400m-patch14-384', 'bge-m3', 'whisper-large-v3-turbo']);
+      expect(files).toContain('bge-m3/onnx/model.onnx');
+      expect(hub.paths).toContain('GET /BAAI/bge-m3/resolve/main/onnx/model.onnx');
+      expect(chooseModels(env, log)).toMatchObject({ tiny: false, asrModel: 'whisper-large-v3-turbo' });
+      hub.paths.length = 0;
+      expect(await fetchOnFirstUse(env, log)).toEqual([]);
+      expect(hub.paths).toEqual([]);
+    } finally {
+      await hub.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('offline: say that the hub cannot be reached and how to bring models in, and go on without them', async () => {
+    const hub = await mirror();
+    await hub.close(); // nothing listens there any more: connection refused, as offline
+    const { log, lines } = capturingLog();
+    expect(await fetchOnFirstUse({ MODELS_DIR: '/nonexistent', HF_ENDPOINT: hub.url }, log)).toEqual([]);
+    expect(lines.join('\n')).toMatch(
+      /models siglip2-so400m-patch14-384, bge-m3, whisper-large-v3-turbo are not in \/nonexistent and .* cannot be reached .*set MODELS_DIR to it/,
+    );
+  });
+
+  it('are not looked for when HEIMDEX_MODELS_FETCH=never, nor when the configured ones are there', async () => {
+    const hub = await mirror();
+    try {
+      const { log, lines } = capturingLog();
+      const never = { MODELS_DIR: '/nonexistent', HF_ENDPOINT: hub.url, HEIMDEX_MODELS_FETCH: 'never' };
+      expect(await fetchOnFirstUse(never, log)).toEqual([]);
+      const tiny = {
+        MODELS_DIR: TINY_MODELS_DIR,
+        HF_ENDPOINT: hub.url,
+        VISION_MODEL: 'tiny-siglip2',
+        TEXT_MODEL: 'tiny-bge-m3',
+        ASR_MODEL: 'none',
+      };
+      expect(await fetchOnFirstUse(tiny, log)).toEqual([]);
+      expect(hub.paths).toEqual([]);
+      expect(lines).toEqual([]);
+    } finally {
+      await hub.close();
+    }
   });
 });

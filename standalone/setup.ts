@@ -4,6 +4,7 @@ import { statfsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname } from 'node:path';
 import type { Logger } from '../core/log.js';
+import { DEFAULT_ENDPOINT, type FetchOptions, fetchModels, stderrProgress } from '../models/fetch.js';
 import { modelDir, TINY_MODELS_DIR } from '../models/manifest.js';
 
 export interface ModelChoice {
@@ -18,10 +19,7 @@ export interface ModelChoice {
  * Real models when they are in MODELS_DIR; otherwise the tiny test models, never silently: search
  * quality is meaningless with random weights, and the warning says how to get the real ones.
  */
-export function chooseModels(
-  env: { MODELS_DIR: string; VISION_MODEL?: string; TEXT_MODEL?: string; ASR_MODEL?: string },
-  log: Logger,
-): ModelChoice {
+export function chooseModels(env: ModelEnv, log: Logger): ModelChoice {
   const vision = env.VISION_MODEL ?? 'siglip2-so400m-patch14-384';
   const text = env.TEXT_MODEL ?? 'bge-m3';
   const missing: string[] = [];
@@ -62,6 +60,75 @@ export function chooseModels(
     asrModel: 'none',
     tiny: true,
   };
+}
+
+export interface ModelEnv {
+  MODELS_DIR: string;
+  VISION_MODEL?: string;
+  TEXT_MODEL?: string;
+  ASR_MODEL?: string;
+  /** "auto" (default): fetch missing models on first start when the model hub answers; "never": do not try. */
+  HEIMDEX_MODELS_FETCH?: string;
+  HF_ENDPOINT?: string;
+}
+
+const isMissing = (name: string, modelsDir: string) => {
+  try {
+    modelDir(name, modelsDir);
+    return false;
+  } catch {
+    return true;
+  }
+};
+
+/**
+ * On first start, the real models are fetched into MODELS_DIR with progress bars, when the model hub (or the
+ * HF_ENDPOINT mirror) answers within a few seconds. Offline, or when a download fails, it says what to do and
+ * returns: chooseModels then falls back to the tiny models, loudly. Returns the models it fetched.
+ */
+export async function fetchOnFirstUse(
+  env: ModelEnv,
+  log: Logger,
+  opts: { probeTimeoutMs?: number; onProgress?: FetchOptions['onProgress'] } = {},
+): Promise<string[]> {
+  const wanted = [
+    env.VISION_MODEL ?? 'siglip2-so400m-patch14-384',
+    env.TEXT_MODEL ?? 'bge-m3',
+    env.ASR_MODEL ?? 'whisper-large-v3-turbo',
+  ].filter((name) => name !== 'none' && !name.startsWith('tiny-'));
+  const missing = wanted.filter((name) => isMissing(name, env.MODELS_DIR));
+  if (missing.length === 0 || env.HEIMDEX_MODELS_FETCH === 'never') return [];
+  const endpoint = env.HF_ENDPOINT || DEFAULT_ENDPOINT;
+  const offline =
+    `Without them heimdex runs on its tiny test models. To use the real ones, copy a models directory ` +
+    `(made elsewhere with \`MODELS_DIR=<dir> npm run models:fetch -- ${missing.join(' ')}\`) to this machine and ` +
+    `set MODELS_DIR to it, or set HF_ENDPOINT to a mirror; HEIMDEX_MODELS_FETCH=never stops this attempt.`;
+  try {
+    await fetch(endpoint, { method: 'HEAD', signal: AbortSignal.timeout(opts.probeTimeoutMs ?? 5000) });
+  } catch (error) {
+    const reason = (error as Error).cause ?? (error as Error).message;
+    log.warn(
+      `models ${missing.join(', ')} are not in ${env.MODELS_DIR} and ${endpoint} cannot be reached (${reason}). ${offline}`,
+    );
+    return [];
+  }
+  log.info(
+    `fetching models ${missing.join(', ')} into ${env.MODELS_DIR} from ${endpoint} (first start; several GB)`,
+  );
+  try {
+    // Revisions are not pinned yet (models/manifest.ts): the hashes of what was fetched are printed for pinning.
+    await fetchModels(missing, env.MODELS_DIR, {
+      allowUnpinned: true,
+      endpoint,
+      onProgress: opts.onProgress ?? stderrProgress(),
+    });
+  } catch (error) {
+    log.warn(
+      `fetching the models failed: ${(error as Error).message}. Run the server again to resume. ${offline}`,
+    );
+    return [];
+  }
+  return missing;
 }
 
 const runs = (bin: string, env: NodeJS.ProcessEnv) => {

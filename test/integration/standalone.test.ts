@@ -29,6 +29,8 @@ async function start(o: { sample?: boolean; data?: string } = {}): Promise<Retur
       PORT: String(port),
       LOG_LEVEL: 'info',
       HEIMDEX_SAMPLE: o.sample ? 'on' : 'off',
+      // The model hub is "offline": a port on this machine nothing listens on (tests never leave 127.0.0.1).
+      HF_ENDPOINT: `http://127.0.0.1:${closedPort}`,
     },
     // Its own process group, so a kill takes the stage processes with it, as a crash of the machine would.
     detached: true,
@@ -101,8 +103,10 @@ const beach = () =>
     ],
   });
 
+let closedPort: number;
 beforeAll(async () => {
   port = await freePort();
+  closedPort = await freePort();
 });
 afterAll(async () => {
   if (server) await stop('SIGKILL');
@@ -115,6 +119,7 @@ describe('standalone mode', () => {
   it('ingests a video uploaded through the REST API and finds the right scene', async () => {
     const call = await start();
     expect(log).toMatch(/TINY TEST MODELS/);
+    expect(log).toMatch(/cannot be reached .*set MODELS_DIR to it/);
     videoId = await upload(call, beach().file, '바닷가 여행');
     await indexed(call, videoId);
     const status = await call('GET', `/videos/${videoId}/status`);

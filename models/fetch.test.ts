@@ -1,0 +1,148 @@
+// The fetch command against a local HTTP server standing in for the model hub (HF_ENDPOINT): files land in
+// MODELS_DIR/<name>/, progress is reported, a broken download resumes with a Range request, and a file whose
+// checksum differs from the manifest's is refused and set aside.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { fetchModel, fileUrl, formatProgress, type Progress } from './fetch.js';
+import type { ModelSpec } from './manifest.js';
+
+const weights = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7919) % 251));
+const tokenizer = Buffer.from('{"model":"tiny"}');
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const FILES: Record<string, Buffer> = {
+  '/acme/m/resolve/abc123/onnx/model.onnx': weights,
+  '/acme/m/resolve/abc123/tokenizer.json': tokenizer,
+};
+
+let server: Server;
+let endpoint: string;
+const requests: { url: string; headers: IncomingHttpHeaders }[] = [];
+let dir: string;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    requests.push({ url: req.url!, headers: req.headers });
+    const body = FILES[req.url!];
+    if (!body) return res.writeHead(404).end('not found');
+    const range = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+    if (range) {
+      const from = Number(range[1]);
+      res.writeHead(206, {
+        'content-length': body.length - from,
+        'content-range': `bytes ${from}-${body.length - 1}/${body.length}`,
+      });
+      return res.end(body.subarray(from));
+    }
+    res.writeHead(200, { 'content-length': body.length }).end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+beforeEach(() => {
+  requests.length = 0;
+  dir = mkdtempSync(join(tmpdir(), 'heimdex-fetch-'));
+  return () => rmSync(dir, { recursive: true, force: true });
+});
+
+const spec = (sha256: { weights: string | null; tokenizer: string | null }): ModelSpec => ({
+  name: 'm',
+  source: 'https://huggingface.co/acme/m',
+  revision: 'abc123',
+  licence: 'MIT',
+  dims: 8,
+  files: [
+    { path: 'onnx/model.onnx', sha256: sha256.weights },
+    { path: 'tokenizer.json', sha256: sha256.tokenizer },
+  ],
+  contract: {
+    kind: 'text',
+    file: 'onnx/model.onnx',
+    inputs: ['input_ids', 'attention_mask'],
+    output: 'x',
+    pooling: 'cls',
+    tokenizer: 'tokenizer.json',
+    maxTokens: 8,
+  },
+});
+const pinned = spec({ weights: sha(weights), tokenizer: sha(tokenizer) });
+
+describe('models:fetch', () => {
+  it('resolves files at the pinned revision, on the hub or on the HF_ENDPOINT mirror', () => {
+    expect(fileUrl(pinned, pinned.files[0]!)).toBe(
+      'https://huggingface.co/acme/m/resolve/abc123/onnx/model.onnx',
+    );
+    expect(fileUrl(pinned, pinned.files[1]!, 'http://mirror.local:8080/')).toBe(
+      'http://mirror.local:8080/acme/m/resolve/abc123/tokenizer.json',
+    );
+  });
+
+  it('downloads every file, verifies it, reports progress, and skips what is already there on a second run', async () => {
+    const seen: Progress[] = [];
+    await fetchModel(pinned, dir, { endpoint, onProgress: (p) => seen.push(p) });
+    expect(readFileSync(join(dir, 'm/onnx/model.onnx')).equals(weights)).toBe(true);
+    expect(readFileSync(join(dir, 'm/tokenizer.json')).equals(tokenizer)).toBe(true);
+    const last = seen.filter((p) => p.file === 'onnx/model.onnx').at(-1)!;
+    expect(last).toMatchObject({ state: 'done', done: weights.length, total: weights.length });
+    seen.length = 0;
+    requests.length = 0;
+    await fetchModel(pinned, dir, { endpoint, onProgress: (p) => seen.push(p) });
+    expect(requests).toEqual([]);
+    expect(seen.map((p) => p.state)).toEqual(['present', 'present']);
+  });
+
+  it('resumes a broken download from where its .part file ends', async () => {
+    mkdirSync(join(dir, 'm/onnx'), { recursive: true });
+    writeFileSync(join(dir, 'm/onnx/model.onnx.part'), weights.subarray(0, 100_000));
+    await fetchModel(pinned, dir, { endpoint });
+    expect(requests.find((r) => r.url.endsWith('model.onnx'))?.headers.range).toBe('bytes=100000-');
+    expect(readFileSync(join(dir, 'm/onnx/model.onnx')).equals(weights)).toBe(true);
+    expect(existsSync(join(dir, 'm/onnx/model.onnx.part'))).toBe(false);
+  });
+
+  it('refuses a file whose checksum is not the manifest’s, and keeps it aside instead of using it', async () => {
+    const wrong = spec({ weights: '0'.repeat(64), tokenizer: sha(tokenizer) });
+    await expect(fetchModel(wrong, dir, { endpoint })).rejects.toThrow(
+      new RegExp(`m/onnx/model.onnx: checksum ${sha(weights)} differs from the manifest's 0{64}`),
+    );
+    expect(existsSync(join(dir, 'm/onnx/model.onnx'))).toBe(false);
+    expect(existsSync(join(dir, 'm/onnx/model.onnx.part.bad'))).toBe(true);
+  });
+
+  it('fetches unpinned files only when allowed, and says so', async () => {
+    const unpinned = spec({ weights: sha(weights), tokenizer: null });
+    await expect(fetchModel(unpinned, dir, { endpoint })).rejects.toThrow(
+      /m\/tokenizer.json has no pinned checksum; pass --allow-unpinned/,
+    );
+    await fetchModel(unpinned, dir, { endpoint, allowUnpinned: true });
+    expect(readFileSync(join(dir, 'm/tokenizer.json')).equals(tokenizer)).toBe(true);
+  });
+
+  it('names the URL and status when the server has no such file', async () => {
+    const elsewhere = { ...pinned, revision: 'nope' };
+    await expect(fetchModel(elsewhere, dir, { endpoint })).rejects.toThrow(
+      /\/acme\/m\/resolve\/nope\/onnx\/model.onnx: HTTP 404/,
+    );
+  });
+});
+
+describe('formatProgress', () => {
+  it('draws a bar with the share, sizes and speed, or just sizes when the total is unknown', () => {
+    const p: Progress = {
+      model: 'bge-m3',
+      file: 'onnx/model.onnx',
+      done: 1.5 * 2 ** 20,
+      total: 6 * 2 ** 20,
+      rate: 2 ** 20,
+      state: 'downloading',
+    };
+    expect(formatProgress(p, 8)).toBe('bge-m3/onnx/model.onnx [##------]  25.0%  1.5/6.0 MiB  1.0 MiB/s');
+    expect(formatProgress({ ...p, total: 0 })).toBe('bge-m3/onnx/model.onnx 1.5 MiB  1.0 MiB/s');
+    expect(formatProgress({ ...p, state: 'present' })).toBe('bge-m3/onnx/model.onnx: present');
+  });
+});
