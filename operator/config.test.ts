@@ -33,7 +33,32 @@ describe('parseOperatorConfig', () => {
     [{ STAGE_COMMAND: 'tsx stage.ts' }, 'STAGE_COMMAND'],
     [{ GPU_NODE_SELECTOR: '{"a":1}' }, 'GPU_NODE_SELECTOR'],
     [{ LEADER_RENEW_SECONDS: '20' }, 'LEADER_RENEW_SECONDS'],
+    [{ STAGE_RESOURCES: '[]' }, 'STAGE_RESOURCES'],
   ])('names the variable that is wrong (%o)', (env, name) => {
     expect(() => parseOperatorConfig(env)).toThrow(name);
+  });
+});
+
+describe('STAGE_RESOURCES', () => {
+  it('takes per-stage overrides and leaves the other stages on the defaults', () => {
+    const c = parseOperatorConfig({
+      STAGE_RESOURCES:
+        '{"embed-vision":{"memoryRequest":"6Gi","memoryLimit":"12Gi"},"probe":{"cpuRequest":"100m","cpuLimit":"1"}}',
+    });
+    expect(c.stageResources).toEqual({
+      'embed-vision': { memoryRequest: '6Gi', memoryLimit: '12Gi' },
+      probe: { cpuRequest: '100m', cpuLimit: '1' },
+    });
+    expect(parseOperatorConfig({}).stageResources).toEqual({});
+  });
+
+  it('names every unknown stage, unknown key and malformed quantity at once', () => {
+    expect(() =>
+      parseOperatorConfig({
+        STAGE_RESOURCES: '{"ocr":{},"asr":{"gpus":"2","memoryLimit":"lots"},"index":"small"}',
+      }),
+    ).toThrow(
+      /STAGE_RESOURCES: "ocr" is not a stage \(stages: probe, .*\); asr.gpus: unknown key .*; asr.memoryLimit: "lots" is not a quantity .*; index: must be an object/,
+    );
   });
 });

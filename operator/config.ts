@@ -1,6 +1,7 @@
 // The operator's own settings (besides core/config.ts's shared ones), parsed once from the environment.
 import { type Static, Type } from '@sinclair/typebox';
 import { type Config, parseConfig, parseWith } from '../core/config.js';
+import { isStageName, STAGE_NAMES, type StageName } from '../core/dag.js';
 
 const Str = (description: string, def?: string) =>
   Type.String({ description, minLength: 1, ...(def === undefined ? {} : { default: def }) });
@@ -28,6 +29,10 @@ export const OperatorConfigSchema = Type.Object({
   STAGE_MEMORY_REQUEST: Str('memory request of every stage container', '1Gi'),
   STAGE_MEMORY_LIMIT: Str('memory limit of every stage container', '4Gi'),
   STAGE_SCRATCH_SIZE: Str('sizeLimit of the emptyDir scratch volume', '10Gi'),
+  STAGE_RESOURCES: Str(
+    'JSON object: per-stage overrides of the defaults above, e.g. {"embed-vision":{"memoryRequest":"6Gi","memoryLimit":"12Gi"}} (keys cpuRequest, cpuLimit, memoryRequest, memoryLimit)',
+    '{}',
+  ),
   GPU_COUNT: Int('nvidia.com/gpu each GPU stage requests', 1, 1),
   MODELS_PVC: OptStr(
     'PersistentVolumeClaim holding the models, mounted read-only at /models into the GPU stages',
@@ -67,12 +72,57 @@ export type OperatorSettings = Static<typeof OperatorConfigSchema>;
 export interface OperatorConfig
   extends Omit<
     OperatorSettings,
-    'STAGE_COMMAND' | 'GPU_NODE_SELECTOR' | 'GPU_TOLERATIONS' | 'CPU_NODE_SELECTOR'
+    'STAGE_COMMAND' | 'GPU_NODE_SELECTOR' | 'GPU_TOLERATIONS' | 'CPU_NODE_SELECTOR' | 'STAGE_RESOURCES'
   > {
   stageCommand?: string[];
+  stageResources: Partial<Record<StageName, StageResources>>;
   gpuNodeSelector: Record<string, string>;
   gpuTolerations: Toleration[];
   cpuNodeSelector: Record<string, string>;
+}
+
+/** One stage's container resources, overriding STAGE_CPU_REQUEST, STAGE_MEMORY_REQUEST and STAGE_MEMORY_LIMIT. */
+export interface StageResources {
+  cpuRequest?: string;
+  cpuLimit?: string;
+  memoryRequest?: string;
+  memoryLimit?: string;
+}
+
+const RESOURCE_KEYS = ['cpuRequest', 'cpuLimit', 'memoryRequest', 'memoryLimit'] as const;
+/** A Kubernetes quantity: 500m, 2, 1.5, 512Mi, 8Gi, 1e3… */
+const QUANTITY = /^[0-9]+(\.[0-9]+)?([munkMGTPE]i?|[eE][0-9]+)?$/;
+
+/** STAGE_RESOURCES decoded and checked: known stages, known keys, quantities; every problem named at once. */
+export function parseStageResources(text: string): Partial<Record<StageName, StageResources>> {
+  const value = json<Record<string, unknown>>(
+    'STAGE_RESOURCES',
+    text,
+    (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+    'an object keyed by stage name',
+  );
+  const problems: string[] = [];
+  for (const [stage, res] of Object.entries(value)) {
+    if (!isStageName(stage)) {
+      problems.push(`"${stage}" is not a stage (stages: ${STAGE_NAMES.join(', ')})`);
+      continue;
+    }
+    if (typeof res !== 'object' || res === null || Array.isArray(res)) {
+      problems.push(`${stage}: must be an object with ${RESOURCE_KEYS.join(', ')}`);
+      continue;
+    }
+    for (const [key, q] of Object.entries(res)) {
+      if (!(RESOURCE_KEYS as readonly string[]).includes(key)) {
+        problems.push(`${stage}.${key}: unknown key (keys: ${RESOURCE_KEYS.join(', ')})`);
+      } else if (typeof q !== 'string' || !QUANTITY.test(q)) {
+        problems.push(`${stage}.${key}: ${JSON.stringify(q)} is not a quantity such as "500m" or "8Gi"`);
+      }
+    }
+  }
+  if (problems.length > 0) {
+    throw new Error(`invalid configuration:\n  STAGE_RESOURCES: ${problems.join('; ')}`);
+  }
+  return value as Partial<Record<StageName, StageResources>>;
 }
 
 export interface Toleration {
@@ -113,9 +163,11 @@ export function parseOperatorConfig(env: Record<string, string | undefined> = pr
       `invalid configuration:\n  LEADER_RENEW_SECONDS: must be below LEADER_LEASE_SECONDS (${s.LEADER_LEASE_SECONDS}), got ${s.LEADER_RENEW_SECONDS}`,
     );
   }
-  const { STAGE_COMMAND, GPU_NODE_SELECTOR, GPU_TOLERATIONS, CPU_NODE_SELECTOR, ...rest } = s;
+  const { STAGE_COMMAND, GPU_NODE_SELECTOR, GPU_TOLERATIONS, CPU_NODE_SELECTOR, STAGE_RESOURCES, ...rest } =
+    s;
   return {
     ...rest,
+    stageResources: parseStageResources(STAGE_RESOURCES),
     ...(STAGE_COMMAND
       ? {
           stageCommand: json<string[]>(

@@ -30,6 +30,21 @@ describe('buildStageJob', () => {
     },
   );
 
+  it('gives each stage its own resources where STAGE_RESOURCES sets them, the defaults elsewhere', () => {
+    const c = aConfig({
+      STAGE_MEMORY_REQUEST: '1Gi',
+      STAGE_RESOURCES: '{"embed-vision":{"memoryRequest":"6Gi","memoryLimit":"12Gi","cpuLimit":"4"}}',
+    });
+    expect(container(buildStageJob(vi, 'embed-vision', c)).resources).toEqual({
+      requests: { cpu: '500m', memory: '6Gi', 'nvidia.com/gpu': '1' },
+      limits: { memory: '12Gi', cpu: '4', 'nvidia.com/gpu': '1' },
+    });
+    expect(container(buildStageJob(vi, 'probe', c)).resources).toEqual({
+      requests: { cpu: '500m', memory: '1Gi' },
+      limits: { memory: '4Gi' },
+    });
+  });
+
   it('names the Job deterministically from the resource and the stage', () => {
     expect(buildStageJob(vi, 'asr', aConfig()).metadata?.name).toBe(gpuJob.metadata?.name);
     expect(gpuJob.metadata?.name).toMatch(/^video-1-asr-[0-9a-f]{8}$/);

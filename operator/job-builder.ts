@@ -30,6 +30,7 @@ export type BuilderConfig = Pick<
   | 'STAGE_MEMORY_REQUEST'
   | 'STAGE_MEMORY_LIMIT'
   | 'STAGE_SCRATCH_SIZE'
+  | 'stageResources'
   | 'MODELS_PVC'
   | 'GPU_COUNT'
   | 'gpuNodeSelector'
@@ -104,8 +105,16 @@ export function buildStageJob(vi: VideoIngestion, stage: StageName, c: BuilderCo
     ...(c.STAGE_CONFIGMAP ? [{ configMapRef: { name: c.STAGE_CONFIGMAP } }] : []),
     ...(c.STAGE_SECRET ? [{ secretRef: { name: c.STAGE_SECRET } }] : []),
   ];
-  const requests: Record<string, string> = { cpu: c.STAGE_CPU_REQUEST, memory: c.STAGE_MEMORY_REQUEST };
-  const limits: Record<string, string> = { memory: c.STAGE_MEMORY_LIMIT };
+  // The defaults, then this stage's overrides (STAGE_RESOURCES): a CPU limit only where one is asked for.
+  const own = c.stageResources[stage] ?? {};
+  const requests: Record<string, string> = {
+    cpu: own.cpuRequest ?? c.STAGE_CPU_REQUEST,
+    memory: own.memoryRequest ?? c.STAGE_MEMORY_REQUEST,
+  };
+  const limits: Record<string, string> = {
+    memory: own.memoryLimit ?? c.STAGE_MEMORY_LIMIT,
+    ...(own.cpuLimit ? { cpu: own.cpuLimit } : {}),
+  };
   if (gpu) {
     // Extended resources must be requested as limits (requests default to them).
     limits['nvidia.com/gpu'] = String(c.GPU_COUNT);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { ConfigSchema } from '../../core/config.js';
-import { OperatorConfigSchema } from '../../operator/config.js';
+import { OperatorConfigSchema, parseOperatorConfig } from '../../operator/config.js';
 import { PipelineConfigSchema } from '../../pipeline-image/src/config.js';
 import { REPO_ROOT } from '../../testbed/paths.js';
 import { CHART, chartTools, exec, helmRunner, type Tools, writeSchemas } from '../support/chart-tools.js';
@@ -139,6 +139,12 @@ describe('the heimdex chart', () => {
       STAGE_SECRET: 'heimdex-credentials',
       LEADER_ELECTION: 'true',
     });
+    // Per-stage resources reach the operator in a form it parses.
+    const operatorEnv = one(objects, 'ConfigMap', 'hx-heimdex-operator').data;
+    expect(parseOperatorConfig(operatorEnv).stageResources).toEqual({
+      'embed-vision': { memoryRequest: '6Gi', memoryLimit: '12Gi' },
+      probe: { cpuRequest: '100m', memoryRequest: '256Mi' },
+    });
     expect(one(objects, 'ConfigMap', 'hx-heimdex-stage').data).toMatchObject({
       SHOT_THRESHOLD: '0.35',
       EMBED_BATCH_SIZE: '32',
@@ -170,6 +176,17 @@ describe('the heimdex chart', () => {
     const r = await helm(['template', 'hx', CHART, '-f', VALUES.dev, '--set', 'pipeline.gpu.count=0']);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/pipeline\/gpu\/count/);
+    const noStage = await helm([
+      'template',
+      'hx',
+      CHART,
+      '-f',
+      VALUES.dev,
+      '--set',
+      'pipeline.resources.perStage.ocr.cpuRequest=1',
+    ]);
+    expect(noStage.code).not.toBe(0);
+    expect(noStage.stderr).toMatch(/perStage/);
     const typo = await helm(['template', 'hx', CHART, '-f', VALUES.dev, '--set', 'operator.replica=3']);
     expect(typo.code).not.toBe(0);
     expect(typo.stderr).toMatch(/replica/);
