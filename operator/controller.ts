@@ -31,7 +31,8 @@ import { type BuilderConfig, buildStageJob } from './job-builder.js';
 import type { Metrics } from './metrics.js';
 import { eventName, FINALIZER, LABELS, MANAGED_SELECTOR, MANAGER } from './names.js';
 import { type JobObservation, observeJob } from './observe.js';
-import { type Plan, type PlannedEvent, plan } from './plan.js';
+import type { PlannedEvent } from './outcomes.js';
+import { type Plan, plan } from './plan.js';
 import { type Outcome, WorkQueue } from './queue.js';
 
 export interface ControllerDeps {

@@ -1,7 +1,7 @@
 // The operator's side of Postgres: the videos.state and jobs rows that follow an ingestion's stages,
 // written idempotently (a repeated write changes nothing), and the rows removed on cleanup.
 import type pg from 'pg';
-import type { DbRows } from './plan.js';
+import type { DbRows } from './outcomes.js';
 
 type Queryable = Pick<pg.Pool, 'query'>;
 

@@ -24,6 +24,7 @@ import { CONDITION, type ConditionInput, REASON, setCondition } from './conditio
 import { categoryOfExitCode } from './errors.js';
 import { FINALIZER, stageJobName } from './names.js';
 import type { JobObservation } from './observe.js';
+import { type DbRows, dbRows, eventsBetween, type PlannedEvent, sameStatus } from './outcomes.js';
 
 export interface Observed {
   ingestion: VideoIngestion;
@@ -40,30 +41,6 @@ export interface StageRequest {
 /** Admission: which of these ready stages may start now (see admission.ts). Pure as far as plan() cares. */
 export type Admit = (requests: readonly StageRequest[]) => ReadonlySet<StageName>;
 export const admitAll: Admit = (requests) => new Set(requests.map((r) => r.stage));
-
-export interface PlannedEvent {
-  type: 'Normal' | 'Warning';
-  reason: string;
-  message: string;
-  /** Identifies the occurrence, so recording it twice is harmless. */
-  key: string;
-}
-
-export type VideoState = 'processing' | 'indexed' | 'failed';
-export type JobRowState = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
-
-export interface DbRows {
-  video: { state: VideoState; errorText: string | null; durationSeconds: number | null };
-  jobs: {
-    stage: StageName;
-    state: JobRowState;
-    attempts: number;
-    progress: number;
-    startedAt: string | null;
-    finishedAt: string | null;
-    errorText: string | null;
-  }[];
-}
 
 export type Plan =
   | { kind: 'cleanup' }
@@ -383,104 +360,4 @@ function statesOf(stages: Map<StageName, StageStatus>): StageStates {
   const states: StageStates = {};
   for (const [name, s] of stages) states[name] = s.state;
   return states;
-}
-
-/** Deep equality of plain JSON, with key order ignored. */
-export function sameStatus(a: unknown, b: unknown): boolean {
-  return canonical(a) === canonical(b);
-}
-function canonical(v: unknown): string {
-  return JSON.stringify(v, (_k, x) =>
-    x && typeof x === 'object' && !Array.isArray(x)
-      ? Object.fromEntries(
-          Object.entries(x)
-            .filter(([, y]) => y !== undefined)
-            .sort(([p], [q]) => (p < q ? -1 : 1)),
-        )
-      : x,
-  );
-}
-
-function eventsBetween(
-  vi: VideoIngestion,
-  old: VideoIngestionStatus,
-  next: VideoIngestionStatus,
-): PlannedEvent[] {
-  const uid = vi.metadata.uid ?? vi.metadata.name!;
-  const events: PlannedEvent[] = [];
-  const before = new Map((old.stages ?? []).map((s) => [s.name, s]));
-  for (const s of next.stages ?? []) {
-    const was = before.get(s.name);
-    if (was?.state === s.state) continue;
-    const key = `${uid}/${s.name}/${s.state}/${s.attempts ?? 0}`;
-    if (s.state === 'Running') {
-      events.push({
-        type: 'Normal',
-        reason: 'StageStarted',
-        message: `stage ${s.name} started (Job ${s.job})`,
-        key,
-      });
-    } else if (s.state === 'Succeeded') {
-      events.push({ type: 'Normal', reason: 'StageSucceeded', message: `stage ${s.name} succeeded`, key });
-    } else if (s.state === 'Skipped') {
-      events.push({
-        type: 'Normal',
-        reason: 'StageSkipped',
-        message: `stage ${s.name} ${s.message ?? 'skipped'}`,
-        key,
-      });
-    } else if (s.state === 'Failed') {
-      events.push({
-        type: 'Warning',
-        reason: 'StageFailed',
-        message: `stage ${s.name} failed: ${s.message ?? ''}`,
-        key,
-      });
-    }
-  }
-  if (old.phase !== next.phase && next.phase === 'Succeeded') {
-    events.push({
-      type: 'Normal',
-      reason: 'Succeeded',
-      message: 'the video is indexed',
-      key: `${uid}/Succeeded`,
-    });
-  } else if (old.phase !== next.phase && next.phase === 'Failed') {
-    events.push({
-      type: 'Warning',
-      reason: 'Failed',
-      message: `${next.errorCategory ?? 'Internal'}: ${next.message ?? ''}`,
-      key: `${uid}/Failed`,
-    });
-  }
-  return events;
-}
-
-const ROW_STATE: Record<StageState, JobRowState> = {
-  Pending: 'pending',
-  Running: 'running',
-  Succeeded: 'succeeded',
-  Failed: 'failed',
-  Skipped: 'skipped',
-};
-
-export function dbRows(status: VideoIngestionStatus): DbRows {
-  const state: VideoState =
-    status.phase === 'Succeeded' ? 'indexed' : status.phase === 'Failed' ? 'failed' : 'processing';
-  return {
-    video: {
-      state,
-      errorText: status.phase === 'Failed' ? (status.message ?? 'ingestion failed') : null,
-      durationSeconds: status.durationSeconds ?? null,
-    },
-    jobs: (status.stages ?? []).map((s) => ({
-      stage: s.name,
-      state: ROW_STATE[s.state],
-      attempts: s.attempts ?? 0,
-      progress: s.state === 'Succeeded' || s.state === 'Skipped' ? 100 : 0,
-      startedAt: s.startedAt ?? null,
-      finishedAt: s.finishedAt ?? null,
-      errorText: s.state === 'Failed' ? (s.message ?? null) : null,
-    })),
-  };
 }
