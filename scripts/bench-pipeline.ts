@@ -9,11 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TINY_MODELS_DIR } from '../models/manifest.js';
 import { loadImageTextEmbedder } from '../models/runtime/embeddings.js';
+import { loadSpeechRecognizer } from '../models/runtime/speech.js';
 import { parsePipelineConfig } from '../pipeline-image/src/config.js';
 import { audioArgs, keyframeArgs, keyframeFilter, shotScoreArgs } from '../pipeline-image/src/ffmpeg/args.js';
 import { runFfmpeg } from '../pipeline-image/src/ffmpeg/run.js';
 import { ffprobe, judgeProbe } from '../pipeline-image/src/media/probe.js';
 import { detectScenes, parseSceneScores } from '../pipeline-image/src/media/shots.js';
+import { readPcm16Wav } from '../pipeline-image/src/media/wav.js';
 import { keyframeTargets } from '../pipeline-image/src/stages/keyframes.js';
 import { cutsVideo } from '../test/support/media.js';
 import {
@@ -71,6 +73,15 @@ for (const height of heights.length > 0 ? heights : [720, 1080]) {
     await runFfmpeg(
       keyframeArgs(clip.file, join(dir, 'f.txt'), join(dir, `${kfPrefix}%05d.jpg`), cfg.FFMPEG_THREADS),
     );
+  });
+  // Whisper's decoding loop on the tiny model: the cost of the code around the model, not of a real Whisper.
+  await stage('asr (tiny whisper)', async () => {
+    const r = await loadSpeechRecognizer('tiny-whisper', { modelsDir: TINY_MODELS_DIR });
+    await r.transcribe(readPcm16Wav(readFileSync(join(dir, 'a.wav'))).samples, {
+      language: 'ko',
+      windowSeconds: cfg.ASR_WINDOW_SECONDS,
+      overlapSeconds: cfg.ASR_OVERLAP_SECONDS,
+    });
   });
   const frames = readdirSync(dir)
     .filter((f) => f.startsWith(kfPrefix))
