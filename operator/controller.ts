@@ -1,14 +1,10 @@
 // The outer reconcile: watches (informers) feed a keyed work queue; each reconcile reads the ingestion and
-// its Jobs from the caches, asks plan() what to do and applies it (Jobs, finalizer, status, rows, Events).
+// its Jobs from the caches, asks plan() what to do and applies it (Jobs, finalizer, status, rows, Events)
+// through kube-writes.ts.
 import {
-  BatchV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
   type KubeConfig,
   type KubernetesObject,
   makeInformer,
-  PatchStrategy,
-  setHeaderOptions,
   type V1Job,
   type V1Pod,
 } from '@kubernetes/client-node';
@@ -26,12 +22,12 @@ import { keys, type ObjectStore } from '../core/storage/store.js';
 import { Admission } from './admission.js';
 import type { OperatorConfig } from './config.js';
 import type { IngestionRows } from './db.js';
-import { categorize, isConflict, isNotFound } from './errors.js';
+import { categorize } from './errors.js';
 import { type BuilderConfig, buildStageJob } from './job-builder.js';
+import { KubeWrites } from './kube-writes.js';
 import type { Metrics } from './metrics.js';
-import { eventName, FINALIZER, LABELS, MANAGED_SELECTOR, MANAGER } from './names.js';
+import { FINALIZER, LABELS, MANAGED_SELECTOR } from './names.js';
 import { type JobObservation, observeJob } from './observe.js';
-import type { PlannedEvent } from './outcomes.js';
 import { type Plan, plan } from './plan.js';
 import { type Outcome, WorkQueue } from './queue.js';
 
@@ -48,14 +44,11 @@ export interface ControllerDeps {
   identity: string;
 }
 
-const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 /** How long a created Job may stay unseen by the Job watch before plan() may ask for it again. */
 const EXPECT_MS = 30_000;
 
 export class Controller {
-  private readonly custom: CustomObjectsApi;
-  private readonly batch: BatchV1Api;
-  private readonly core: CoreV1Api;
+  private readonly kube: KubeWrites;
   private readonly queue: WorkQueue;
   private readonly admission: Admission;
   private readonly ingestions;
@@ -71,9 +64,7 @@ export class Controller {
   private stopped = false;
 
   constructor(private readonly d: ControllerDeps) {
-    this.custom = d.kc.makeApiClient(CustomObjectsApi);
-    this.batch = d.kc.makeApiClient(BatchV1Api);
-    this.core = d.kc.makeApiClient(CoreV1Api);
+    this.kube = new KubeWrites(d.kc, d.namespace, d.metrics, d.log, d.identity);
     const { config: c } = d;
     this.admission = new Admission(
       c.KUEUE_QUEUE_NAME ? undefined : { gpu: c.MAX_GPU_JOBS, cpu: c.MAX_CPU_JOBS },
@@ -95,38 +86,18 @@ export class Controller {
     this.ingestions = makeInformer<VideoIngestion & KubernetesObject>(
       d.kc,
       `/apis/${GROUP}/${VERSION}/namespaces/${ns}/${PLURAL}`,
-      () =>
-        this.count(
-          'list',
-          PLURAL,
-          this.custom.listNamespacedCustomObject({
-            group: GROUP,
-            version: VERSION,
-            namespace: ns,
-            plural: PLURAL,
-          }),
-        ),
+      () => this.kube.listIngestions(),
     );
     this.jobs = makeInformer<V1Job>(
       d.kc,
       `/apis/batch/v1/namespaces/${ns}/jobs`,
-      () =>
-        this.count(
-          'list',
-          'jobs',
-          this.batch.listNamespacedJob({ namespace: ns, labelSelector: MANAGED_SELECTOR }),
-        ),
+      () => this.kube.listManagedJobs(),
       MANAGED_SELECTOR,
     );
     this.pods = makeInformer<V1Pod>(
       d.kc,
       `/api/v1/namespaces/${ns}/pods`,
-      () =>
-        this.count(
-          'list',
-          'pods',
-          this.core.listNamespacedPod({ namespace: ns, labelSelector: MANAGED_SELECTOR }),
-        ),
+      () => this.kube.listManagedPods(),
       MANAGED_SELECTOR,
     );
   }
@@ -222,11 +193,6 @@ export class Controller {
     return this.queue.idle();
   }
 
-  private count<T>(verb: string, resource: string, p: Promise<T>): Promise<T> {
-    this.d.metrics.apiRequests.inc({ verb, resource });
-    return p;
-  }
-
   private updateGauges(): void {
     const counts = this.admission.counts();
     this.d.metrics.activeJobs.set({ resource: 'gpu' }, counts.active.gpu);
@@ -290,7 +256,7 @@ export class Controller {
       this.admission.grant(owner, requests);
     let p = plan({ ingestion: vi, jobs: this.observedJobs(vi) }, new Date(), admit);
     if (p.kind === 'addFinalizer') {
-      const updated = await this.patchFinalizers(vi, [...(vi.metadata.finalizers ?? []), FINALIZER]);
+      const updated = await this.kube.patchFinalizers(vi, [...(vi.metadata.finalizers ?? []), FINALIZER]);
       if (!updated) return undefined;
       // Go on with the patched object rather than wait for the watch to bring it back: the first Job
       // starts one round-trip sooner.
@@ -313,15 +279,15 @@ export class Controller {
     vi: VideoIngestion,
     p: Extract<Plan, { kind: 'reconcile' }>,
   ): Promise<Outcome> {
-    const ns = vi.metadata.namespace!;
-    for (const job of p.stop) await this.deleteJob(ns, job);
+    for (const job of p.stop) await this.kube.deleteJob(job);
     for (const stage of p.create) await this.createJob(vi, stage);
     if (p.statusChanged) {
       // Rows first: if they fail, the status is not written either and the next try does both.
       if (this.d.rows) await this.d.rows.sync(vi.spec.videoId, p.db);
-      await this.writeStatus(key, vi, p.status);
+      const rv = await this.kube.writeStatus(vi, p.status);
+      if (rv) this.written.set(key, { rv, status: p.status });
       this.observeStageDurations(vi.status, p.status);
-      await this.recordEvents(vi, p.events);
+      await this.kube.recordEvents(vi, p.events);
     }
     if (p.status.phase === 'Succeeded' || p.status.phase === 'Failed') this.admission.forget(key);
     return undefined;
@@ -334,89 +300,17 @@ export class Controller {
     const expectedAt = this.expected.get(name);
     if (seen || (expectedAt && Date.now() - expectedAt < EXPECT_MS)) return;
     try {
-      await this.count(
-        'create',
-        'jobs',
-        this.batch.createNamespacedJob({ namespace: vi.metadata.namespace!, body: job }),
-      );
-      this.expected.set(name, Date.now());
-      this.d.log.info(
-        { ingestion: vi.metadata.name, stage, job: name, resource: stageOf(stage).resource },
-        'created stage Job',
-      );
+      // Deterministic names: false (AlreadyExists) means a previous run or replica made it. Nothing to do.
+      if (!(await this.kube.createJob(job))) return;
     } catch (err) {
-      // Deterministic names: AlreadyExists means a previous run (or replica) made it. Nothing to do.
-      if (isConflict(err)) return;
       this.admission.release(name);
       throw err;
     }
-  }
-
-  private async deleteJob(namespace: string, name: string): Promise<void> {
-    try {
-      await this.count(
-        'delete',
-        'jobs',
-        this.batch.deleteNamespacedJob({
-          namespace,
-          name,
-          propagationPolicy: 'Background',
-          gracePeriodSeconds: 0,
-        }),
-      );
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-  }
-
-  private async writeStatus(key: string, vi: VideoIngestion, status: VideoIngestionStatus): Promise<void> {
-    // A merge patch replaces lists whole; fields we no longer set are removed with null.
-    const body: Record<string, unknown> = { ...status };
-    for (const k of Object.keys(vi.status ?? {})) if (!(k in status)) body[k] = null;
-    const updated = (await this.count(
-      'patch',
-      `${PLURAL}/status`,
-      this.custom.patchNamespacedCustomObjectStatus(
-        {
-          group: GROUP,
-          version: VERSION,
-          namespace: vi.metadata.namespace!,
-          plural: PLURAL,
-          name: vi.metadata.name!,
-          body: { status: body },
-        },
-        MERGE,
-      ),
-    )) as VideoIngestion;
-    if (updated.metadata.resourceVersion)
-      this.written.set(key, { rv: updated.metadata.resourceVersion, status });
-  }
-
-  private async patchFinalizers(
-    vi: VideoIngestion,
-    finalizers: string[],
-  ): Promise<VideoIngestion | undefined> {
-    try {
-      return (await this.count(
-        'patch',
-        PLURAL,
-        this.custom.patchNamespacedCustomObject(
-          {
-            group: GROUP,
-            version: VERSION,
-            namespace: vi.metadata.namespace!,
-            plural: PLURAL,
-            name: vi.metadata.name!,
-            // resourceVersion makes this a compare-and-swap: another writer's finalizer is never lost.
-            body: { metadata: { finalizers, resourceVersion: vi.metadata.resourceVersion } },
-          },
-          MERGE,
-        ),
-      )) as VideoIngestion;
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-      return undefined;
-    }
+    this.expected.set(name, Date.now());
+    this.d.log.info(
+      { ingestion: vi.metadata.name, stage, job: name, resource: stageOf(stage).resource },
+      'created stage Job',
+    );
   }
 
   private observeStageDurations(before: VideoIngestionStatus | undefined, after: VideoIngestionStatus): void {
@@ -429,83 +323,23 @@ export class Controller {
     }
   }
 
-  private async recordEvents(vi: VideoIngestion, events: readonly PlannedEvent[]): Promise<void> {
-    for (const e of events) {
-      const now = new Date();
-      try {
-        await this.count(
-          'create',
-          'events',
-          this.core.createNamespacedEvent({
-            namespace: vi.metadata.namespace!,
-            body: {
-              metadata: { name: eventName(vi.metadata.name!, e.key), namespace: vi.metadata.namespace! },
-              involvedObject: {
-                apiVersion: `${GROUP}/${VERSION}`,
-                kind: 'VideoIngestion',
-                name: vi.metadata.name!,
-                namespace: vi.metadata.namespace!,
-                uid: vi.metadata.uid!,
-              },
-              type: e.type,
-              reason: e.reason,
-              message: e.message.slice(0, 1024),
-              firstTimestamp: now,
-              lastTimestamp: now,
-              count: 1,
-              source: { component: MANAGER },
-              reportingComponent: `heimdex.io/${MANAGER}`,
-              reportingInstance: this.d.identity,
-            },
-          }),
-        );
-      } catch (err) {
-        // Same name, same occurrence: already recorded. Other failures lose an Event, never the reconcile.
-        if (!isConflict(err))
-          this.d.log.warn({ err: String(err), reason: e.reason }, 'could not record Event');
-      }
-    }
-  }
-
   /**
    * The finalizer: stop the Jobs and their pods, wait until no pod can still write, then remove what the
    * ingestion produced, and only then let the object go. Any failure throws and is retried with backoff.
    */
   private async cleanup(key: string, vi: VideoIngestion): Promise<Outcome> {
-    const ns = vi.metadata.namespace!;
     const selector = `${LABELS.ingestion}=${vi.metadata.name},${MANAGED_SELECTOR}`;
     this.admission.forget(key);
-    const jobs = await this.count(
-      'list',
-      'jobs',
-      this.batch.listNamespacedJob({ namespace: ns, labelSelector: selector }),
-    );
+    const jobs = await this.kube.listManagedJobs(selector);
     for (const job of jobs.items) {
       if (!job.metadata?.ownerReferences?.some((r) => r.uid === vi.metadata.uid)) continue;
-      if (!job.metadata.deletionTimestamp) await this.deleteJob(ns, job.metadata.name!);
+      if (!job.metadata.deletionTimestamp) await this.kube.deleteJob(job.metadata.name!);
     }
-    const pods = await this.count(
-      'list',
-      'pods',
-      this.core.listNamespacedPod({ namespace: ns, labelSelector: selector }),
-    );
+    const pods = await this.kube.listManagedPods(selector);
     const live = pods.items.filter((p) => p.status?.phase === 'Pending' || p.status?.phase === 'Running');
     if (live.length > 0) {
       for (const pod of live) {
-        if (pod.metadata?.deletionTimestamp) continue;
-        try {
-          await this.count(
-            'delete',
-            'pods',
-            this.core.deleteNamespacedPod({
-              namespace: ns,
-              name: pod.metadata!.name!,
-              gracePeriodSeconds: 5,
-            }),
-          );
-        } catch (err) {
-          if (!isNotFound(err)) throw err;
-        }
+        if (!pod.metadata?.deletionTimestamp) await this.kube.deletePod(pod.metadata!.name!, 5);
       }
       return { requeueAfterMs: 1000 }; // a stage may still write; clean storage once it has stopped
     }
@@ -522,7 +356,7 @@ export class Controller {
       await this.d.store.deletePrefix(this.d.buckets.uploads, keys.uploadsPrefix(userId, videoId));
     }
     if (this.d.rows && !keepOutputs) await this.d.rows.cleanup(videoId, videoDeleted);
-    await this.patchFinalizers(
+    await this.kube.patchFinalizers(
       vi,
       (vi.metadata.finalizers ?? []).filter((f) => f !== FINALIZER),
     );
