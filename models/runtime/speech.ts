@@ -3,7 +3,7 @@
 // rules and the merging of overlapping 30 s windows at the token level (no word lost or doubled at a
 // seam); its sessions run on the same onnxruntime-node as runtime/onnx.ts, with the same provider choice.
 // What it lacks, and this module adds: language detection, and turning its chunks into clean segments.
-import { type AutomaticSpeechRecognitionPipeline, env, pipeline, Tensor } from '@huggingface/transformers';
+import type { AutomaticSpeechRecognitionPipeline } from '@huggingface/transformers';
 import { modelDir, modelSpec, type SpeechContract } from '../manifest.js';
 import type { ModelInfo } from './embeddings.js';
 import { executionProviders } from './onnx.js';
@@ -99,6 +99,8 @@ async function create(name: string, modelsDir: string): Promise<SpeechRecognizer
   if (spec.contract.kind !== 'speech') throw new Error(`model ${name} is not a speech model`);
   const contract: SpeechContract = spec.contract;
   modelDir(name, modelsDir); // every file there, or a message naming the fetch command
+  // Loaded here, not at the top: every stage process imports this module, and the library costs ~150 MiB.
+  const { env, pipeline, Tensor } = await import('@huggingface/transformers');
   // Files come from MODELS_DIR only: never from a hub at run time.
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
