@@ -52,10 +52,18 @@ export async function lexical(
 }
 
 /**
- * Nearest scenes by cosine distance on one vector column. pgvector 0.8's iterative index scan keeps
- * looking past the first ef_search candidates until enough rows pass the per-user filter, so a user
- * with a few videos among millions of scenes still gets their best scenes (relaxed order: re-sorted
- * below). Must run inside a transaction for SET LOCAL.
+ * Up to this many candidate rows (the caller's scenes after the filters), nearest() ranks them exactly:
+ * ~1–5 ms at 1024 dimensions, and recall 1.0, where the HNSW index would be both slower and, for a small
+ * share of a large table, far less exact (a user with 100 scenes among a million: recall@10 0.13 when
+ * the iterative scan reaches max_scan_tuples; scripts/bench-search.ts).
+ */
+export const EXACT_MAX_ROWS = 10_000;
+
+/**
+ * Nearest scenes by cosine distance on one vector column. A caller with few candidate rows gets them
+ * ranked exactly; one with many goes through the HNSW index, where pgvector 0.8's iterative index scan
+ * keeps looking past the first ef_search candidates until enough rows pass the per-user filter (relaxed
+ * order: re-sorted below). Must run inside a transaction for SET LOCAL.
  */
 export async function nearest(
   db: pg.ClientBase,
@@ -64,23 +72,42 @@ export async function nearest(
   vector: Float32Array,
   f: SearchFilters,
   k: number,
+  opts: { maxScanTuples?: number; exactMaxRows?: number } = {},
 ): Promise<Ranked[]> {
-  await db.query(`SET LOCAL hnsw.iterative_scan = relaxed_order`);
-  // pgvector stops an iterative scan after 20,000 tuples by default; a user holding 0.1% of 100k
-  // scenes then got recall@10 of about 0.6 when the planner walked the index (scripts/bench-search.ts).
-  await db.query(`SET LOCAL hnsw.max_scan_tuples = 200000`);
-  await db.query(`SET LOCAL hnsw.ef_search = ${Math.max(40, Math.min(1000, k * 2))}`);
   const params: unknown[] = [userId];
   const where = scope(f, params);
   const v = params.push(`[${Array.from(vector).join(',')}]`);
+  const limit = params.push(k);
+  const candidates = `FROM scenes s JOIN videos v ON v.video_id = s.video_id
+        WHERE ${where} AND s.${column} IS NOT NULL`;
+  const exactMax = opts.exactMaxRows ?? EXACT_MAX_ROWS;
+  // Counting stops one past the bound, so a heavy user costs a bounded index walk, not a full count.
+  const counted = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM (SELECT 1 ${candidates} LIMIT ${exactMax + 1}) c`,
+    params.slice(0, v - 1),
+  );
+  const few = counted.rows[0]!.n <= exactMax;
+  if (!few) {
+    await db.query(`SET LOCAL hnsw.iterative_scan = relaxed_order`);
+    // pgvector stops an iterative scan after 20,000 tuples by default; a user holding 0.1% of 100k
+    // scenes then got recall@10 of about 0.6 when the planner walked the index (scripts/bench-search.ts).
+    await db.query(`SET LOCAL hnsw.max_scan_tuples = ${Math.trunc(opts.maxScanTuples ?? 200_000)}`);
+    await db.query(`SET LOCAL hnsw.ef_search = ${Math.max(40, Math.min(1000, k * 2))}`);
+    const { rows } = await db.query<{ scene_id: string; distance: number }>(
+      `WITH found AS MATERIALIZED (
+         SELECT s.scene_id, s.${column} <=> $${v}::vector AS distance ${candidates}
+          ORDER BY s.${column} <=> $${v}::vector LIMIT $${limit})
+       SELECT scene_id, distance::float8 AS distance FROM found ORDER BY distance, scene_id`,
+      params,
+    );
+    // Fewer than k from the index means the scan gave up early: fall through to the exact ranking.
+    if (rows.length === k) return rows.map((r) => ({ sceneId: r.scene_id, score: 1 - r.distance }));
+  }
+  // Exact: the caller's rows through the videos index, a distance for each; MATERIALIZED keeps the
+  // planner from handing the ORDER BY to the HNSW index.
   const { rows } = await db.query<{ scene_id: string; distance: number }>(
-    `WITH candidates AS MATERIALIZED (
-       SELECT s.scene_id, s.${column} <=> $${v}::vector AS distance
-         FROM scenes s JOIN videos v ON v.video_id = s.video_id
-        WHERE ${where} AND s.${column} IS NOT NULL
-        ORDER BY s.${column} <=> $${v}::vector
-        LIMIT $${params.push(k)})
-     SELECT scene_id, distance::float8 AS distance FROM candidates ORDER BY distance, scene_id`,
+    `WITH mine AS MATERIALIZED (SELECT s.scene_id, s.${column} <=> $${v}::vector AS distance ${candidates})
+     SELECT scene_id, distance::float8 AS distance FROM mine ORDER BY distance, scene_id LIMIT $${limit}`,
     params,
   );
   return rows.map((r) => ({ sceneId: r.scene_id, score: 1 - r.distance }));

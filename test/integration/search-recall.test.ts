@@ -100,7 +100,8 @@ describe('filtered vector search', () => {
     const c = await pool.connect();
     try {
       await c.query('BEGIN');
-      const got = await nearest(c, 'text_vec', me, query, {}, 10);
+      // exactMaxRows 0: through the index even for this small user (the path a heavy user takes).
+      const got = await nearest(c, 'text_vec', me, query, {}, 10, { exactMaxRows: 0 });
       const plan = await c.query(
         `EXPLAIN SELECT s.scene_id FROM scenes s JOIN videos v USING (video_id)
           WHERE v.user_id = $1 ORDER BY s.text_vec <=> $2::vector LIMIT 10`,
@@ -122,6 +123,31 @@ describe('filtered vector search', () => {
       );
       await c.query('COMMIT');
       expect(plain.rows.length).toBeLessThan(10);
+    } finally {
+      c.release();
+    }
+  });
+
+  it('ranks a small user’s scenes exactly, where an index scan cut short would miss some', async () => {
+    const query = randomUnit(424_242);
+    const c = await pool.connect();
+    try {
+      // The index path with a scan cut short, as max_scan_tuples cuts it for a 100-scene user among a
+      // million: the top 10 is no longer exact…
+      await c.query('BEGIN');
+      const short = await nearest(c, 'text_vec', me, query, {}, 10, { maxScanTuples: 60, exactMaxRows: 0 });
+      await c.query('COMMIT');
+      expect(short.map((g) => g.sceneId)).not.toEqual(exactTop(query, 10));
+      // …so a user with few scenes (30 here, under EXACT_MAX_ROWS) is ranked exactly instead.
+      await c.query('BEGIN');
+      const got = await nearest(c, 'text_vec', me, query, {}, 10, { maxScanTuples: 60 });
+      await c.query('COMMIT');
+      expect(got.map((g) => g.sceneId)).toEqual(exactTop(query, 10));
+      // A user with fewer scenes than asked for gets all of them, best first.
+      await c.query('BEGIN');
+      const all = await nearest(c, 'text_vec', me, query, {}, 50);
+      await c.query('COMMIT');
+      expect(all.map((g) => g.sceneId)).toEqual(exactTop(query, 30));
     } finally {
       c.release();
     }
