@@ -85,6 +85,8 @@ describe('the API and operator image build', () => {
         PORT: String(port),
         HEIMDEX_DATA_DIR: join(work, 'data'),
         HEIMDEX_SAMPLE: 'off',
+        // No model download attempt: tests never leave this machine.
+        HEIMDEX_MODELS_FETCH: 'never',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
