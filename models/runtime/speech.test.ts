@@ -64,7 +64,17 @@ describe('the tiny Whisper through @huggingface/transformers', () => {
   it('transcribes 75 s in overlapping windows into clean, ordered segments inside the audio, the same every time', async () => {
     const r = await loadSpeechRecognizer('tiny-whisper', { modelsDir: TINY_MODELS_DIR });
     const audio = tones(75);
-    const t = await r.transcribe(audio, { language: 'ko', windowSeconds: 30, overlapSeconds: 5 });
+    const progress: number[] = [];
+    const t = await r.transcribe(audio, {
+      language: 'ko',
+      windowSeconds: 30,
+      overlapSeconds: 5,
+      onProgress: (p) => progress.push(p),
+    });
+    // 75 s in 30 s windows 20 s apart: 4 windows, each reported, never past 1.
+    expect(progress.length).toBeGreaterThanOrEqual(4);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    expect(progress.at(-1)).toBe(1);
     expect(t.language).toBe('ko');
     expect(t.segments.length).toBeGreaterThan(0);
     // Text decoded after the first 30 s window is kept, at its place in the whole audio.

@@ -28,6 +28,8 @@ export interface TranscribeOptions {
   /** Window length (at most the model's 30 s) and the overlap on each side of a seam. */
   windowSeconds?: number;
   overlapSeconds?: number;
+  /** Called as windows finish, with the share done (0–1, approximate: a window may take two passes). */
+  onProgress?: (share: number) => void;
 }
 
 export interface SpeechRecognizer {
@@ -149,13 +151,26 @@ async function create(name: string, modelsDir: string): Promise<SpeechRecognizer
           `the ASR window (${window} s) must be longer than twice the overlap (${overlap} s)`,
         );
       }
+      // The pipeline's windows: `window` seconds, each `window - 2 × overlap` after the previous.
+      const windows = Math.max(1, Math.ceil((duration - window) / (window - 2 * overlap)) + 1);
+      let passes = 0;
+      // generate() calls end() once per decoding pass; that is the only hook the pipeline offers.
+      const streamer = {
+        put() {},
+        end() {
+          passes++;
+          options.onProgress?.(Math.min(passes / windows, 1));
+        },
+      };
       const out = await asr(samples, {
         language,
         task: 'transcribe',
         return_timestamps: true,
         chunk_length_s: window,
         stride_length_s: overlap,
-      });
+        streamer,
+        // The library types `streamer` as a TextStreamer; generate() only calls put() and end().
+      } as unknown as Parameters<typeof asr>[1]);
       const chunks = ((Array.isArray(out) ? out[0] : out) as { chunks?: RawChunk[] }).chunks ?? [];
       return { language, segments: cleanChunks(chunks, duration) };
     },

@@ -88,6 +88,7 @@ async function speechSegments(
     language,
     windowSeconds: ctx.pipeline.ASR_WINDOW_SECONDS,
     overlapSeconds: ctx.pipeline.ASR_OVERLAP_SECONDS,
+    onProgress: (share) => ctx.progress(0.3 + 0.65 * share),
   });
   const source = `asr:${recognizer.model.name}`;
   return {
