@@ -1,6 +1,7 @@
 // API-only settings (the shared ones are in core/config.ts), parsed once with the same schema rules.
 import { type Static, Type } from '@sinclair/typebox';
 import { parseWith } from '../core/config.js';
+import { DEFAULT_MODELS } from '../models/manifest.js';
 
 const Weight = (signal: string) =>
   Type.Number({
@@ -27,11 +28,11 @@ export const ApiConfigSchema = Type.Object({
     description: 'spoken language when an upload names none',
   }),
   SEARCH_TEXT_MODEL: Type.String({
-    default: 'bge-m3',
+    default: DEFAULT_MODELS.text,
     description: 'text model (models/manifest) that embeds queries against transcripts',
   }),
   SEARCH_VISION_MODEL: Type.String({
-    default: 'siglip2-so400m-patch14-384',
+    default: DEFAULT_MODELS.vision,
     description: 'vision model whose text tower embeds queries against pictures',
   }),
   SEARCH_WEIGHT_LEXICAL: Weight('lexical (trigram)'),

@@ -221,6 +221,13 @@ export const MODELS: readonly ModelSpec[] = [
   },
 ];
 
+/** The models a component uses when its *_MODEL setting is unset (pipeline, search, standalone). */
+export const DEFAULT_MODELS = {
+  vision: 'siglip2-so400m-patch14-384',
+  text: 'bge-m3',
+  asr: 'whisper-large-v3-turbo',
+} as const;
+
 /** The tiny models' directory: point MODELS_DIR here (with tiny-* model names) in tests. */
 export const TINY_MODELS_DIR = new URL('./tiny/', import.meta.url).pathname;
 
@@ -236,6 +243,16 @@ export function modelSpec(name: string): ModelSpec {
     );
   }
   return spec;
+}
+
+/** Why the model cannot be used from modelsDir (unknown, or files missing: names the fetch command), or undefined. */
+export function whyMissing(name: string, modelsDir: string): string | undefined {
+  try {
+    modelDir(name, modelsDir);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
 
 /** The model's directory, after checking every file is there; a message naming the fetch command otherwise. */

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { delimiter, dirname } from 'node:path';
 import type { Logger } from '../core/log.js';
 import { DEFAULT_ENDPOINT, type FetchOptions, fetchModels, stderrProgress } from '../models/fetch.js';
-import { modelDir, TINY_MODELS_DIR } from '../models/manifest.js';
+import { DEFAULT_MODELS, TINY_MODELS_DIR, whyMissing } from '../models/manifest.js';
 
 export interface ModelChoice {
   modelsDir: string;
@@ -20,36 +20,29 @@ export interface ModelChoice {
  * quality is meaningless with random weights, and the warning says how to get the real ones.
  */
 export function chooseModels(env: ModelEnv, log: Logger): ModelChoice {
-  const vision = env.VISION_MODEL ?? 'siglip2-so400m-patch14-384';
-  const text = env.TEXT_MODEL ?? 'bge-m3';
-  const missing: string[] = [];
-  for (const name of [vision, text]) {
-    try {
-      modelDir(name, env.MODELS_DIR);
-    } catch (error) {
-      missing.push((error as Error).message);
-    }
-  }
+  const { vision, text, asr } = configuredModels(env);
+  const missing = [vision, text].map((name) => whyMissing(name, env.MODELS_DIR)).filter(Boolean);
   if (missing.length === 0) {
-    let asrModel = env.ASR_MODEL ?? 'whisper-large-v3-turbo';
-    if (asrModel !== 'none') {
-      try {
-        modelDir(asrModel, env.MODELS_DIR);
-      } catch (error) {
-        log.warn(
-          { missing: (error as Error).message },
-          `speech model ${asrModel} not found in ${env.MODELS_DIR}: videos are indexed from pictures and subtitle ` +
-            `tracks only. Get it with \`npm run models:fetch -- ${asrModel}\`, or set ASR_MODEL=none to silence this.`,
-        );
-        asrModel = 'none';
-      }
+    const asrMissing = asr === 'none' ? undefined : whyMissing(asr, env.MODELS_DIR);
+    if (asrMissing) {
+      log.warn(
+        { missing: asrMissing },
+        `speech model ${asr} not found in ${env.MODELS_DIR}: videos are indexed from pictures and subtitle ` +
+          `tracks only. Get it with \`npm run models:fetch -- ${asr}\`, or set ASR_MODEL=none to silence this.`,
+      );
     }
-    return { modelsDir: env.MODELS_DIR, visionModel: vision, textModel: text, asrModel, tiny: false };
+    return {
+      modelsDir: env.MODELS_DIR,
+      visionModel: vision,
+      textModel: text,
+      asrModel: asrMissing ? 'none' : asr,
+      tiny: false,
+    };
   }
   log.warn(
     { missing },
     `models not found in ${env.MODELS_DIR}: using the TINY TEST MODELS. Search by meaning is meaningless with them (only words ` +
-      'in subtitles and transcripts match). Get the real ones with `npm run models:fetch -- siglip2-so400m-patch14-384 bge-m3` ' +
+      `in subtitles and transcripts match). Get the real ones with \`npm run models:fetch -- ${vision} ${text}\` ` +
       '(online), or copy them into a directory and set MODELS_DIR to it.',
   );
   // Speech recognition needs a real Whisper model; subtitles tracks are still read.
@@ -72,14 +65,14 @@ export interface ModelEnv {
   HF_ENDPOINT?: string;
 }
 
-const isMissing = (name: string, modelsDir: string) => {
-  try {
-    modelDir(name, modelsDir);
-    return false;
-  } catch {
-    return true;
-  }
-};
+/** The models the settings name, with the defaults the pipeline and search use. */
+function configuredModels(env: ModelEnv): { vision: string; text: string; asr: string } {
+  return {
+    vision: env.VISION_MODEL ?? DEFAULT_MODELS.vision,
+    text: env.TEXT_MODEL ?? DEFAULT_MODELS.text,
+    asr: env.ASR_MODEL ?? DEFAULT_MODELS.asr,
+  };
+}
 
 /**
  * On first start, the real models are fetched into MODELS_DIR with progress bars, when the model hub (or the
@@ -91,12 +84,10 @@ export async function fetchOnFirstUse(
   log: Logger,
   opts: { probeTimeoutMs?: number; onProgress?: FetchOptions['onProgress'] } = {},
 ): Promise<string[]> {
-  const wanted = [
-    env.VISION_MODEL ?? 'siglip2-so400m-patch14-384',
-    env.TEXT_MODEL ?? 'bge-m3',
-    env.ASR_MODEL ?? 'whisper-large-v3-turbo',
-  ].filter((name) => name !== 'none' && !name.startsWith('tiny-'));
-  const missing = wanted.filter((name) => isMissing(name, env.MODELS_DIR));
+  const wanted = Object.values(configuredModels(env)).filter(
+    (name) => name !== 'none' && !name.startsWith('tiny-'),
+  );
+  const missing = wanted.filter((name) => whyMissing(name, env.MODELS_DIR) !== undefined);
   if (missing.length === 0 || env.HEIMDEX_MODELS_FETCH === 'never') return [];
   const endpoint = env.HF_ENDPOINT || DEFAULT_ENDPOINT;
   const offline =

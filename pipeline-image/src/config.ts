@@ -1,6 +1,7 @@
 // Settings only the pipeline reads (shared ones come from core/config.ts), parsed once from the environment.
 import { type Static, Type } from '@sinclair/typebox';
 import { parseWith } from '../../core/config.js';
+import { DEFAULT_MODELS } from '../../models/manifest.js';
 
 const Num = (description: string, d: number, minimum = 0) =>
   Type.Number({ description, default: d, minimum });
@@ -18,12 +19,15 @@ export const PipelineConfigSchema = Type.Object({
   EMBED_BATCH_SIZE: Int('images or texts per model call', 16),
   VISION_MODEL: Type.String({
     description: 'vision model name from models/manifest',
-    default: 'siglip2-so400m-patch14-384',
+    default: DEFAULT_MODELS.vision,
   }),
-  TEXT_MODEL: Type.String({ description: 'text model name from models/manifest', default: 'bge-m3' }),
+  TEXT_MODEL: Type.String({
+    description: 'text model name from models/manifest',
+    default: DEFAULT_MODELS.text,
+  }),
   ASR_MODEL: Type.String({
     description: 'speech model name from models/manifest, or "none"',
-    default: 'whisper-large-v3-turbo',
+    default: DEFAULT_MODELS.asr,
   }),
   ASR_WINDOW_SECONDS: Num('length of one ASR window', 30, 5),
   ASR_OVERLAP_SECONDS: Num('overlap between ASR windows so no word is cut at a seam', 5, 0),
