@@ -1,31 +1,23 @@
 // Admission control under load: many ingestions at once never have more GPU Jobs unfinished than the
 // limit, all finish, and a user with few uploads is not starved by one with many.
-import { join } from 'node:path';
 import type { V1Job } from '@kubernetes/client-node';
-import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type Clients, clients, createNamespace, deleteNamespace, waitFor } from '../support/kube.js';
+import { waitFor } from '../support/kube.js';
 import {
   createIngestion,
   ingestion,
   jobsOf,
-  newPool,
+  operatorTestNamespace,
   type RunningOperator,
   readFakeLog,
-  scratchDir,
-  setFakeStage,
   startOperator,
   TARGET,
   videoRows,
 } from '../support/operator-harness.js';
 
 const env = inject('testbed');
-let c: Clients;
-let ns: string;
-let pool: pg.Pool;
+const t = operatorTestNamespace(env, 'op-admission');
 let operator: RunningOperator;
-const dir = scratchDir('op-admission');
-const fakeLog = join(dir, 'fake.log');
 // CI runs a modest load; the issue's scale (200 resources, GPU limit 4) runs with
 // HEIMDEX_ADMISSION_SCALE=full (about ten minutes on the 2-core test bed).
 const FULL = process.env.HEIMDEX_ADMISSION_SCALE === 'full';
@@ -34,11 +26,8 @@ const HEAVY = FULL ? 180 : 14; // uploads of the first user
 const LIGHT = FULL ? 20 : 4; // uploads of the second user, made after the first user's
 
 beforeAll(async () => {
-  c = clients(env.KUBECONFIG);
-  ns = await createNamespace(c, 'op-admission');
-  pool = newPool(env);
-  await setFakeStage(c, ns, {}, join(dir, 'state'), fakeLog);
-  operator = startOperator(env, ns, {
+  await t.fakeStage({});
+  operator = startOperator(env, t.ns, {
     MAX_GPU_JOBS: String(GPU_LIMIT),
     MAX_CPU_JOBS: '3',
     OPERATOR_CONCURRENCY: '4',
@@ -47,8 +36,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await operator?.stop();
-  await pool?.end();
-  await deleteNamespace(c, ns);
 });
 
 const finished = (j: V1Job) =>
@@ -58,8 +45,8 @@ describe('admission control', () => {
   it(
     'keeps GPU Jobs within the limit, finishes every ingestion and is fair across users',
     async () => {
-      const heavy = await videoRows(pool);
-      const light = await videoRows(pool);
+      const heavy = await videoRows(t.pool);
+      const light = await videoRows(t.pool);
       const owners = new Map<string, 'heavy' | 'light'>();
       const made: string[] = [];
       for (const [who, n, user] of [
@@ -68,20 +55,20 @@ describe('admission control', () => {
       ] as const) {
         for (let i = 0; i < n; i++) {
           const v =
-            i === 0 ? (who === 'heavy' ? heavy : light) : { ...(await videoRows(pool)), userId: user };
+            i === 0 ? (who === 'heavy' ? heavy : light) : { ...(await videoRows(t.pool)), userId: user };
           if (i > 0)
-            await pool.query('update videos set user_id = $1 where video_id = $2', [user, v.videoId]);
+            await t.pool.query('update videos set user_id = $1 where video_id = $2', [user, v.videoId]);
           const name = `${who}-${i}`;
           owners.set(v.videoId, who);
           made.push(name);
-          await createIngestion(c, ns, ingestion(name, v.videoId, user, ['probe', 'audio', 'asr']));
+          await createIngestion(t.c, t.ns, ingestion(name, v.videoId, user, ['probe', 'audio', 'asr']));
         }
       }
       let most = 0;
       let done = false;
       const watch = (async () => {
         while (!done) {
-          const jobs = await jobsOf(c, ns);
+          const jobs = await jobsOf(t.c, t.ns);
           const gpu = jobs.filter(
             (j) => j.metadata?.labels?.['heimdex.io/resource'] === 'gpu' && !finished(j),
           ).length;
@@ -93,7 +80,7 @@ describe('admission control', () => {
         await waitFor(
           'every ingestion to succeed',
           async () => {
-            const list = (await c.custom.listNamespacedCustomObject({ ...TARGET, namespace: ns })) as {
+            const list = (await t.c.custom.listNamespacedCustomObject({ ...TARGET, namespace: t.ns })) as {
               items: { status?: { phase?: string } }[];
             };
             const failed = list.items.filter((i) => i.status?.phase === 'Failed');
@@ -109,7 +96,7 @@ describe('admission control', () => {
       expect(most).toBeGreaterThan(0);
       expect(most).toBeLessThanOrEqual(GPU_LIMIT);
       // Fairness: the light user's uploads, though made last, do not wait for the heavy user's to finish.
-      const asrStarts = readFakeLog(fakeLog).filter((l) => l.stage === 'asr' && l.event === 'start');
+      const asrStarts = readFakeLog(t.fakeLog).filter((l) => l.stage === 'asr' && l.event === 'start');
       const order = asrStarts.map((l) => owners.get(l.videoId));
       expect(order.lastIndexOf('light')).toBeLessThan(order.lastIndexOf('heavy'));
       expect(order.slice(0, HEAVY).filter((o) => o === 'light').length).toBe(LIGHT);

@@ -1,43 +1,31 @@
 // Two operator replicas: only the Lease holder acts; killing it hands over to the other.
-import { join } from 'node:path';
 import { CoordinationV1Api } from '@kubernetes/client-node';
-import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { type Clients, clients, createNamespace, deleteNamespace, waitFor } from '../support/kube.js';
+import { waitFor } from '../support/kube.js';
 import {
   createIngestion,
   ingestion,
-  newPool,
   operatorKubeconfig,
+  operatorTestNamespace,
   type RunningOperator,
-  scratchDir,
-  setFakeStage,
   startOperator,
   videoRows,
   waitForPhase,
 } from '../support/operator-harness.js';
 
 const env = inject('testbed');
-let c: Clients;
-let ns: string;
-let pool: pg.Pool;
+const t = operatorTestNamespace(env, 'op-leader');
 const replicas: RunningOperator[] = [];
-const dir = scratchDir('op-leader');
 
 beforeAll(async () => {
-  c = clients(env.KUBECONFIG);
-  ns = await createNamespace(c, 'op-leader');
-  pool = newPool(env);
-  await setFakeStage(c, ns, {}, join(dir, 'state'), join(dir, 'fake.log'));
-  const kubeconfig = await operatorKubeconfig(c, ns);
-  replicas.push(startOperator(env, ns, { KUBECONFIG: kubeconfig, POD_NAME: 'replica-a' }));
-  replicas.push(startOperator(env, ns, { KUBECONFIG: kubeconfig, POD_NAME: 'replica-b' }));
+  await t.fakeStage({});
+  const kubeconfig = await operatorKubeconfig(t.c, t.ns);
+  replicas.push(startOperator(env, t.ns, { KUBECONFIG: kubeconfig, POD_NAME: 'replica-a' }));
+  replicas.push(startOperator(env, t.ns, { KUBECONFIG: kubeconfig, POD_NAME: 'replica-b' }));
 });
 
 afterAll(async () => {
   for (const r of replicas) await r.stop();
-  await pool?.end();
-  await deleteNamespace(c, ns);
 });
 
 const leads = (r: RunningOperator) => r.log().includes('became the leader');
@@ -46,17 +34,17 @@ const creates = (r: RunningOperator) => (r.log().match(/created stage Job/g) ?? 
 describe('leader election', () => {
   it('lets only the Lease holder act', async () => {
     await waitFor('a leader', async () => replicas.some(leads), { timeoutMs: 30_000 });
-    const { userId, videoId } = await videoRows(pool);
-    await createIngestion(c, ns, ingestion('first', videoId, userId));
-    await waitForPhase(c, ns, 'first', 'Succeeded');
+    const { userId, videoId } = await videoRows(t.pool);
+    await createIngestion(t.c, t.ns, ingestion('first', videoId, userId));
+    await waitForPhase(t.c, t.ns, 'first', 'Succeeded');
     const leader = replicas.find(leads)!;
     const follower = replicas.find((r) => r !== leader)!;
     expect(leads(follower)).toBe(false);
     expect(creates(leader)).toBe(8);
     expect(creates(follower)).toBe(0);
-    const lease = await c.kc
+    const lease = await t.c.kc
       .makeApiClient(CoordinationV1Api)
-      .readNamespacedLease({ namespace: ns, name: 'heimdex-operator' });
+      .readNamespacedLease({ namespace: t.ns, name: 'heimdex-operator' });
     expect(lease.spec?.holderIdentity).toBe(leader === replicas[0] ? 'replica-a' : 'replica-b');
     const metrics = await (await fetch(`${await follower.metricsUrl()}/metrics`)).text();
     expect(metrics).toMatch(/^heimdex_operator_leader 0$/m);
@@ -66,9 +54,9 @@ describe('leader election', () => {
     const leader = replicas.find(leads)!;
     const follower = replicas.find((r) => r !== leader)!;
     await leader.stop('SIGKILL');
-    const { userId, videoId } = await videoRows(pool);
-    await createIngestion(c, ns, ingestion('second', videoId, userId));
-    await waitForPhase(c, ns, 'second', 'Succeeded');
+    const { userId, videoId } = await videoRows(t.pool);
+    await createIngestion(t.c, t.ns, ingestion('second', videoId, userId));
+    await waitForPhase(t.c, t.ns, 'second', 'Succeeded');
     expect(leads(follower)).toBe(true);
     expect(creates(follower)).toBe(8);
     const res = await fetch(`${await follower.metricsUrl()}/readyz`);

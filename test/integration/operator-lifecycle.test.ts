@@ -1,64 +1,45 @@
 // The operator against the real control plane: stage Jobs through the DAG, status, Events, DB rows,
 // GPU scheduling, retries, bad input and a restart mid-ingestion.
-import { join } from 'node:path';
-import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { GPU_NODE_NAME } from '../../testbed/agent/nodes.js';
 import { chartTools, exec } from '../support/chart-tools.js';
-import { type Clients, clients, createNamespace, deleteNamespace, waitFor } from '../support/kube.js';
+import { waitFor } from '../support/kube.js';
 import {
   createIngestion,
   ingestion,
   jobsOf,
-  newPool,
+  operatorTestNamespace,
   type RunningOperator,
   readFakeLog,
-  scratchDir,
-  setFakeStage,
   startOperator,
   videoRows,
   waitForPhase,
 } from '../support/operator-harness.js';
 
 const env = inject('testbed');
-let c: Clients;
-let ns: string;
-let pool: pg.Pool;
+const t = operatorTestNamespace(env, 'op-lifecycle');
 let operator: RunningOperator;
-const dir = scratchDir('op-lifecycle');
-const fakeLog = join(dir, 'fake.log');
 const videos: Record<string, { userId: string; videoId: string }> = {};
 
 beforeAll(async () => {
-  c = clients(env.KUBECONFIG);
-  ns = await createNamespace(c, 'op-lifecycle');
-  pool = newPool(env);
-  for (const name of ['happy', 'retry', 'bad', 'restart']) videos[name] = await videoRows(pool);
-  await setFakeStage(
-    c,
-    ns,
-    {
-      [videos.retry!.videoId]: { asr: { transient: 1 } },
-      [videos.bad!.videoId]: { probe: { exit: 42, message: 'not a playable video' } },
-      [videos.restart!.videoId]: { '*': { sleepMs: 1500 } },
-    },
-    join(dir, 'state'),
-    fakeLog,
-  );
-  operator = startOperator(env, ns);
+  for (const name of ['happy', 'retry', 'bad', 'restart']) videos[name] = await videoRows(t.pool);
+  await t.fakeStage({
+    [videos.retry!.videoId]: { asr: { transient: 1 } },
+    [videos.bad!.videoId]: { probe: { exit: 42, message: 'not a playable video' } },
+    [videos.restart!.videoId]: { '*': { sleepMs: 1500 } },
+  });
+  operator = startOperator(env, t.ns);
 });
 
 afterAll(async () => {
   await operator?.stop();
-  await pool?.end();
-  await deleteNamespace(c, ns);
 });
 
 describe('the operator', () => {
   it('drives an ingestion through every stage to Succeeded and keeps the database rows', async () => {
     const { userId, videoId } = videos.happy!;
-    await createIngestion(c, ns, ingestion('happy', videoId, userId));
-    const vi = await waitForPhase(c, ns, 'happy', 'Succeeded');
+    await createIngestion(t.c, t.ns, ingestion('happy', videoId, userId));
+    const vi = await waitForPhase(t.c, t.ns, 'happy', 'Succeeded');
     expect(vi.status).toMatchObject({ progress: 100, durationSeconds: 12.5, sceneCount: 3 });
     expect(vi.status?.stages?.every((s) => s.state === 'Succeeded')).toBe(true);
     expect(vi.status?.conditions?.find((x) => x.type === 'Ready')).toMatchObject({
@@ -66,16 +47,16 @@ describe('the operator', () => {
       observedGeneration: 1,
     });
     expect(vi.metadata.finalizers).toContain('heimdex.io/cleanup');
-    const video = await pool.query('select state, duration_s from videos where video_id = $1', [videoId]);
+    const video = await t.pool.query('select state, duration_s from videos where video_id = $1', [videoId]);
     expect(video.rows[0]).toEqual({ state: 'indexed', duration_s: 12.5 });
-    const jobs = await pool.query(
+    const jobs = await t.pool.query(
       'select stage, state, attempts from jobs where video_id = $1 order by stage',
       [videoId],
     );
     expect(jobs.rows).toHaveLength(8);
     expect(jobs.rows.every((r) => r.state === 'succeeded' && r.attempts === 1)).toBe(true);
-    const events = await c.core.listNamespacedEvent({
-      namespace: ns,
+    const events = await t.c.core.listNamespacedEvent({
+      namespace: t.ns,
       fieldSelector: `involvedObject.name=happy`,
     });
     const reasons = events.items.map((e) => e.reason);
@@ -84,10 +65,10 @@ describe('the operator', () => {
   });
 
   it('runs GPU stages on the GPU node only and never gives CPU stages a GPU', async () => {
-    const jobs = await jobsOf(c, ns, 'happy');
+    const jobs = await jobsOf(t.c, t.ns, 'happy');
     expect(jobs).toHaveLength(8);
     const pods = (
-      await c.core.listNamespacedPod({ namespace: ns, labelSelector: 'heimdex.io/ingestion=happy' })
+      await t.c.core.listNamespacedPod({ namespace: t.ns, labelSelector: 'heimdex.io/ingestion=happy' })
     ).items;
     for (const pod of pods) {
       const gpu = pod.metadata?.labels?.['heimdex.io/resource'] === 'gpu';
@@ -101,10 +82,10 @@ describe('the operator', () => {
 
   it('retries a transient stage failure and still succeeds', async () => {
     const { userId, videoId } = videos.retry!;
-    await createIngestion(c, ns, ingestion('retry', videoId, userId));
-    const vi = await waitForPhase(c, ns, 'retry', 'Succeeded');
+    await createIngestion(t.c, t.ns, ingestion('retry', videoId, userId));
+    const vi = await waitForPhase(t.c, t.ns, 'retry', 'Succeeded');
     expect(vi.status?.stages?.find((s) => s.name === 'asr')?.attempts).toBe(2);
-    const row = await pool.query(`select attempts from jobs where video_id = $1 and stage = 'asr'`, [
+    const row = await t.pool.query(`select attempts from jobs where video_id = $1 and stage = 'asr'`, [
       videoId,
     ]);
     expect(row.rows[0].attempts).toBe(2);
@@ -112,8 +93,8 @@ describe('the operator', () => {
 
   it('fails a bad input at once with a reason and a message, without retries', async () => {
     const { userId, videoId } = videos.bad!;
-    await createIngestion(c, ns, ingestion('bad', videoId, userId));
-    const vi = await waitForPhase(c, ns, 'bad', 'Failed');
+    await createIngestion(t.c, t.ns, ingestion('bad', videoId, userId));
+    const vi = await waitForPhase(t.c, t.ns, 'bad', 'Failed');
     expect(vi.status).toMatchObject({
       errorCategory: 'BadInput',
       message: 'stage probe failed: not a playable video',
@@ -122,9 +103,9 @@ describe('the operator', () => {
       status: 'False',
       reason: 'BadInput',
     });
-    const runs = readFakeLog(fakeLog).filter((l) => l.videoId === videoId && l.event === 'start');
+    const runs = readFakeLog(t.fakeLog).filter((l) => l.videoId === videoId && l.event === 'start');
     expect(runs.map((r) => r.stage)).toEqual(['probe']);
-    const video = await pool.query('select state, error_text from videos where video_id = $1', [videoId]);
+    const video = await t.pool.query('select state, error_text from videos where video_id = $1', [videoId]);
     expect(video.rows[0]).toEqual({
       state: 'failed',
       error_text: 'stage probe failed: not a playable video',
@@ -134,8 +115,8 @@ describe('the operator', () => {
     await waitFor(
       'the Failed event',
       async () => {
-        const events = await c.core.listNamespacedEvent({
-          namespace: ns,
+        const events = await t.c.core.listNamespacedEvent({
+          namespace: t.ns,
           fieldSelector: 'involvedObject.name=bad',
         });
         failedEvent = events.items.find((e) => e.reason === 'Failed');
@@ -150,7 +131,7 @@ describe('the operator', () => {
       '--kubeconfig',
       env.KUBECONFIG,
       '-n',
-      ns,
+      t.ns,
       'describe',
       'vi',
       'bad',
@@ -164,20 +145,21 @@ describe('the operator', () => {
 
   it('finishes an ingestion after the operator is killed mid-way, without duplicate Jobs', async () => {
     const { userId, videoId } = videos.restart!;
-    await createIngestion(c, ns, ingestion('restart', videoId, userId));
+    await createIngestion(t.c, t.ns, ingestion('restart', videoId, userId));
     await waitFor(
       'a few stages to run',
-      async () => readFakeLog(fakeLog).filter((l) => l.videoId === videoId && l.event === 'end').length >= 2,
+      async () =>
+        readFakeLog(t.fakeLog).filter((l) => l.videoId === videoId && l.event === 'end').length >= 2,
       {
         timeoutMs: 60_000,
       },
     );
     await operator.stop('SIGKILL');
-    operator = startOperator(env, ns);
-    await waitForPhase(c, ns, 'restart', 'Succeeded');
-    const jobs = await jobsOf(c, ns, 'restart');
+    operator = startOperator(env, t.ns);
+    await waitForPhase(t.c, t.ns, 'restart', 'Succeeded');
+    const jobs = await jobsOf(t.c, t.ns, 'restart');
     expect(jobs).toHaveLength(8);
-    const starts = readFakeLog(fakeLog).filter((l) => l.videoId === videoId && l.event === 'start');
+    const starts = readFakeLog(t.fakeLog).filter((l) => l.videoId === videoId && l.event === 'start');
     expect(starts).toHaveLength(8);
   });
 });

@@ -4,18 +4,15 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { type Clients, clients, createNamespace, deleteNamespace, waitFor } from '../support/kube.js';
+import { waitFor } from '../support/kube.js';
 import {
   createIngestion,
   ingestion,
   jobsOf,
-  newPool,
+  operatorTestNamespace,
   type RunningOperator,
-  scratchDir,
-  setFakeStage,
   startOperator,
   videoRows,
   waitForPhase,
@@ -23,12 +20,9 @@ import {
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 const env = inject('testbed');
-let c: Clients;
-let ns: string;
-let pool: pg.Pool;
+const t = operatorTestNamespace(env, 'op-watch');
 let proxy: TcpProxy;
 let operator: RunningOperator;
-const dir = scratchDir('op-watch');
 
 /** The test bed's kubeconfig with the API server's address replaced by the proxy's. */
 function kubeconfigThrough(port: number): string {
@@ -44,43 +38,41 @@ function kubeconfigThrough(port: number): string {
 }
 
 beforeAll(async () => {
-  c = clients(env.KUBECONFIG);
-  ns = await createNamespace(c, 'op-watch');
-  pool = newPool(env);
-  await setFakeStage(c, ns, {}, join(dir, 'state'), join(dir, 'fake.log'));
+  await t.fakeStage({});
   const server = new URL(parse(readFileSync(env.KUBECONFIG, 'utf8')).clusters[0].cluster.server);
   proxy = await startTcpProxy({ host: server.hostname, port: Number(server.port) });
   // One replica, no Lease: this test is about watches, not about leadership surviving a partition.
-  operator = startOperator(env, ns, { KUBECONFIG: kubeconfigThrough(proxy.port), LEADER_ELECTION: 'false' });
+  operator = startOperator(env, t.ns, {
+    KUBECONFIG: kubeconfigThrough(proxy.port),
+    LEADER_ELECTION: 'false',
+  });
 });
 
 afterAll(async () => {
   await operator?.stop();
   await proxy?.close();
-  await pool?.end();
-  await deleteNamespace(c, ns);
 });
 
 describe('dropped watch connections', () => {
   it('are re-established, and what happened while they were down is not lost', async () => {
-    const before = await videoRows(pool);
-    await createIngestion(c, ns, ingestion('before-cut', before.videoId, before.userId));
-    await waitForPhase(c, ns, 'before-cut', 'Succeeded');
+    const before = await videoRows(t.pool);
+    await createIngestion(t.c, t.ns, ingestion('before-cut', before.videoId, before.userId));
+    await waitForPhase(t.c, t.ns, 'before-cut', 'Succeeded');
 
     proxy.cut();
     // Created while the operator cannot see the API server: no watch event will ever carry it.
-    const during = await videoRows(pool);
-    await createIngestion(c, ns, ingestion('during-cut', during.videoId, during.userId));
+    const during = await videoRows(t.pool);
+    await createIngestion(t.c, t.ns, ingestion('during-cut', during.videoId, during.userId));
     await waitFor('the operator to notice its watches failed', async () =>
       /watch failed; re-listing/.test(operator.log()),
     );
-    expect((await jobsOf(c, ns, 'during-cut')).length).toBe(0);
+    expect((await jobsOf(t.c, t.ns, 'during-cut')).length).toBe(0);
     proxy.restore();
 
-    const vi = await waitForPhase(c, ns, 'during-cut', 'Succeeded');
+    const vi = await waitForPhase(t.c, t.ns, 'during-cut', 'Succeeded');
     expect(vi.status?.stages?.every((s) => s.state === 'Succeeded')).toBe(true);
     // One Job per stage: the re-list did not make the operator create anything twice.
-    const jobs = await jobsOf(c, ns, 'during-cut');
+    const jobs = await jobsOf(t.c, t.ns, 'during-cut');
     expect(new Set(jobs.map((j) => j.metadata?.name)).size).toBe(jobs.length);
     expect(jobs).toHaveLength(8);
     const metrics = await (await fetch(`${await operator.metricsUrl()}/metrics`)).text();

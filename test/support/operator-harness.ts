@@ -7,10 +7,18 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { V1Job } from '@kubernetes/client-node';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import type { VideoIngestion } from '../../core/crd/videoingestion.js';
 import type { StageName } from '../../core/dag.js';
 import type { TestbedEnv } from '../../testbed/testbed.js';
-import { type Clients, serviceAccountKubeconfig, waitFor } from './kube.js';
+import {
+  type Clients,
+  clients,
+  createNamespace,
+  deleteNamespace,
+  serviceAccountKubeconfig,
+  waitFor,
+} from './kube.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
@@ -214,4 +222,36 @@ export async function operatorKubeconfig(c: Clients, namespace: string): Promise
     }
   }
   return serviceAccountKubeconfig(c, namespace, 'heimdex-operator');
+}
+
+export interface OperatorTestNamespace {
+  c: Clients;
+  ns: string;
+  pool: pg.Pool;
+  dir: string;
+  /** Where the fake stage logs each run (readFakeLog). */
+  fakeLog: string;
+  /** Sets the fake stage's behaviour for this namespace. */
+  fakeStage(behaviour: Record<string, unknown>): Promise<void>;
+}
+
+/**
+ * What every operator test file sets up: API clients, its own namespace, a database pool and a scratch
+ * directory, made before its tests and removed after them. Call it at the top of the file: its afterAll
+ * is registered first, so it runs after the file's own (which stop the operators), as hooks unwind.
+ */
+export function operatorTestNamespace(env: TestbedEnv, prefix: string): OperatorTestNamespace {
+  const dir = scratchDir(prefix);
+  const t = { dir, fakeLog: join(dir, 'fake.log') } as OperatorTestNamespace;
+  t.fakeStage = (behaviour) => setFakeStage(t.c, t.ns, behaviour, join(dir, 'state'), t.fakeLog);
+  beforeAll(async () => {
+    t.c = clients(env.KUBECONFIG);
+    t.ns = await createNamespace(t.c, prefix);
+    t.pool = newPool(env);
+  });
+  afterAll(async () => {
+    await t.pool?.end();
+    if (t.ns) await deleteNamespace(t.c, t.ns);
+  });
+  return t;
 }
