@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { srt } from '../../test/support/media.js';
+import { formatSrt } from '../../pipeline-image/src/media/transcript.js';
 import type { EvalVideo } from './search-set.js';
 
 export function renderEvalVideo(dir: string, v: EvalVideo, size = '384x288', fps = 10): string {
@@ -25,7 +25,9 @@ export function renderEvalVideo(dir: string, v: EvalVideo, size = '384x288', fps
   const subFile = join(dir, `${v.key}.srt`);
   writeFileSync(
     subFile,
-    srt(v.scenes.map((s, i) => ({ start: i * secs + 0.2, end: (i + 1) * secs - 0.2, text: s.subtitle }))),
+    formatSrt(
+      v.scenes.map((s, i) => ({ start: i * secs + 0.2, end: (i + 1) * secs - 0.2, text: s.subtitle })),
+    ),
   );
   const file = join(dir, `${v.key}.mp4`);
   execFileSync(

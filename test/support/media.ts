@@ -51,8 +51,6 @@ const ff = (args: string[]) =>
   run('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', ...args]);
 const x264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'];
 
-export const srt = (cues: readonly Cue[]): string => formatSrt(cues);
-
 /** A video of segments with distinct looks (each labelled "scene N" with drawtext), cut hard at known times. */
 export function cutsVideo(dir: string, name: string, o: CutsVideoOptions): GeneratedVideo {
   const size = o.size ?? '320x240';
@@ -87,7 +85,7 @@ export function cutsVideo(dir: string, name: string, o: CutsVideoOptions): Gener
   const subMap: string[] = [];
   if (o.subtitles) {
     const subFile = join(dir, `${name}.srt`);
-    writeFileSync(subFile, srt(o.subtitles));
+    writeFileSync(subFile, formatSrt(o.subtitles));
     args.push('-i', subFile);
     const subIndex = n + (o.speech === null ? 0 : 1);
     subMap.push(

@@ -41,6 +41,11 @@ export function audioArgs(input: string, output: string, threads = 0): string[] 
   ];
 }
 
+/** The input's first video stream only: no audio, subtitle or data streams read into the graph. */
+function videoOnly(input: string, threads = 0): string[] {
+  return [...baseArgs(threads), '-i', input, '-map', '0:v:0', '-an', '-sn', '-dn'];
+}
+
 /** Escapes a value for use inside an ffmpeg filter graph option (`:`, `\`, `'`, `,`, `;`, `[`, `]`). */
 export function escapeFilterValue(value: string): string {
   return value.replace(/[\\':,;[\]]/g, (c) => `\\${c}`);
@@ -63,21 +68,7 @@ export function shotScoreArgs(
     "select='gte(scene\\,0)'",
     `metadata=mode=print:key=lavfi.scene_score:file=${escapeFilterValue(scoresFile)}`,
   ].join(',');
-  return [
-    ...baseArgs(opts.threads),
-    '-i',
-    input,
-    '-map',
-    '0:v:0',
-    '-an',
-    '-sn',
-    '-dn',
-    '-vf',
-    filter,
-    '-f',
-    'null',
-    '-',
-  ];
+  return [...videoOnly(input, opts.threads), '-vf', filter, '-f', 'null', '-'];
 }
 
 export interface KeyframeTarget {
@@ -117,14 +108,7 @@ export function keyframeFilter(targets: readonly KeyframeTarget[], maxSide: numb
  */
 export function keyframeArgs(input: string, filterScript: string, outPattern: string, threads = 0): string[] {
   return [
-    ...baseArgs(threads),
-    '-i',
-    input,
-    '-map',
-    '0:v:0',
-    '-an',
-    '-sn',
-    '-dn',
+    ...videoOnly(input, threads),
     '-filter_script:v',
     filterScript,
     // One output image per selected frame, with no duplicated or dropped frames to fill a rate.
