@@ -1,26 +1,21 @@
 // `npm run api` as an operator of the service runs it: real process, test bed settings, least-privilege RBAC.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { REPO_ROOT } from '../../testbed/paths.js';
-import { freePort } from '../../testbed/proc.js';
-import { client, JWT_SECRET, sampleVideo, token } from '../support/api.js';
+import { client, JWT_SECRET, sampleVideo, spawnApi, token } from '../support/api.js';
 import {
   type Clients,
   clients,
   createNamespace,
   deleteNamespace,
   serviceAccountKubeconfig,
-  waitFor,
 } from '../support/kube.js';
 
 const env = inject('testbed');
 let k: Clients;
 let ns: string;
 let proc: ChildProcess | undefined;
-let output = '';
 
 /** A kubeconfig for a ServiceAccount allowed exactly what the API needs: create/get/list/watch/delete videoingestions. */
 async function apiServiceAccountKubeconfig(namespace: string): Promise<string> {
@@ -61,31 +56,19 @@ afterAll(async () => {
 
 describe('npm run api', () => {
   it('serves uploads with the test bed settings and only the RBAC it documents, then shuts down cleanly', async () => {
-    const port = await freePort();
     const kubeconfig = await apiServiceAccountKubeconfig(ns);
-    // What `npm run api` runs; spawned directly so the signal reaches the server rather than npm.
-    proc = spawn(join(REPO_ROOT, 'node_modules/.bin/tsx'), ['api/server.ts'], {
-      cwd: REPO_ROOT,
-      env: {
-        ...process.env,
-        ...env,
-        KUBECONFIG: kubeconfig,
-        HEIMDEX_NAMESPACE: ns,
-        PORT: String(port),
-        AUTH_JWT_SECRET: JWT_SECRET,
-        AUTH_ISSUER: 'https://auth.test',
-        AUTH_AUDIENCE: 'heimdex',
-        LOG_LEVEL: 'info',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const api = await spawnApi({
+      ...process.env,
+      ...env,
+      KUBECONFIG: kubeconfig,
+      HEIMDEX_NAMESPACE: ns,
+      AUTH_JWT_SECRET: JWT_SECRET,
+      AUTH_ISSUER: 'https://auth.test',
+      AUTH_AUDIENCE: 'heimdex',
+      LOG_LEVEL: 'info',
     });
-    proc.stdout!.on('data', (d) => (output += d));
-    proc.stderr!.on('data', (d) => (output += d));
-    const base = `http://127.0.0.1:${port}`;
-    await waitFor('the API to be ready', async () => (await fetch(`${base}/readyz`)).ok, {
-      timeoutMs: 60_000,
-      alive: () => proc!.exitCode === null,
-    });
+    proc = api.proc;
+    const base = api.base;
     const ready = (await (await fetch(`${base}/readyz`)).json()) as {
       checks: { name: string; ok: boolean }[];
     };
@@ -112,9 +95,9 @@ describe('npm run api', () => {
     });
     expect((await call('DELETE', `/videos/${started.json.video_id}`)).status).toBe(204);
 
-    proc.kill('SIGTERM');
-    const code = await new Promise((r) => proc!.once('exit', r));
+    api.proc.kill('SIGTERM');
+    const code = await new Promise((r) => api.proc.once('exit', r));
     expect(code).toBe(0);
-    expect(output).toMatch(/shutting down/);
+    expect(api.log()).toMatch(/shutting down/);
   });
 });

@@ -1,15 +1,13 @@
 // The chart installed into the test bed's RBAC-enforcing API server with helm: every object accepted,
 // then the API and the operator run with the chart's ConfigMaps, Secret references and ServiceAccount
 // tokens (as their pods would) and take an uploaded video to Succeeded, and kubectl shows it.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AppsV1Api, type V1Deployment } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { REPO_ROOT } from '../../testbed/paths.js';
-import { freePort } from '../../testbed/proc.js';
-import { client, JWT_SECRET, sampleVideo, token } from '../support/api.js';
+import { client, JWT_SECRET, sampleVideo, spawnApi, token } from '../support/api.js';
 import { containerEnv } from '../support/chart-install.js';
 import { CHART, chartTools, exec, helmRunner, type Tools } from '../support/chart-tools.js';
 import {
@@ -38,7 +36,6 @@ let helm: ReturnType<typeof helmRunner>;
 let kubectl: (args: string[]) => ReturnType<typeof exec>;
 let operator: RunningOperator | undefined;
 let api: ChildProcess | undefined;
-let apiLog = '';
 const dir = scratchDir('chart-install');
 
 /** Production-shaped values pointed at the test bed; Deployment pods stay Pending (no node matches). */
@@ -228,25 +225,14 @@ describe('helm install into the test bed', () => {
 
     const apiContainer = (await deployment('hx-heimdex-api')).spec!.template.spec!.containers[0]!;
     const apiEnv = await containerEnv(k, ns, apiContainer, { name: 'hx-heimdex-api-0' });
-    const port = await freePort();
-    api = spawn(join(REPO_ROOT, 'node_modules/.bin/tsx'), ['api/server.ts'], {
-      cwd: REPO_ROOT,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        ...apiEnv,
-        PORT: String(port),
-        KUBECONFIG: await serviceAccountKubeconfig(k, ns, 'hx-heimdex-api'),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const spawned = await spawnApi({
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      ...apiEnv,
+      KUBECONFIG: await serviceAccountKubeconfig(k, ns, 'hx-heimdex-api'),
     });
-    api.stdout!.on('data', (d) => (apiLog += d));
-    api.stderr!.on('data', (d) => (apiLog += d));
-    const base = `http://127.0.0.1:${port}`;
-    await waitFor('the API to be ready', async () => (await fetch(`${base}/readyz`)).ok, {
-      timeoutMs: 60_000,
-      alive: () => api!.exitCode === null,
-    });
+    api = spawned.proc;
+    const base = spawned.base;
 
     const call = client(base, await token(`chart-${randomUUID()}`));
     const started = await call('POST', '/videos/upload/init', {
@@ -307,7 +293,7 @@ describe('helm install into the test bed', () => {
       },
     );
     expect(operator.log()).not.toMatch(/forbidden/i);
-    expect(apiLog).not.toMatch(/forbidden/i);
+    expect(spawned.log()).not.toMatch(/forbidden/i);
   });
 
   it('gives neither ServiceAccount anything beyond its Role, here or elsewhere', async () => {

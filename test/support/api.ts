@@ -1,5 +1,5 @@
 // Starts the real API app in-process against the test bed (Postgres, MinIO, kube-apiserver) for HTTP tests.
-import { execFileSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -17,7 +17,10 @@ import { migrate } from '../../core/db/migrate.js';
 import { createLogger } from '../../core/log.js';
 import { createS3Store } from '../../core/storage/s3.js';
 import { TINY_MODELS_DIR } from '../../models/manifest.js';
+import { REPO_ROOT } from '../../testbed/paths.js';
+import { freePort } from '../../testbed/proc.js';
 import type { TestbedEnv } from '../../testbed/testbed.js';
+import { waitFor } from './kube.js';
 
 export const JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256';
 
@@ -142,4 +145,38 @@ export function sampleVideo(): Buffer {
   ]);
   sample = readFileSync(file);
   return sample;
+}
+
+export interface ApiProcess {
+  proc: ChildProcess;
+  base: string;
+  /** Everything the process printed so far. */
+  log(): string;
+}
+
+/**
+ * `npm run api` as its own process (tsx spawned directly, so a signal reaches the server rather than npm),
+ * on a free port, once /readyz answers. `env` is the whole environment the server sees, PORT aside.
+ */
+export async function spawnApi(env: NodeJS.ProcessEnv): Promise<ApiProcess> {
+  const port = await freePort();
+  const proc = spawn(join(REPO_ROOT, 'node_modules/.bin/tsx'), ['api/server.ts'], {
+    cwd: REPO_ROOT,
+    env: { ...env, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  proc.stdout!.on('data', (d) => (output += d));
+  proc.stderr!.on('data', (d) => (output += d));
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor('the API to be ready', async () => (await fetch(`${base}/readyz`)).ok, {
+      timeoutMs: 60_000,
+      alive: () => proc.exitCode === null,
+    });
+  } catch (error) {
+    if (proc.exitCode === null) proc.kill('SIGKILL');
+    throw new Error(`${(error as Error).message}\n${output.slice(-2000)}`);
+  }
+  return { proc, base, log: () => output };
 }
