@@ -1,8 +1,7 @@
 // Watches that drop: the operator's connections to the API server run through a TCP proxy the test cuts.
 // While the operator is blind, an ingestion is created; once the network is back the operator re-lists,
 // finds it and drives it to Succeeded, without a restart and without a duplicate Job.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
@@ -32,7 +31,7 @@ function kubeconfigThrough(port: number): string {
     url.host = `127.0.0.1:${port}`;
     cl.cluster.server = url.toString().replace(/\/$/, '');
   }
-  const file = join(mkdtempSync(join(tmpdir(), 'heimdex-kubeconfig-')), 'kubeconfig');
+  const file = join(t.dir, 'kubeconfig');
   writeFileSync(file, stringify(kc));
   return file;
 }
