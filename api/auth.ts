@@ -12,12 +12,28 @@ export interface AuthSettings {
   jwksCooldownMs?: number;
   /** Seconds of clock difference tolerated between the token issuer and us. */
   clockToleranceSec?: number;
+  /**
+   * The one top-level claim that proves the identity provider verified the email (AUTH_VERIFIED_EMAIL_CLAIM).
+   * Only counted when `issuer` is configured, so the proof comes from that issuer. Default `email_verified`.
+   */
+  verifiedEmailClaim?: VerifiedEmailClaim;
 }
+
+/**
+ * What proves an email address verified (docs/security.md, "Identity"): `email_verified` is the OIDC claim,
+ * the boolean `true` at the top level; `email_confirmed_at` is a top-level timestamp (an RFC 3339 string,
+ * not in the future), which Supabase tokens carry when a custom access token hook adds it; `none` trusts
+ * no claim, so no account is ever linked by email. Nothing else counts: not `user_metadata` (users edit
+ * it), not the string "true", not a nested copy.
+ */
+export const VERIFIED_EMAIL_CLAIMS = ['email_verified', 'email_confirmed_at', 'none'] as const;
+export type VerifiedEmailClaim = (typeof VERIFIED_EMAIL_CLAIMS)[number];
 
 /** Who is calling, as the token says. */
 export interface Principal {
   subject: string;
   email?: string;
+  /** True only on the proof `verifiedEmailClaim` names, from the configured issuer. */
   emailVerified: boolean;
   name?: string;
 }
@@ -43,6 +59,11 @@ export function createVerifier(settings: AuthSettings): Verifier {
     ...(settings.audience ? { audience: settings.audience } : {}),
     clockTolerance: settings.clockToleranceSec ?? 30,
   };
+  const clockTolerance = claims.clockTolerance;
+  // Without an expected issuer, any holder of the secret or key could vouch for an address: link nobody.
+  const proof: VerifiedEmailClaim = settings.issuer
+    ? (settings.verifiedEmailClaim ?? 'email_verified')
+    : 'none';
   return async (token) => {
     let alg: string | undefined;
     try {
@@ -63,26 +84,45 @@ export function createVerifier(settings: AuthSettings): Verifier {
         );
       }
       if (!payload.sub) throw new ApiError('unauthenticated', 'The token names no subject (sub).');
-      return principalOf(payload);
+      return principalOf(payload, proof, clockTolerance);
     } catch (error) {
       throw asAuthError(error);
     }
   };
 }
 
-function principalOf(payload: JWTPayload): Principal {
+function principalOf(payload: JWTPayload, proof: VerifiedEmailClaim, toleranceSec: number): Principal {
   const meta = (payload.user_metadata ?? {}) as Record<string, unknown>;
   const email = typeof payload.email === 'string' ? payload.email.trim().toLowerCase() : undefined;
-  // OIDC puts email_verified at the top; Supabase keeps it in user_metadata.
-  const verified = payload.email_verified ?? meta.email_verified;
+  // The display name may come from user_metadata: it only labels the account, it proves nothing.
   const name = payload.name ?? meta.full_name ?? meta.name;
   return {
     subject: payload.sub!,
     ...(email ? { email } : {}),
-    emailVerified: verified === true || verified === 'true',
+    emailVerified: email !== undefined && emailProven(payload, proof, toleranceSec),
     ...(typeof name === 'string' ? { name } : {}),
   };
 }
+
+/** Whether the token's own top-level claim proves the email verified, by exactly the configured rule. */
+export function emailProven(payload: JWTPayload, proof: VerifiedEmailClaim, toleranceSec = 30): boolean {
+  // An anonymous session (Supabase) has no address anyone checked, whatever else it carries.
+  if (payload.is_anonymous === true) return false;
+  switch (proof) {
+    case 'email_verified':
+      return payload.email_verified === true;
+    case 'email_confirmed_at': {
+      const at = payload.email_confirmed_at;
+      if (typeof at !== 'string' || !RFC3339.test(at)) return false;
+      const ms = Date.parse(at);
+      return Number.isFinite(ms) && ms <= Date.now() + toleranceSec * 1000;
+    }
+    case 'none':
+      return false;
+  }
+}
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/i;
 
 function asAuthError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;

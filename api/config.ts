@@ -2,6 +2,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { parseWith } from '../core/config.js';
 import { DEFAULT_MODELS } from '../models/manifest.js';
+import { VERIFIED_EMAIL_CLAIMS } from './auth.js';
 
 const Weight = (signal: string) =>
   Type.Number({
@@ -27,6 +28,15 @@ export const ApiConfigSchema = Type.Object({
     default: 'ko',
     description: 'spoken language when an upload names none',
   }),
+  AUTH_VERIFIED_EMAIL_CLAIM: Type.Union(
+    VERIFIED_EMAIL_CLAIMS.map((c) => Type.Literal(c)),
+    {
+      default: 'email_verified',
+      description:
+        'the top-level token claim that proves an email verified, so a new sign-in joins the account with that email ' +
+        '(email_verified: the boolean true; email_confirmed_at: a past timestamp; none: never join); needs AUTH_ISSUER',
+    },
+  ),
   SEARCH_TEXT_MODEL: Type.String({
     default: DEFAULT_MODELS.text,
     description: 'text model (models/manifest) that embeds queries against transcripts',

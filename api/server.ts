@@ -110,6 +110,7 @@ async function main(): Promise<void> {
     jwksUrl: config.AUTH_JWKS_URL,
     issuer: config.AUTH_ISSUER,
     audience: config.AUTH_AUDIENCE,
+    verifiedEmailClaim: apiConfig.AUTH_VERIFIED_EMAIL_CLAIM,
   });
 
   const deps: VideoDeps = {

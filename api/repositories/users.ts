@@ -13,7 +13,9 @@ export interface UserRow {
 
 /**
  * The user for a token subject. A new subject with a verified email that an existing user also has
- * (verified) is linked to that user instead of making a second one. Concurrent first requests of
+ * (verified) is linked to that user instead of making a second one. "Verified" is only what
+ * `Principal.emailVerified` says: the identity provider's own proof (api/auth.ts, docs/security.md);
+ * without it, a new subject always gets an account of its own. Concurrent first requests of
  * one subject create exactly one row: the insert is ON CONFLICT on the unique auth_user_id.
  */
 export async function ensureUser(db: pg.Pool, p: Principal): Promise<UserRow> {

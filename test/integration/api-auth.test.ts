@@ -153,20 +153,36 @@ describe('users', () => {
     expect((await unverified('GET', `/videos/${started.json.video_id}`)).status).toBe(404);
   });
 
+  it.each([
+    ['user_metadata.email_verified true', { user_metadata: { email_verified: true } }],
+    ['email_verified the string "true"', { email_verified: 'true' }],
+    ['app_metadata.email_verified true', { app_metadata: { email_verified: true } }],
+  ])('never link a sign-in whose only proof is %s (a claim the user can write)', async (_shape, claims) => {
+    const email = `victim-${randomUUID()}@example.com`;
+    const victim = client(api.url, await token(`google|${randomUUID()}`, { email, email_verified: true }));
+    const started = await victim('POST', '/videos/upload/init', {
+      filename: 'private.mp4',
+      mime_type: 'video/mp4',
+      size_bytes: 100,
+    });
+    const attacker = client(
+      api.url,
+      await token(`supabase|${randomUUID()}`, { email, email_verified: undefined, ...claims }),
+    );
+    expect((await attacker('GET', `/videos/${started.json.video_id}`)).status).toBe(404);
+    expect((await attacker('GET', '/videos')).json.items).toEqual([]);
+  });
+
   it('keep their email verification status current', async () => {
     const sub = `verify-${randomUUID()}`;
     await client(api.url, await token(sub, { email: `${sub}@example.com`, email_verified: false }))(
       'GET',
       '/videos',
     );
-    await client(
-      api.url,
-      await token(sub, {
-        email: `${sub}@example.com`,
-        email_verified: undefined,
-        user_metadata: { email_verified: true },
-      }),
-    )('GET', '/videos');
+    await client(api.url, await token(sub, { email: `${sub}@example.com`, email_verified: true }))(
+      'GET',
+      '/videos',
+    );
     const { rows } = await api.db.query('SELECT email_verified FROM users WHERE auth_user_id = $1', [sub]);
     expect(rows[0].email_verified).toBe(true);
   });
