@@ -1,5 +1,6 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -18,12 +19,38 @@ async function query(url: string, sql: string): Promise<pg.QueryResult> {
   }
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
+/** Inodes of the listening TCP sockets this process holds (Linux: /proc/net/tcp*, /proc/self/fd). */
+function tcpListenersOfThisProcess(): string[] {
+  const listening = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    if (!existsSync(table)) continue;
+    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f[3] === '0A' && f[9]) listening.add(f[9]);
+    }
+  }
+  const mine = readdirSync('/proc/self/fd')
+    .map((fd) => {
+      try {
+        return /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`))?.[1];
+      } catch {
+        return undefined;
+      }
+    })
+    .filter((inode): inode is string => inode !== undefined && listening.has(inode));
+  return mine.sort();
+}
+
+/** Connects to a Unix socket from a separate process running as `uid`: "connected" or the error code. */
+function connectAs(socket: string, uid: number): Promise<string> {
+  const probe = `require('node:net').connect(${JSON.stringify(socket)})
+    .on('connect', function () { console.log('connected'); this.destroy(); })
+    .on('error', (e) => console.log(e.code));`;
+  return new Promise((done, fail) =>
+    execFile(process.execPath, ['-e', probe], { uid, gid: uid, cwd: '/' }, (err, stdout) =>
+      err ? fail(err) : done(stdout.trim()),
+    ),
+  );
 }
 
 describe('the embedded Postgres', () => {
@@ -36,11 +63,11 @@ describe('the embedded Postgres', () => {
   });
 
   it(
-    'serves PGlite over TCP on 127.0.0.1 with pgvector and pg_trgm available',
+    'serves PGlite on a Unix socket with pgvector and pg_trgm available',
     async () => {
       const db = await startEmbeddedPostgres();
       try {
-        expect(db.url).toBe(`postgres://postgres@127.0.0.1:${db.port}/postgres`);
+        expect(db.url).toBe(`postgres://postgres@${encodeURIComponent(db.socketDir)}/postgres`);
         const { rows } = await query(
           db.url,
           `select version() as version, array(select name::text from pg_available_extensions
@@ -48,6 +75,39 @@ describe('the embedded Postgres', () => {
         );
         expect(rows[0].version).toMatch(/PGlite/);
         expect(rows[0].extensions).toEqual(['pg_trgm', 'vector']);
+      } finally {
+        await db.close();
+      }
+      expect(existsSync(db.socketDir)).toBe(false);
+    },
+    STARTUP,
+  );
+
+  it(
+    'opens no TCP port, and keeps its socket in a directory only its own user may enter',
+    async () => {
+      const before = process.platform === 'linux' ? tcpListenersOfThisProcess() : [];
+      const db = await startEmbeddedPostgres();
+      try {
+        // /proc tells which sockets listen; elsewhere the modes below are what can be checked.
+        if (process.platform === 'linux') expect(tcpListenersOfThisProcess()).toEqual(before);
+        expect(statSync(db.socketDir).mode & 0o777).toBe(0o700);
+        expect(statSync(join(db.socketDir, '.s.PGSQL.5432')).mode & 0o777).toBe(0o600);
+      } finally {
+        await db.close();
+      }
+    },
+    STARTUP,
+  );
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'refuses a client running as another local user, and accepts one running as its own',
+    async () => {
+      const db = await startEmbeddedPostgres();
+      try {
+        const socket = join(db.socketDir, '.s.PGSQL.5432');
+        expect(await connectAs(socket, process.getuid!())).toBe('connected');
+        expect(await connectAs(socket, 65534)).toMatch(/EACCES/);
       } finally {
         await db.close();
       }
@@ -67,21 +127,6 @@ describe('the embedded Postgres', () => {
         for (const c of clients) c.release();
       } finally {
         await pool.end();
-        await db.close();
-      }
-    },
-    STARTUP,
-  );
-
-  it(
-    'listens on the port it is given',
-    async () => {
-      const port = await freePort();
-      const db = await startEmbeddedPostgres({ port });
-      try {
-        expect(db.port).toBe(port);
-        expect((await query(db.url, 'select 1 as one')).rows[0].one).toBe(1);
-      } finally {
         await db.close();
       }
     },

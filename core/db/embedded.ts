@@ -1,6 +1,8 @@
-// The embedded Postgres for standalone mode and tests: PGlite with pgvector and pg_trgm, served over the wire.
-import { mkdir } from 'node:fs/promises';
-import { resolve } from 'node:path';
+// The embedded Postgres for standalone mode and tests: PGlite with pgvector and pg_trgm, served over the wire
+// on a Unix socket that only this user can reach (PGlite checks no password: the file system is the lock).
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { vector } from '@electric-sql/pglite-pgvector';
@@ -10,16 +12,18 @@ import { lockDirectory } from './dir-lock.js';
 export interface EmbeddedPostgresOptions {
   /** Where the data lives between runs; in memory, gone on close, when absent. */
   dataDir?: string;
-  /** TCP port on 127.0.0.1; 0 (the default) picks a free one. */
-  port?: number;
   /** Wire connections accepted at once (pool sizes of every component added up). */
   maxConnections?: number;
 }
 
 export interface EmbeddedPostgres {
-  /** A postgres:// URL any `pg` client can use, e.g. postgres://postgres@127.0.0.1:54321/postgres. */
+  /**
+   * A postgres:// URL any `pg` client of this user can use, e.g.
+   * postgres://postgres@%2Ftmp%2Fheimdex-pg-Ab12Cd/postgres: the host is the socket's directory.
+   */
   url: string;
-  port: number;
+  /** The directory (mode 0700) holding the socket `.s.PGSQL.5432` (mode 0600); removed on close. */
+  socketDir: string;
   /** Stops listening, then closes the database (flushing it to dataDir). Safe to call twice. */
   close(): Promise<void>;
 }
@@ -33,29 +37,42 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions = {}):
   }
   let db: PGlite | undefined;
   let server: PGLiteSocketServer | undefined;
+  // No TCP listener: any local process could connect to one, as any role, without a password. A socket
+  // in a directory of mode 0700 is refused by the kernel to every other user. The directory sits in the
+  // temporary directory because socket paths are limited to about 100 bytes, and data dirs can be deep.
+  const socketDir = await mkdtemp(join(tmpdir(), 'heimdex-pg-'));
+  const release = async () => {
+    await rm(socketDir, { recursive: true, force: true });
+    await unlock();
+  };
   try {
+    await chmod(socketDir, 0o700);
+    const path = join(socketDir, SOCKET_NAME);
     db = await PGlite.create({ ...(dataDir && { dataDir }), extensions: { vector, pg_trgm } });
     server = new PGLiteSocketServer({
       db,
-      host: '127.0.0.1',
-      port: opts.port ?? 0,
+      path,
       // The server's default is a single connection, which a pool would exhaust at once.
       maxConnections: opts.maxConnections ?? 100,
     });
     await server.start();
+    await chmod(path, 0o600);
   } catch (err) {
+    await server?.stop().catch(() => {});
     await db?.close().catch(() => {});
-    await unlock();
+    await release();
     throw err;
   }
-  const port = Number(server.getServerConn().split(':').at(-1));
   let closing: Promise<void> | undefined;
   const close = () => {
-    closing ??= shutdown(server, db).finally(unlock);
+    closing ??= shutdown(server, db).finally(release);
     return closing;
   };
-  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, port, close };
+  return { url: `postgres://postgres@${encodeURIComponent(socketDir)}/postgres`, socketDir, close };
 }
+
+/** libpq's and node-postgres's name for the socket in a directory, for the default port 5432. */
+const SOCKET_NAME = '.s.PGSQL.5432';
 
 async function shutdown(server: PGLiteSocketServer, db: PGlite): Promise<void> {
   // stop() detaches connections without awaiting them; a connection caught inside a transaction
