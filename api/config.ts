@@ -3,6 +3,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import { parseWith } from '../core/config.js';
 import { DEFAULT_MODELS } from '../models/manifest.js';
 import { VERIFIED_EMAIL_CLAIMS } from './auth.js';
+import { LANGUAGE_CODES } from './text.js';
 
 const Weight = (signal: string) =>
   Type.Number({
@@ -24,9 +25,9 @@ export const ApiConfigSchema = Type.Object({
     description: 'requests per user per minute',
   }),
   HEIMDEX_DEFAULT_LANGUAGE: Type.String({
-    pattern: '^([a-z]{2,3}|auto)$',
+    pattern: `^(${LANGUAGE_CODES.join('|')})$`,
     default: 'ko',
-    description: 'spoken language when an upload names none',
+    description: 'spoken language when an upload names none: a code the speech model knows, or auto',
   }),
   AUTH_VERIFIED_EMAIL_CLAIM: Type.Union(
     VERIFIED_EMAIL_CLAIMS.map((c) => Type.Literal(c)),

@@ -4,6 +4,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { ApiError } from './errors.js';
+import { controlCharacterMessage } from './text.js';
 
 export interface RouteDef<B extends TSchema, Q extends TSchema, P extends TSchema> {
   method: 'get' | 'post' | 'delete' | 'put';
@@ -48,7 +49,10 @@ function validator(where: 'body' | 'query' | 'path', schema: TSchema | undefined
     const errors = [...check.Errors(value)]
       .map((e) => ({
         field: `${where}${e.path.replaceAll('/', '.')}` || where,
-        message: (e.schema as { errorMessage?: string }).errorMessage ?? e.message,
+        message:
+          controlCharacterMessage(e.schema, e.value) ??
+          (e.schema as { errorMessage?: string }).errorMessage ??
+          e.message,
       }))
       // One field failing two keywords (format and pattern) says the same thing twice.
       .filter((e) => !seen.has(`${e.field}\0${e.message}`) && seen.add(`${e.field}\0${e.message}`))

@@ -1,6 +1,7 @@
 // Request and response shapes of the REST API (snake_case, the first design's JSON kept); they validate and document.
 import { Type } from '@sinclair/typebox';
 import { VIDEO_MIME_TYPES } from '../core/crd/videoingestion.js';
+import { Language, PlainText } from './text.js';
 
 const Uuid = Type.String({
   format: 'uuid',
@@ -13,25 +14,22 @@ const VideoState = Type.Union(
 );
 
 export const UploadInitBody = Type.Object({
-  filename: Type.String({
+  filename: PlainText({
     minLength: 1,
     maxLength: 1024,
     errorMessage: 'filename is required (1–1024 characters)',
   }),
-  mime_type: Type.String({
+  mime_type: PlainText({
     minLength: 1,
     maxLength: 100,
     errorMessage: `must be one of ${VIDEO_MIME_TYPES.join(', ')}`,
   }),
   size_bytes: Type.Integer({ minimum: 1, errorMessage: 'must be the file size in bytes, at least 1' }),
-  title: Type.Optional(Type.String({ maxLength: 500, errorMessage: 'at most 500 characters' })),
-  description: Type.Optional(Type.String({ maxLength: 5000, errorMessage: 'at most 5000 characters' })),
-  language: Type.Optional(
-    Type.String({
-      pattern: '^([a-z]{2,3}|auto)$',
-      errorMessage: 'an ISO 639 code such as ko or en, or auto',
-    }),
+  title: Type.Optional(PlainText({ maxLength: 500, errorMessage: 'at most 500 characters' })),
+  description: Type.Optional(
+    PlainText({ maxLength: 5000, multiline: true, errorMessage: 'at most 5000 characters' }),
   ),
+  language: Type.Optional(Language('the spoken language')),
 });
 
 export const UploadInitResponse = Type.Object({
@@ -98,7 +96,7 @@ export const VideoResponse = Type.Object({
 export const ListQuery = Type.Object({
   state: Type.Optional(VideoState),
   limit: Type.Integer({ minimum: 1, maximum: 100, default: 20, errorMessage: 'between 1 and 100' }),
-  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  cursor: Type.Optional(PlainText({ maxLength: 200 })),
 });
 
 export const ListResponse = Type.Object({

@@ -20,6 +20,7 @@ import { checkDiskSpace, chooseModels, ensureFfmpeg, fetchOnFirstUse } from '../
 import { createApp } from './app.js';
 import { createVerifier } from './auth.js';
 import { parseApiConfig } from './config.js';
+import { answerClientErrors } from './http-limits.js';
 import { type IngestionSubmitter, kubernetesSubmitter } from './ingestion.js';
 import { localStorageRouter } from './local-storage.js';
 import { lazyQueryEmbedders } from './search/embedders.js';
@@ -151,8 +152,10 @@ async function main(): Promise<void> {
       ? { extraRouters: [localStorageRouter(store, local.secret)] }
       : {}),
   });
-  const server = app.listen(config.PORT, '0.0.0.0', () =>
-    log.info({ port: config.PORT }, `heimdex API listening on http://127.0.0.1:${config.PORT}`),
+  const server = answerClientErrors(
+    app.listen(config.PORT, '0.0.0.0', () =>
+      log.info({ port: config.PORT }, `heimdex API listening on http://127.0.0.1:${config.PORT}`),
+    ),
   );
   server.on('error', (err: NodeJS.ErrnoException) => {
     log.fatal(

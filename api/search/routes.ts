@@ -4,32 +4,28 @@ import { ApiError } from '../errors.js';
 import { findVideo } from '../repositories/videos.js';
 import { type AnyRoute, defineRoute, ProblemSchema } from '../route.js';
 import { VideoIdParams } from '../schemas.js';
+import { PlainText } from '../text.js';
 import * as svc from './service.js';
 
 const Uuid = Type.String({ pattern: '^[0-9a-fA-F-]{36}$', errorMessage: 'must be a UUID' });
 const problem = (description: string) => ({ description, schema: ProblemSchema });
 const Nullable = <T extends ReturnType<typeof Type.Number>>(t: T) => Type.Union([t, Type.Null()]);
 
+const DateOrTime = Type.String({
+  pattern: '^\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:?\\d{2})?)?$',
+  errorMessage: 'a date such as 2026-01-31 (or a time such as 2026-01-31T09:00:00Z)',
+});
+
 const SearchQuery = Type.Object({
-  q: Type.String({ description: 'what to look for, in Korean or English (1–500 characters)' }),
+  q: PlainText({ description: 'what to look for, in Korean or English (1–500 characters)' }),
   video_ids: Type.Optional(
-    Type.String({ description: 'comma-separated video ids to search within', maxLength: 3800 }),
+    PlainText({ description: 'comma-separated video ids to search within', maxLength: 3800 }),
   ),
-  uploaded_from: Type.Optional(
-    Type.String({
-      pattern: '^\\d{4}-\\d{2}-\\d{2}',
-      errorMessage: 'a date such as 2026-01-31',
-    }),
-  ),
-  uploaded_to: Type.Optional(
-    Type.String({
-      pattern: '^\\d{4}-\\d{2}-\\d{2}',
-      errorMessage: 'a date such as 2026-01-31',
-    }),
-  ),
+  uploaded_from: Type.Optional(DateOrTime),
+  uploaded_to: Type.Optional(DateOrTime),
   min_duration_s: Type.Optional(Type.Number({ minimum: 0, errorMessage: 'seconds, at least 0' })),
   limit: Type.Integer({ minimum: 1, maximum: 50, default: 10, errorMessage: 'between 1 and 50' }),
-  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  cursor: Type.Optional(PlainText({ maxLength: 200 })),
 });
 
 const SearchHit = Type.Object({

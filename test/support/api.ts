@@ -9,6 +9,7 @@ import { SignJWT } from 'jose';
 import pg from 'pg';
 import { createApp } from '../../api/app.js';
 import { createVerifier } from '../../api/auth.js';
+import { answerClientErrors } from '../../api/http-limits.js';
 import { kubernetesSubmitter } from '../../api/ingestion.js';
 import { lazyQueryEmbedders } from '../../api/search/embedders.js';
 import type { VideoSettings } from '../../api/videos-service.js';
@@ -66,7 +67,7 @@ export async function startApi(
     },
     readiness: [{ name: 'postgres', check: async () => void (await db.query('select 1')) }],
   });
-  const server = app.listen(0, '127.0.0.1');
+  const server = answerClientErrors(app.listen(0, '127.0.0.1'));
   await new Promise((r) => server.once('listening', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
