@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fileUrl } from './fetch.js';
-import { MODELS, modelDir, modelSpec, TINY_MODELS_DIR } from './manifest.js';
+import { DEFAULT_MODELS, MODELS, modelDir, modelSpec, PROFILES, TINY_MODELS_DIR } from './manifest.js';
 
 describe('the model manifest', () => {
   it('gives the database’s vector sizes: 1152 for pictures, 1024 for text', () => {
@@ -44,5 +44,41 @@ describe('the model manifest', () => {
     expect(fileUrl(spec, spec.files[0]!)).toBe(
       `https://huggingface.co/BAAI/bge-m3/resolve/${spec.revision}/onnx/model.onnx`,
     );
+  });
+
+  it('has two profiles: large (the cluster defaults) and small, whose text and speech models are pinned builds', () => {
+    expect(DEFAULT_MODELS).toBe(PROFILES.large);
+    for (const profile of Object.values(PROFILES)) {
+      expect(modelSpec(profile.vision).contract.kind).toBe('image-text');
+      expect(modelSpec(profile.text).contract.kind).toBe('text');
+      expect(modelSpec(profile.asr).contract.kind).toBe('speech');
+    }
+    for (const name of [PROFILES.small.text, PROFILES.small.asr]) {
+      const spec = modelSpec(name);
+      expect(spec.build?.inputs.length, name).toBeGreaterThan(0);
+      for (const f of [...spec.files, ...spec.build!.inputs])
+        expect(f.sha256, `${name} ${f.path}`).toMatch(/^[0-9a-f]{64}$/);
+      for (const pkg of spec.build!.packages) expect(pkg).toMatch(/^[\w.-]+==[\w.]+$/);
+    }
+    // No real image-text weights are reachable from the registries: the small profile's is the marked stand-in.
+    expect(modelSpec(PROFILES.small.vision).tiny).toBeDefined();
+  });
+
+  it('says how to get a missing model: build for the registry-built ones, fetch for the others', () => {
+    expect(() => modelDir('multilingual-e5-small', '/nowhere')).toThrow(/npm run models:build/);
+    expect(() => modelDir('bge-m3', '/nowhere')).toThrow(/npm run models:fetch -- bge-m3/);
+  });
+
+  it('describes e5 as mean-pooled with its query and passage prefixes, BGE-M3 as CLS-pooled without', () => {
+    const e5 = modelSpec('multilingual-e5-small').contract;
+    const bge = modelSpec('bge-m3').contract;
+    expect(e5).toMatchObject({
+      kind: 'text',
+      pooling: 'mean',
+      prefixes: { query: 'query: ', passage: 'passage: ' },
+    });
+    expect(bge).toMatchObject({ kind: 'text', pooling: 'cls' });
+    expect(bge).not.toHaveProperty('prefixes');
+    expect(modelSpec('whisper-base').contract).toMatchObject({ kind: 'speech', melBins: 80 });
   });
 });

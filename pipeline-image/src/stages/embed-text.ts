@@ -20,7 +20,10 @@ export const embedText: StageHandler = async (ctx) => {
   const { scenes } = await getJson<ShotsOutput>(ctx, 'shots', 'shots.json');
   const texts = transcriptPerScene(scenes, transcript.segments);
   const withText = texts.map((t, idx) => ({ t, idx })).filter((x) => x.t !== '');
-  const vectors = await embedder.embed(withText.map((x) => x.t));
+  const vectors = await embedder.embed(
+    withText.map((x) => x.t),
+    'passage',
+  );
   const byIdx = new Map(withText.map((x, i) => [x.idx, Array.from(vectors[i]!)]));
   const out: SceneTextOutput = {
     model: embedder.model,

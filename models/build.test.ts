@@ -1,0 +1,49 @@
+// The pure parts of `npm run models:build`: which models it makes, where its venv lives, and how a recipe's
+// inputs become the converter's arguments. The build itself runs in the real-model tier (test/integration).
+import { describe, expect, it } from 'vitest';
+import { converterArgs, defaultBuildSet, venvDir } from './build.js';
+import { modelSpec, PROFILES } from './manifest.js';
+
+describe('models:build', () => {
+  it('makes the small profile by default', () => {
+    expect(defaultBuildSet().sort()).toEqual([...new Set(Object.values(PROFILES.small))].sort());
+  });
+
+  it('keys the venv by the requirements, so a changed pin gets a fresh one', () => {
+    const a = venvDir('/cache', Buffer.from('numpy==2.4.6\n'));
+    expect(a).toMatch(/^\/cache\/models-venv-[0-9a-f]{12}$/);
+    expect(venvDir('/cache', Buffer.from('numpy==2.4.6\n'))).toBe(a);
+    expect(venvDir('/cache', Buffer.from('numpy==2.4.7\n'))).not.toBe(a);
+  });
+
+  it('passes the Whisper parts in order to the converter and to its check', () => {
+    const files = new Map([
+      ['model-bin', ['/p1/model.bin.part1', '/p2/model.bin.part2']],
+      ['ct2-config', ['/p1/config.json']],
+      ['tokenizer', ['/p1/tokenizer.json']],
+      ['vocabulary', ['/p1/vocabulary.txt']],
+    ]);
+    const [convert, verify] = converterArgs(modelSpec('whisper-base'), files, '/out');
+    expect(convert!.slice(1)).toEqual([
+      '--model-bin',
+      '/p1/model.bin.part1',
+      '/p2/model.bin.part2',
+      '--ct2-config',
+      '/p1/config.json',
+      '--tokenizer',
+      '/p1/tokenizer.json',
+      '--out',
+      '/out',
+    ]);
+    expect(convert![0]).toMatch(/convert_whisper_ct2\.py$/);
+    expect(verify![0]).toMatch(/verify_whisper\.py$/);
+    expect(verify).toContain('/p1/vocabulary.txt');
+  });
+
+  it('refuses a recipe that lacks an input its converter needs', () => {
+    expect(() => converterArgs(modelSpec('multilingual-e5-small'), new Map(), '/out')).toThrow(
+      /exactly one e5s1 input/,
+    );
+    expect(() => converterArgs(modelSpec('bge-m3'), new Map(), '/out')).toThrow(/no build recipe/);
+  });
+});

