@@ -102,7 +102,8 @@ const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MB`;
 
 async function load(db: pg.ClientBase, n: number, dims: number, L: Layout): Promise<number> {
   await db.query(
-    'DROP INDEX scenes_text_vec_hnsw_idx, scenes_image_vec_hnsw_idx, scenes_transcript_trgm_idx',
+    `DROP INDEX IF EXISTS scenes_text_vec_384_hnsw_idx, scenes_text_vec_1024_hnsw_idx, scenes_image_vec_1152_hnsw_idx,
+       scenes_text_vec_hnsw_idx, scenes_image_vec_hnsw_idx, scenes_transcript_trgm_idx`,
   );
   // text_vec keeps `vector`; image_vec becomes `halfvec` of the same vectors: the halfvec side by side,
   // queried by the very same nearest() (pgvector casts the query vector to halfvec implicitly).

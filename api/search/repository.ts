@@ -60,7 +60,9 @@ export async function lexical(
 export const EXACT_MAX_ROWS = 10_000;
 
 /**
- * Nearest scenes by cosine distance on one vector column. A caller with few candidate rows gets them
+ * Nearest scenes by cosine distance on one vector column, among the vectors of the query's dimension (the
+ * columns are dimension-free: each model's vectors keep their size, and each dimension in use has its own
+ * partial HNSW index over `column::vector(dims)`, migration 0005). A caller with few candidate rows gets them
  * ranked exactly; one with many goes through the HNSW index, where pgvector 0.8's iterative index scan
  * keeps looking past the first ef_search candidates until enough rows pass the per-user filter (relaxed
  * order: re-sorted below). Must run inside a transaction for SET LOCAL.
@@ -74,12 +76,17 @@ export async function nearest(
   k: number,
   opts: { maxScanTuples?: number; exactMaxRows?: number } = {},
 ): Promise<Ranked[]> {
+  const dims = vector.length;
+  if (!Number.isInteger(dims) || dims < 1) throw new RangeError('the query vector is empty');
   const params: unknown[] = [userId];
   const where = scope(f, params);
   const v = params.push(`[${Array.from(vector).join(',')}]`);
   const limit = params.push(k);
+  // The same cast and predicate as the partial index's, so the planner can use it; `dims` is an integer.
+  const vec = `s.${column}::vector(${dims})`;
+  const q = `$${v}::vector(${dims})`;
   const candidates = `FROM scenes s JOIN videos v ON v.video_id = s.video_id
-        WHERE ${where} AND s.${column} IS NOT NULL`;
+        WHERE ${where} AND vector_dims(s.${column}) = ${dims}`;
   const exactMax = opts.exactMaxRows ?? EXACT_MAX_ROWS;
   // Counting stops one past the bound, so a heavy user costs a bounded index walk, not a full count.
   const counted = await db.query<{ n: number }>(
@@ -95,8 +102,8 @@ export async function nearest(
     await db.query(`SET LOCAL hnsw.ef_search = ${Math.max(40, Math.min(1000, k * 2))}`);
     const { rows } = await db.query<{ scene_id: string; distance: number }>(
       `WITH found AS MATERIALIZED (
-         SELECT s.scene_id, s.${column} <=> $${v}::vector AS distance ${candidates}
-          ORDER BY s.${column} <=> $${v}::vector LIMIT $${limit})
+         SELECT s.scene_id, ${vec} <=> ${q} AS distance ${candidates}
+          ORDER BY ${vec} <=> ${q} LIMIT $${limit})
        SELECT scene_id, distance::float8 AS distance FROM found ORDER BY distance, scene_id`,
       params,
     );
@@ -106,7 +113,7 @@ export async function nearest(
   // Exact: the caller's rows through the videos index, a distance for each; MATERIALIZED keeps the
   // planner from handing the ORDER BY to the HNSW index.
   const { rows } = await db.query<{ scene_id: string; distance: number }>(
-    `WITH mine AS MATERIALIZED (SELECT s.scene_id, s.${column} <=> $${v}::vector AS distance ${candidates})
+    `WITH mine AS MATERIALIZED (SELECT s.scene_id, ${vec} <=> ${q} AS distance ${candidates})
      SELECT scene_id, distance::float8 AS distance FROM mine ORDER BY distance, scene_id LIMIT $${limit}`,
     params,
   );

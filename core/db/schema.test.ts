@@ -65,8 +65,9 @@ describe('the schema', () => {
       start_s: 'double precision',
       end_s: 'double precision',
       transcript: 'text',
-      text_vec: 'vector(1024)',
-      image_vec: 'vector(1152)',
+      // Dimension-free: each model's vectors keep their own size (migration 0005).
+      text_vec: 'vector',
+      image_vec: 'vector',
       vision_tags: 'jsonb',
       thumbnail_key: 'text',
       sidecar_key: 'text',
@@ -100,11 +101,22 @@ describe('the schema', () => {
     },
   );
 
-  it('indexes both scene vectors with HNSW for cosine distance and transcripts with trigrams', async () => {
+  it('indexes scene vectors with HNSW for cosine distance per dimension in use, and transcripts with trigrams', async () => {
     const { rows } = await sql.query(`select indexdef from pg_indexes where tablename = 'scenes'`);
     const defs = rows.map((r) => r.indexdef as string);
-    expect(defs).toContainEqual(expect.stringMatching(/USING hnsw \(text_vec vector_cosine_ops\)/));
-    expect(defs).toContainEqual(expect.stringMatching(/USING hnsw \(image_vec vector_cosine_ops\)/));
+    for (const [column, dim] of [
+      ['text_vec', 384],
+      ['text_vec', 1024],
+      ['image_vec', 1152],
+    ] as const) {
+      expect(defs).toContainEqual(
+        expect.stringMatching(
+          new RegExp(
+            `USING hnsw \\(\\(\\(${column}\\)::vector\\(${dim}\\)\\) vector_cosine_ops\\) WHERE \\(vector_dims\\(${column}\\) = ${dim}\\)`,
+          ),
+        ),
+      );
+    }
     expect(defs).toContainEqual(expect.stringMatching(/USING gin \(transcript gin_trgm_ops\)/));
   });
 
@@ -209,10 +221,15 @@ describe('jobs', () => {
 });
 
 describe('scene search', () => {
-  it('finds the nearest scenes by cosine distance through the HNSW indexes', async () => {
+  it('finds the nearest scenes by cosine distance through the per-dimension HNSW indexes', async () => {
     const video = await aVideo(sql, await aUser(sql));
-    const dims = { text_vec: 1024, image_vec: 1152 } as const;
-    for (const [column, dim] of Object.entries(dims)) {
+    const dims = [
+      ['text_vec', 1024],
+      ['text_vec', 384],
+      ['image_vec', 1152],
+    ] as const;
+    let idx = 0;
+    for (const [column, dim] of dims) {
       // Cosine distance to axis 0: exact 0, then 1 - cos(atan 0.5) ≈ 0.106, then 1 (orthogonal), then 2 (opposite).
       const rows = {
         exact: vectorLiteral(dim, { 0: 1 }),
@@ -221,15 +238,16 @@ describe('scene search', () => {
         opposite: vectorLiteral(dim, { 0: -1 }),
       };
       const ids: Record<string, string> = {};
-      let idx = column === 'text_vec' ? 0 : 10;
       for (const [name, vec] of Object.entries(rows))
         ids[await aScene(sql, video, idx++, { [column]: vec })] = name;
 
-      const query = `select scene_id, ${column} <=> $1 as distance from scenes
-                      where ${column} is not null order by ${column} <=> $1 limit 3`;
+      // Vectors of the other text dimension sit in the same column: the filter keeps them out of the ranking.
+      const cast = `${column}::vector(${dim})`;
+      const query = `select scene_id, ${cast} <=> $1::vector(${dim}) as distance from scenes
+                      where vector_dims(${column}) = ${dim} order by ${cast} <=> $1::vector(${dim}) limit 3`;
       const probe = vectorLiteral(dim, { 0: 2, 1: 0.1 });
       expect(await withoutSeqScan(() => plan(query, [probe]))).toMatch(
-        new RegExp(`Index Scan using scenes_${column}_hnsw_idx`),
+        new RegExp(`Index Scan using scenes_${column}_${dim}_hnsw_idx`),
       );
       const found = await withoutSeqScan(() => sql.query(query, [probe]));
       expect(found.rows.map((r) => ids[r.scene_id])).toEqual(['exact', 'near', 'orthogonal']);

@@ -104,11 +104,12 @@ describe('filtered vector search', () => {
       const got = await nearest(c, 'text_vec', me, query, {}, 10, { exactMaxRows: 0 });
       const plan = await c.query(
         `EXPLAIN SELECT s.scene_id FROM scenes s JOIN videos v USING (video_id)
-          WHERE v.user_id = $1 ORDER BY s.text_vec <=> $2::vector LIMIT 10`,
+          WHERE v.user_id = $1 AND vector_dims(s.text_vec) = ${DIMS}
+          ORDER BY s.text_vec::vector(${DIMS}) <=> $2::vector(${DIMS}) LIMIT 10`,
         [me, lit(query)],
       );
       await c.query('COMMIT');
-      expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/scenes_text_vec_hnsw_idx/);
+      expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/scenes_text_vec_1024_hnsw_idx/);
       expect(got.map((g) => g.sceneId)).toEqual(exactTop(query, 10));
 
       // The same query without iterative scans: the index hands over its first ef_search neighbours
@@ -118,7 +119,8 @@ describe('filtered vector search', () => {
       await c.query('SET LOCAL hnsw.ef_search = 40');
       const plain = await c.query(
         `SELECT s.scene_id FROM scenes s JOIN videos v USING (video_id)
-          WHERE v.user_id = $1 ORDER BY s.text_vec <=> $2::vector LIMIT 10`,
+          WHERE v.user_id = $1 AND vector_dims(s.text_vec) = ${DIMS}
+          ORDER BY s.text_vec::vector(${DIMS}) <=> $2::vector(${DIMS}) LIMIT 10`,
         [me, lit(query)],
       );
       await c.query('COMMIT');
