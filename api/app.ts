@@ -29,6 +29,7 @@ export interface AppDeps extends Omit<VideoDeps, 'db'> {
   readiness: ReadinessCheck[];
   /** Requests per user per minute before 429. */
   rateLimitPerMinute?: number;
+  /** Where request metrics go; server.ts serves it on METRICS_PORT, never on this app's port. */
   registry?: Registry;
   /** Search settings; without them the search endpoints are not served. */
   search?: { embedders: QueryEmbedders; weights: Record<Signal, number>; artifactsBucket: string };
@@ -110,9 +111,6 @@ export function createApp(deps: AppDeps): Express {
     );
     const ready = results.every((r) => r.ok);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not ready', checks: results });
-  });
-  app.get('/metrics', async (_req, res) => {
-    res.type(registry.contentType).send(await registry.metrics());
   });
 
   const routes = [

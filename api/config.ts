@@ -14,6 +14,18 @@ const Weight = (signal: string) =>
   });
 
 export const ApiConfigSchema = Type.Object({
+  HOST: Type.String({
+    minLength: 1,
+    default: '127.0.0.1',
+    description:
+      'address the API listens on: this machine only by default; 0.0.0.0 (the image and the chart) for every interface',
+  }),
+  METRICS_PORT: Type.Integer({
+    minimum: 0,
+    maximum: 65535,
+    default: 9090,
+    description: 'port of /metrics, on HOST, apart from the API port (0 picks a free one)',
+  }),
   HEIMDEX_UPLOAD_TTL_SECONDS: Type.Integer({
     minimum: 60,
     default: 24 * 3600,

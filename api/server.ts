@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { KubeConfig } from '@kubernetes/client-node';
 import { SignJWT } from 'jose';
 import pg from 'pg';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { type Config, ConfigError, parseConfig } from '../core/config.js';
 import { startEmbeddedPostgres } from '../core/db/embedded.js';
 import { migrate } from '../core/db/migrate.js';
@@ -22,6 +23,7 @@ import { createVerifier } from './auth.js';
 import { parseApiConfig } from './config.js';
 import { answerClientErrors } from './http-limits.js';
 import { type IngestionSubmitter, kubernetesSubmitter } from './ingestion.js';
+import { exposureNotice, localUrl, startMetricsServer } from './listen.js';
 import { localStorageRouter } from './local-storage.js';
 import { lazyQueryEmbedders } from './search/embedders.js';
 import { sweepAbandonedUploads } from './uploads-service.js';
@@ -51,7 +53,7 @@ async function main(): Promise<void> {
 
   const kube = kubeConfig(config);
   const standalone = !kube;
-  const publicUrl = process.env.HEIMDEX_PUBLIC_URL ?? `http://127.0.0.1:${config.PORT}`;
+  const publicUrl = process.env.HEIMDEX_PUBLIC_URL ?? localUrl(apiConfig.HOST, config.PORT);
   // Standalone without S3: objects on local disk, presigned URLs served by this API under /storage.
   const local = config.S3_ENDPOINT
     ? undefined
@@ -135,8 +137,11 @@ async function main(): Promise<void> {
       defaultLanguage: apiConfig.HEIMDEX_DEFAULT_LANGUAGE,
     },
   };
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
   const app = createApp({
     ...deps,
+    registry,
     verify,
     rateLimitPerMinute: apiConfig.HEIMDEX_RATE_LIMIT_PER_MINUTE,
     search: {
@@ -161,10 +166,12 @@ async function main(): Promise<void> {
       : {}),
   });
   const server = answerClientErrors(
-    app.listen(config.PORT, '0.0.0.0', () =>
-      log.info({ port: config.PORT }, `heimdex API listening on http://127.0.0.1:${config.PORT}`),
-    ),
+    app.listen(config.PORT, apiConfig.HOST, () => {
+      const notice = exposureNotice(apiConfig.HOST, config.PORT, standalone);
+      log[notice.level]({ host: apiConfig.HOST, port: config.PORT }, notice.message);
+    }),
   );
+  const metricsServer = await startMetricsServer(registry, apiConfig.HOST, apiConfig.METRICS_PORT, log);
   server.on('error', (err: NodeJS.ErrnoException) => {
     log.fatal(
       err.code === 'EADDRINUSE' ? `port ${config.PORT} is taken: stop what uses it or set PORT` : err.message,
@@ -182,9 +189,12 @@ async function main(): Promise<void> {
   ) {
     // First start of a fresh standalone install: show the whole product working on a bundled sample.
     const go = () =>
-      ingestSample(`http://127.0.0.1:${config.PORT}`, readFileSync(tokenFile, 'utf8'), dataDir, log).catch(
-        (err) => log.warn({ err }, 'the sample video could not be ingested'),
-      );
+      ingestSample(
+        localUrl(apiConfig.HOST, config.PORT),
+        readFileSync(tokenFile, 'utf8'),
+        dataDir,
+        log,
+      ).catch((err) => log.warn({ err }, 'the sample video could not be ingested'));
     if (server.listening) void go();
     else server.once('listening', () => void go());
   }
@@ -203,6 +213,7 @@ async function main(): Promise<void> {
     const force = setTimeout(() => server.closeAllConnections(), 10_000).unref();
     await new Promise<void>((r) => server.close(() => r()));
     clearTimeout(force);
+    metricsServer?.close();
     await db.end();
     await embedded?.close();
     process.exit(0);

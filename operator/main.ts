@@ -4,13 +4,13 @@ import { hostname } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
 import { createLogger } from '../core/log.js';
+import { startServer } from '../core/probe-server.js';
 import { createS3Store } from '../core/storage/s3.js';
 import { loadConfig } from './config.js';
 import { Controller } from './controller.js';
 import { IngestionRows } from './db.js';
 import { LeaderElector } from './leader.js';
 import { createMetrics } from './metrics.js';
-import { startServer } from './server.js';
 
 async function main(): Promise<void> {
   const log = createLogger('operator');

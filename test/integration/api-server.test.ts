@@ -3,6 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { freePort } from '../../testbed/proc.js';
 import { client, JWT_SECRET, sampleVideo, spawnApi, token } from '../support/api.js';
 import {
   type Clients,
@@ -57,6 +58,7 @@ afterAll(async () => {
 describe('npm run api', () => {
   it('serves uploads with the test bed settings and only the RBAC it documents, then shuts down cleanly', async () => {
     const kubeconfig = await apiServiceAccountKubeconfig(ns);
+    const metricsPort = await freePort();
     const api = await spawnApi({
       ...process.env,
       ...env,
@@ -66,9 +68,17 @@ describe('npm run api', () => {
       AUTH_ISSUER: 'https://auth.test',
       AUTH_AUDIENCE: 'heimdex',
       LOG_LEVEL: 'info',
+      // Where HOST says (another loopback address: tests stay on this machine), metrics on their own port.
+      HOST: '127.0.0.2',
+      METRICS_PORT: String(metricsPort),
     });
     proc = api.proc;
     const base = api.base;
+    expect(base).toMatch(/^http:\/\/127\.0\.0\.2:/);
+    await expect(fetch(base.replace('127.0.0.2', '127.0.0.1'))).rejects.toThrow();
+    expect((await fetch(`${base}/metrics`)).status).toBe(404);
+    const metrics = await (await fetch(`http://127.0.0.2:${metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(/heimdex_http_requests_total\{method="GET",route="unmatched",status="404"\} 1/);
     const ready = (await (await fetch(`${base}/readyz`)).json()) as {
       checks: { name: string; ok: boolean }[];
     };

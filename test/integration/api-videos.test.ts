@@ -160,7 +160,7 @@ describe('operational endpoints', () => {
     ]);
   });
 
-  it('answers healthz, readyz with each dependency, and Prometheus metrics', async () => {
+  it('answers healthz, readyz with each dependency, and Prometheus metrics on their own port only', async () => {
     const anon = client(api.url);
     expect(await anon('GET', '/healthz')).toMatchObject({ status: 200, json: { status: 'ok' } });
     expect(await anon('GET', '/readyz')).toMatchObject({
@@ -168,7 +168,8 @@ describe('operational endpoints', () => {
       json: { status: 'ready', checks: [{ name: 'postgres', ok: true }] },
     });
     await call('GET', '/videos');
-    const metrics = await fetch(`${api.url}/metrics`).then((r) => r.text());
+    expect(await anon('GET', '/metrics')).toMatchObject({ status: 404, json: { code: 'not_found' } });
+    const metrics = await fetch(api.metricsUrl).then((r) => r.text());
     expect(metrics).toMatch(/heimdex_http_requests_total\{method="GET",route="\/videos",status="200"\} \d+/);
   });
 

@@ -225,11 +225,15 @@ describe('helm install into the test bed', () => {
 
     const apiContainer = (await deployment('hx-heimdex-api')).spec!.template.spec!.containers[0]!;
     const apiEnv = await containerEnv(k, ns, apiContainer, { name: 'hx-heimdex-api-0' });
+    // In its pod the API listens on every interface, /metrics on the port its Service names.
+    expect(apiEnv).toMatchObject({ HOST: '0.0.0.0', METRICS_PORT: '9090' });
     const spawned = await spawnApi({
       PATH: process.env.PATH,
       HOME: process.env.HOME,
       ...apiEnv,
       KUBECONFIG: await serviceAccountKubeconfig(k, ns, 'hx-heimdex-api'),
+      // Host processes share ports (the operator's is 9090 too).
+      METRICS_PORT: '0',
     });
     api = spawned.proc;
     const base = spawned.base;

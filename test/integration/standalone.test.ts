@@ -17,7 +17,9 @@ let server: ChildProcess | undefined;
 let log = '';
 
 /** Starts the server as `npm start` does, with none of the test bed's settings in its environment. */
-async function start(o: { sample?: boolean; data?: string } = {}): Promise<ReturnType<typeof client>> {
+async function start(
+  o: { sample?: boolean; data?: string; host?: string } = {},
+): Promise<ReturnType<typeof client>> {
   const data = o.data ?? dataDir;
   const env: Record<string, string> = {};
   for (const k of ['PATH', 'HOME', 'LANG']) if (process.env[k]) env[k] = process.env[k]!;
@@ -27,6 +29,8 @@ async function start(o: { sample?: boolean; data?: string } = {}): Promise<Retur
       ...env,
       HEIMDEX_DATA_DIR: data,
       PORT: String(port),
+      METRICS_PORT: String(metricsPort),
+      ...(o.host ? { HOST: o.host } : {}),
       LOG_LEVEL: 'info',
       HEIMDEX_SAMPLE: o.sample ? 'on' : 'off',
       // The model hub is "offline": a port on this machine nothing listens on (tests never leave 127.0.0.1).
@@ -39,17 +43,14 @@ async function start(o: { sample?: boolean; data?: string } = {}): Promise<Retur
   server.stdout!.on('data', (d) => (log += d));
   server.stderr!.on('data', (d) => (log += d));
   const s = server;
-  await waitFor(
-    'the standalone server to be ready',
-    async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).ok,
-    {
-      timeoutMs: 90_000,
-      alive: () => s.exitCode === null && s.signalCode === null,
-    },
-  ).catch((e) => {
+  const base = `http://${o.host ?? '127.0.0.1'}:${port}`;
+  await waitFor('the standalone server to be ready', async () => (await fetch(`${base}/readyz`)).ok, {
+    timeoutMs: 90_000,
+    alive: () => s.exitCode === null && s.signalCode === null,
+  }).catch((e) => {
     throw new Error(`${e.message}\n${log.slice(-3000)}`);
   });
-  return client(`http://127.0.0.1:${port}`, readFileSync(join(data, 'local-token'), 'utf8'));
+  return client(base, readFileSync(join(data, 'local-token'), 'utf8'));
 }
 
 async function stop(signal: NodeJS.Signals): Promise<void> {
@@ -104,10 +105,19 @@ const beach = () =>
   });
 
 let closedPort: number;
+let metricsPort: number;
 beforeAll(async () => {
   port = await freePort();
   closedPort = await freePort();
+  metricsPort = await freePort();
 });
+
+/** Whether something answers on `host`; 127.0.0.2 is this machine too, but a server bound to 127.0.0.1 refuses it. */
+const answers = (url: string) =>
+  fetch(url).then(
+    (r) => r.status,
+    (e: Error & { cause?: { code?: string } }) => e.cause?.code ?? e.message,
+  );
 afterAll(async () => {
   if (server) await stop('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
@@ -119,6 +129,14 @@ describe('standalone mode', () => {
   it('ingests a video uploaded through the REST API and finds the right scene', async () => {
     const call = await start();
     expect(log).toMatch(/TINY TEST MODELS/);
+    // It listens on loopback only, and /metrics is on its own port, not the API's.
+    expect(log).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+ \(only this machine can reach it/);
+    expect(await answers(`http://127.0.0.2:${port}/healthz`)).toBe('ECONNREFUSED');
+    expect((await call('GET', '/metrics')).status).toBe(404);
+    expect(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()).toMatch(
+      /heimdex_http_requests_total/,
+    );
+    expect(await answers(`http://127.0.0.2:${metricsPort}/metrics`)).toBe('ECONNREFUSED');
     expect(log).toMatch(/cannot be reached .*set MODELS_DIR to it/);
     videoId = await upload(call, beach().file, '바닷가 여행');
     await indexed(call, videoId);
@@ -139,9 +157,13 @@ describe('standalone mode', () => {
     expect((await fetch(tampered)).status).toBe(403);
   });
 
-  it('still finds it after a restart', async () => {
+  it('still finds it after a restart, listening where HOST says', async () => {
     await stop('SIGTERM');
-    const call = await start();
+    // Another loopback address, so the test stays on this machine; api/listen.test.ts has the warning
+    // a non-loopback HOST gets.
+    const call = await start({ host: '127.0.0.2' });
+    expect(log).toMatch(/listening on http:\/\/127\.0\.0\.2:\d+/);
+    expect(await answers(`http://127.0.0.1:${port}/healthz`)).toBe('ECONNREFUSED');
     const hits = await call('GET', `/search?q=${encodeURIComponent('red car station')}`);
     expect(hits.json.items[0]).toMatchObject({ video_id: videoId });
     expect(hits.json.items[0].start_s).toBeGreaterThanOrEqual(2.5);

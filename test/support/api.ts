@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { SignJWT } from 'jose';
 import pg from 'pg';
+import { Registry } from 'prom-client';
 import { createApp } from '../../api/app.js';
 import { createVerifier } from '../../api/auth.js';
 import { answerClientErrors } from '../../api/http-limits.js';
@@ -16,6 +17,7 @@ import type { VideoSettings } from '../../api/videos-service.js';
 import { parseConfig } from '../../core/config.js';
 import { migrate } from '../../core/db/migrate.js';
 import { createLogger } from '../../core/log.js';
+import { startServer } from '../../core/probe-server.js';
 import { createS3Store } from '../../core/storage/s3.js';
 import { TINY_MODELS_DIR } from '../../models/manifest.js';
 import { REPO_ROOT } from '../../testbed/paths.js';
@@ -53,8 +55,10 @@ export async function startApi(
       ...settings,
     },
   };
+  const registry = new Registry();
   const app = createApp({
     ...deps,
+    registry,
     verify: createVerifier({ jwtSecret: JWT_SECRET, issuer: 'https://auth.test', audience: 'heimdex' }),
     rateLimitPerMinute,
     search: {
@@ -70,14 +74,19 @@ export async function startApi(
   const server = answerClientErrors(app.listen(0, '127.0.0.1'));
   await new Promise((r) => server.once('listening', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // As server.ts does: /metrics on a port of its own.
+  const metrics = await startServer('127.0.0.1', 0, registry);
+  const metricsUrl = `http://127.0.0.1:${(metrics.address() as AddressInfo).port}/metrics`;
   return {
     url,
+    metricsUrl,
     db,
     store,
     kc,
     deps,
     close: async () => {
       await new Promise((r) => server.close(r));
+      await new Promise((r) => metrics.close(r));
       await db.end();
     },
   };
@@ -157,19 +166,22 @@ export interface ApiProcess {
 
 /**
  * `npm run api` as its own process (tsx spawned directly, so a signal reaches the server rather than npm),
- * on a free port, once /readyz answers. `env` is the whole environment the server sees, PORT aside.
+ * on a free port, once /readyz answers. `env` is the whole environment the server sees, PORT aside, and
+ * HOST unless it is a loopback address (the chart's 0.0.0.0 becomes 127.0.0.1).
  */
 export async function spawnApi(env: NodeJS.ProcessEnv): Promise<ApiProcess> {
   const port = await freePort();
+  // A test may name another loopback address; nothing a test starts listens beyond this machine.
+  const host = env.HOST && /^127\./.test(env.HOST) ? env.HOST : '127.0.0.1';
   const proc = spawn(join(REPO_ROOT, 'node_modules/.bin/tsx'), ['api/server.ts'], {
     cwd: REPO_ROOT,
-    env: { ...env, PORT: String(port) },
+    env: { ...env, HOST: host, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   proc.stdout!.on('data', (d) => (output += d));
   proc.stderr!.on('data', (d) => (output += d));
-  const base = `http://127.0.0.1:${port}`;
+  const base = `http://${host}:${port}`;
   try {
     await waitFor('the API to be ready', async () => (await fetch(`${base}/readyz`)).ok, {
       timeoutMs: 60_000,

@@ -1,4 +1,5 @@
-// /healthz, /readyz and /metrics on one small HTTP server (no framework: three routes).
+// /healthz, /readyz and /metrics on one small HTTP server (no framework: three routes), for the
+// operator's port and the API's separate metrics port.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
@@ -14,7 +15,8 @@ export async function startServer(
   host: string,
   port: number,
   registry: Registry,
-  probes: Probes,
+  /** Without probes (the API answers them on its own port) only /metrics is served. */
+  probes?: Probes,
 ): Promise<Server> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
@@ -22,8 +24,8 @@ export async function startServer(
       res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' });
       res.end(ok ? 'ok\n' : 'not ok\n');
     };
-    if (path === '/healthz') return answer(probes.healthy());
-    if (path === '/readyz') return answer(probes.ready());
+    if (probes && path === '/healthz') return answer(probes.healthy());
+    if (probes && path === '/readyz') return answer(probes.ready());
     if (path === '/metrics') {
       registry.metrics().then(
         (text) => {
