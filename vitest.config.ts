@@ -20,6 +20,18 @@ export default defineConfig({
         },
       },
       {
+        // Real weights (the small profile): built into HEIMDEX_CACHE_DIR/models on first use (minutes, once) by
+        // models:build's code, then reused; needs Python 3.9+ with venv, espeak-ng and ffmpeg. Slow on 2 cores.
+        test: {
+          name: 'real-models',
+          sequence: { groupOrder: 2 },
+          include: ['test/real-models/**/*.test.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 1_800_000,
+          maxWorkers: 1,
+        },
+      },
+      {
         test: {
           name: 'integration',
           sequence: { groupOrder: 1 },

@@ -9,6 +9,8 @@ for cmd in ffmpeg ffprobe espeak-ng openssl; do
   command -v "$cmd" >/dev/null 2>&1 || need+=("$cmd")
 done
 [ -x /usr/lib/postgresql/$PG_MAJOR/bin/postgres ] || need+=("postgresql-$PG_MAJOR")
+# The real-model tier builds its models with Python tooling in a venv (npm run models:build).
+python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
 pgvector_installed() { [ -f /usr/share/postgresql/$PG_MAJOR/extension/vector.control ]; }
 pgvector_installed || need+=("postgresql-server-dev-$PG_MAJOR")
 [ ${#need[@]} -eq 0 ] && exit 0
