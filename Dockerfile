@@ -17,7 +17,8 @@ COPY operator operator
 COPY pipeline-image pipeline-image
 COPY models models
 COPY standalone standalone
-RUN npm run build
+COPY web web
+RUN npm run build && npm run web:build
 
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
@@ -32,6 +33,8 @@ ENV HOST=0.0.0.0
 WORKDIR /app
 COPY --from=deps /app/node_modules node_modules
 COPY --from=build /app/dist dist
+# The web app's static files, where dist/api/web.js looks for them.
+COPY --from=build /app/web/dist dist/web/dist
 COPY package.json package.json
 COPY core/db/migrations dist/core/db/migrations
 # The tiny test models: standalone mode falls back to them (with a warning) when no real models are mounted.

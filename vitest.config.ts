@@ -16,7 +16,7 @@ export default defineConfig({
           sequence: { groupOrder: 0 },
           // Some unit files start an embedded PGlite in beforeAll: seconds on a busy 2-core machine.
           hookTimeout: 60_000,
-          include: ['{core,api,operator,pipeline-image,models,standalone,testbed,scripts}/**/*.test.ts'],
+          include: ['{core,api,operator,pipeline-image,models,standalone,testbed,scripts,web}/**/*.test.ts'],
         },
       },
       {

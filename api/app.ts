@@ -15,6 +15,7 @@ import type { QueryEmbedders } from './search/embedders.js';
 import type { Signal } from './search/query.js';
 import { searchRoutes } from './search/routes.js';
 import type { VideoDeps } from './videos-service.js';
+import { corsFor, type WebOptions, webAssets, webRoutes } from './web.js';
 
 /** A dependency the API needs to serve requests; `/readyz` asks each one. */
 export interface ReadinessCheck {
@@ -35,6 +36,8 @@ export interface AppDeps extends Omit<VideoDeps, 'db'> {
   search?: { embedders: QueryEmbedders; weights: Record<Signal, number>; artifactsBucket: string };
   /** Routers mounted before authentication (standalone's signed /storage URLs check their own signatures). */
   extraRouters?: express.Router[];
+  /** The web app at / and its sign-in routes; without it the API serves no pages. */
+  web?: WebOptions;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
@@ -88,6 +91,7 @@ export function createApp(deps: AppDeps): Express {
               : 'info',
     }),
   );
+  app.use(corsFor(deps.web?.corsOrigins));
   app.use(express.json({ limit: '64kb' }));
 
   app.get('/healthz', (_req, res) => {
@@ -124,12 +128,14 @@ export function createApp(deps: AppDeps): Express {
           uploadsBucket: deps.settings.uploadsBucket,
         })
       : []),
+    ...(deps.web ? webRoutes(deps.web) : []),
   ];
   const doc = openApiDocument(routes, { title: 'heimdex API', version: '0.1.0' });
   app.get('/openapi.json', (_req, res) => {
     res.json(doc);
   });
 
+  if (deps.web) app.use(webAssets(deps.log));
   for (const r of deps.extraRouters ?? []) app.use(r);
 
   const limiter = rateLimit({

@@ -61,6 +61,20 @@ export const ApiConfigSchema = Type.Object({
   SEARCH_WEIGHT_LEXICAL: Weight('lexical (trigram)'),
   SEARCH_WEIGHT_TEXT: Weight('transcript embedding'),
   SEARCH_WEIGHT_VISION: Weight('picture embedding'),
+  HEIMDEX_OIDC_ISSUER: Type.Optional(
+    Type.String({ format: 'uri', description: 'OpenID Connect issuer the web app signs in with' }),
+  ),
+  HEIMDEX_OIDC_CLIENT_ID: Type.Optional(
+    Type.String({ minLength: 1, description: "the web app's OIDC client id" }),
+  ),
+  HEIMDEX_OIDC_SCOPE: Type.String({
+    default: 'openid email profile',
+    description: 'scopes the web app asks for',
+  }),
+  HEIMDEX_CORS_ORIGINS: Type.String({
+    default: '',
+    description: 'comma-separated browser origins, besides the API itself, allowed to call it',
+  }),
 });
 
 export type ApiConfig = Static<typeof ApiConfigSchema>;

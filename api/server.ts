@@ -28,6 +28,7 @@ import { localStorageRouter } from './local-storage.js';
 import { lazyQueryEmbedders } from './search/embedders.js';
 import { sweepAbandonedUploads } from './uploads-service.js';
 import type { VideoDeps } from './videos-service.js';
+import { webOptionsFrom } from './web.js';
 
 const log = createLogger('api');
 
@@ -115,7 +116,9 @@ async function main(): Promise<void> {
     });
     submitter = runner;
   }
-  const secret = config.AUTH_JWT_SECRET ?? (config.AUTH_JWKS_URL ? undefined : await localAuth(dataDir));
+  const localSecret = config.AUTH_JWT_SECRET || config.AUTH_JWKS_URL ? undefined : await localAuth(dataDir);
+  const secret = config.AUTH_JWT_SECRET ?? localSecret;
+  const tokenFile = join(dataDir, 'local-token');
   const verify = createVerifier({
     jwtSecret: secret,
     jwksUrl: config.AUTH_JWKS_URL,
@@ -161,6 +164,7 @@ async function main(): Promise<void> {
       { name: 'storage', check: () => store.ping() },
       { name: kube ? 'kubernetes' : 'runner', check: () => submitter.ping() },
     ],
+    web: webOptionsFrom(apiConfig, config.MAX_VIDEO_BYTES, localSecret ? tokenFile : undefined),
     ...(local && store instanceof LocalStore
       ? { extraRouters: [localStorageRouter(store, local.secret)] }
       : {}),
@@ -179,7 +183,6 @@ async function main(): Promise<void> {
     process.exit(1);
   });
   await runner?.start();
-  const tokenFile = join(dataDir, 'local-token');
   if (
     runner &&
     process.env.HEIMDEX_SAMPLE !== 'off' &&
