@@ -4,6 +4,9 @@ import { defineConfig } from 'vitest/config';
 
 // CI asks for a JSON report as well, to print the plain "N passed, N failed" line.
 const report = process.env.HEIMDEX_TEST_REPORT;
+// Every project: a run id and temp root in each worker, what a file started ended after it, and a final
+// check that fails the run if a process or temp directory of the run is left (test/run-check.ts).
+const hygiene = { globalSetup: ['test/run-check.ts'], setupFiles: ['test/setup.ts'] };
 
 export default defineConfig({
   test: {
@@ -17,6 +20,7 @@ export default defineConfig({
           // Some unit files start an embedded PGlite in beforeAll: seconds on a busy 2-core machine.
           hookTimeout: 60_000,
           include: ['{core,api,operator,pipeline-image,models,standalone,testbed,scripts,web}/**/*.test.ts'],
+          ...hygiene,
         },
       },
       {
@@ -29,6 +33,7 @@ export default defineConfig({
           testTimeout: 600_000,
           hookTimeout: 1_800_000,
           maxWorkers: 1,
+          ...hygiene,
         },
       },
       {
@@ -36,7 +41,8 @@ export default defineConfig({
           name: 'integration',
           sequence: { groupOrder: 1 },
           include: ['test/integration/**/*.test.ts'],
-          globalSetup: ['test/global-setup.ts'],
+          ...hygiene,
+          globalSetup: ['test/global-setup.ts', ...hygiene.globalSetup],
           testTimeout: 120_000,
           hookTimeout: 300_000,
           // The test bed is one machine with two cores; integration files share it.

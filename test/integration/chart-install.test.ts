@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { client, JWT_SECRET, sampleVideo, spawnApi, token } from '../support/api.js';
 import { containerEnv } from '../support/chart-install.js';
 import { CHART, chartTools, exec, helmRunner, type Tools } from '../support/chart-tools.js';
+import { tempDir } from '../support/cleanup.js';
 import {
   type Clients,
   clients,
@@ -22,7 +23,6 @@ import {
   FAKE_STAGE_COMMAND,
   getIngestion,
   type RunningOperator,
-  scratchDir,
   startOperator,
   waitForPhase,
 } from '../support/operator-harness.js';
@@ -36,7 +36,7 @@ let helm: ReturnType<typeof helmRunner>;
 let kubectl: (args: string[]) => ReturnType<typeof exec>;
 let operator: RunningOperator | undefined;
 let api: ChildProcess | undefined;
-const dir = scratchDir('chart-install');
+const dir = tempDir('chart-install');
 
 /** Production-shaped values pointed at the test bed; Deployment pods stay Pending (no node matches). */
 function values() {

@@ -1,7 +1,6 @@
 // The Helm chart as files: helm lint, helm template | kubeconform -strict against Kubernetes 1.35's
 // schemas (from the test bed's API server) and our CRD's, and the settings it renders.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
@@ -10,6 +9,7 @@ import { OperatorConfigSchema, parseOperatorConfig } from '../../operator/config
 import { PipelineConfigSchema } from '../../pipeline-image/src/config.js';
 import { REPO_ROOT } from '../../testbed/paths.js';
 import { CHART, chartTools, exec, helmRunner, type Tools, writeSchemas } from '../support/chart-tools.js';
+import { tempDir } from '../support/cleanup.js';
 
 const env = inject('testbed');
 let tools: Tools;
@@ -41,7 +41,7 @@ async function render(args: string[]): Promise<{ text: string; objects: Obj[] }>
 }
 
 async function kubeconform(text: string, extra: string[] = []) {
-  const file = join(mkdtempSync(join(tmpdir(), 'heimdex-render-')), 'manifest.yaml');
+  const file = join(tempDir('render'), 'manifest.yaml');
   writeFileSync(file, text);
   return exec(tools.kubeconform, ['-strict', '-summary', '-schema-location', schemaLocation, ...extra, file]);
 }

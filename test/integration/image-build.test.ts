@@ -1,16 +1,15 @@
 // The API/operator image cannot be built here (no Docker engine), so this replays the Dockerfile's own
 // steps in a temp directory: its COPY lines, npm ci, npm run build, the production-only install, then
 // starts the result as the image's CMD does (standalone, no services) and asks /readyz.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../testbed/paths.js';
 import { freePort, waitFor } from '../../testbed/proc.js';
+import { spawnTracked, tempDir } from '../support/cleanup.js';
 
-const work = mkdtempSync(join(tmpdir(), 'heimdex-image-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDir('image');
 
 /** COPY lines of a Dockerfile stage: [source..., destination], --from copies left out. */
 function copies(dockerfile: string, stage: string | undefined): string[][] {
@@ -76,7 +75,7 @@ describe('the API and operator image build', () => {
     const cmd = /^CMD\s+(\[.+\])/m.exec(dockerfile)![1]!;
     const [exe, ...args] = JSON.parse(cmd) as string[];
     let log = '';
-    const proc = spawn(exe === 'node' ? process.execPath : exe!, args, {
+    const proc = spawnTracked(exe === 'node' ? process.execPath : exe!, args, {
       cwd: runtime,
       env: {
         PATH: process.env.PATH,

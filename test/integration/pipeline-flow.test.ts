@@ -1,7 +1,6 @@
 // A whole video through every stage against the test bed (MinIO, PostgreSQL + pgvector), on the tiny models:
 // scenes rows with vectors of the right sizes, thumbnails and a sidecar; every stage run twice gives the same.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -11,6 +10,7 @@ import { EXIT_INTERNAL, STAGE_ENV } from '../../core/stage-contract.js';
 import { keys } from '../../core/storage/store.js';
 import { TINY_MODELS_DIR } from '../../models/manifest.js';
 import type { TranscriptOutput } from '../../pipeline-image/src/stages/asr.js';
+import { tempDir } from '../support/cleanup.js';
 import { cutsVideo, silentVideo } from '../support/media.js';
 import {
   readJson,
@@ -30,7 +30,7 @@ const TINY = {
   TEXT_MODEL: 'tiny-bge-m3',
   ASR_MODEL: 'none',
 };
-const dir = mkdtempSync(join(tmpdir(), 'heimdex-pipeline-flow-'));
+const dir = tempDir('pipeline-flow');
 const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 2 });
 afterAll(async () => {
   await pool.end();

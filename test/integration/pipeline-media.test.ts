@@ -1,15 +1,13 @@
 // The media stages (probe, audio, shots, keyframes) run as processes against the test bed's MinIO, on
 // generated videos whose every expected value is known.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { EXIT_BAD_INPUT } from '../../core/stage-contract.js';
 import { keys } from '../../core/storage/store.js';
 import type { ProbeInfo } from '../../pipeline-image/src/media/probe.js';
 import type { Keyframe } from '../../pipeline-image/src/stages/keyframes.js';
 import type { ShotsOutput } from '../../pipeline-image/src/stages/shots.js';
+import { tempDir } from '../support/cleanup.js';
 import {
   audioOnly,
   cutsVideo,
@@ -36,8 +34,7 @@ import {
 const env = inject('testbed') as unknown as Record<string, string>;
 const store = storeFor(env);
 const ARTIFACTS = env.S3_BUCKET_ARTIFACTS ?? 'heimdex-artifacts';
-const dir = mkdtempSync(join(tmpdir(), 'heimdex-pipeline-media-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('pipeline-media');
 
 const artifact = (v: TestVideo, stage: string, name: string) =>
   keys.artifact(v.userId, v.videoId, stage, name);

@@ -1,29 +1,37 @@
 // Standalone mode, as a newcomer runs it: one process, no external services (embedded Postgres, local
 // disk storage, stages as local processes), a real video in, search out, surviving restarts and kills.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { type ChildProcess, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../testbed/paths.js';
 import { freePort, waitFor } from '../../testbed/proc.js';
 import { client } from '../support/api.js';
+import { spawnTracked, tempDir } from '../support/cleanup.js';
 import { cutsVideo } from '../support/media.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'heimdex-standalone-'));
+const dir = tempDir('standalone');
 const dataDir = join(dir, 'data');
 let port: number;
 let server: ChildProcess | undefined;
 let log = '';
 
-/** Starts the server as `npm start` does, with none of the test bed's settings in its environment. */
+const running = (s: ChildProcess | undefined): s is ChildProcess =>
+  s !== undefined && s.exitCode === null && s.signalCode === null;
+
+/**
+ * Starts the server as `npm start` does, with none of the test bed's settings in its environment. One at
+ * a time: a second one on the same port would fail to listen while the first answered its readiness
+ * checks, and the first would be left running.
+ */
 async function start(
   o: { sample?: boolean; data?: string; host?: string } = {},
 ): Promise<ReturnType<typeof client>> {
+  if (running(server)) throw new Error(`a standalone server (pid ${server.pid}) is running: stop it first`);
   const data = o.data ?? dataDir;
   const env: Record<string, string> = {};
   for (const k of ['PATH', 'HOME', 'LANG']) if (process.env[k]) env[k] = process.env[k]!;
-  server = spawn(process.execPath, ['--import', 'tsx', 'api/server.ts'], {
+  server = spawnTracked(process.execPath, ['--import', 'tsx', 'api/server.ts'], {
     cwd: REPO_ROOT,
     env: {
       ...env,
@@ -36,8 +44,6 @@ async function start(
       // The model hub is "offline": a port on this machine nothing listens on (tests never leave 127.0.0.1).
       HF_ENDPOINT: `http://127.0.0.1:${closedPort}`,
     },
-    // Its own process group, so a kill takes the stage processes with it, as a crash of the machine would.
-    detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   server.stdout!.on('data', (d) => (log += d));
@@ -46,16 +52,17 @@ async function start(
   const base = `http://${o.host ?? '127.0.0.1'}:${port}`;
   await waitFor('the standalone server to be ready', async () => (await fetch(`${base}/readyz`)).ok, {
     timeoutMs: 90_000,
-    alive: () => s.exitCode === null && s.signalCode === null,
+    alive: () => running(s),
   }).catch((e) => {
     throw new Error(`${e.message}\n${log.slice(-3000)}`);
   });
   return client(base, readFileSync(join(data, 'local-token'), 'utf8'));
 }
 
+/** Signals the server's whole process group (a kill takes the stage processes with it, as a crash would). */
 async function stop(signal: NodeJS.Signals): Promise<void> {
-  const s = server!;
-  if (s.exitCode !== null || s.signalCode !== null) return;
+  const s = server;
+  if (!running(s)) return;
   const exited = new Promise((r) => s.once('exit', r));
   process.kill(-s.pid!, signal);
   await exited;
@@ -119,8 +126,7 @@ const answers = (url: string) =>
     (e: Error & { cause?: { code?: string } }) => e.cause?.code ?? e.message,
   );
 afterAll(async () => {
-  if (server) await stop('SIGKILL');
-  rmSync(dir, { recursive: true, force: true });
+  await stop('SIGKILL');
 });
 
 describe('standalone mode', () => {
@@ -170,6 +176,7 @@ describe('standalone mode', () => {
   });
 
   it('resumes an ingestion that was killed half-way once it starts again', async () => {
+    await stop('SIGTERM');
     const call = await start();
     const second = cutsVideo(dir, 'second', {
       segments: [2, 2],

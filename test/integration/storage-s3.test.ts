@@ -1,19 +1,18 @@
 // The S3 ObjectStore against the test bed's MinIO: what every component relies on.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { parseConfig } from '../../core/config.js';
 import { createS3Store } from '../../core/storage/s3.js';
 import { keys } from '../../core/storage/store.js';
+import { tempDir } from '../support/cleanup.js';
 
 const env = inject('testbed');
 const config = parseConfig(env as unknown as Record<string, string>);
 const store = createS3Store(config);
 const bucket = config.S3_BUCKET_ARTIFACTS;
-const dir = mkdtempSync(join(tmpdir(), 'heimdex-s3-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('s3');
 
 describe('the S3 object store', () => {
   it('says an object that does not exist is undefined rather than throwing', async () => {

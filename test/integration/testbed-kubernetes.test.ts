@@ -1,10 +1,10 @@
 // Smoke tests of the test bed's Kubernetes: real apiserver, real Job controller and scheduler, the node agent.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PatchStrategy, setHeaderOptions, VersionApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CPU_NODE_NAME, GPU_NODE_NAME } from '../../testbed/agent/nodes.js';
+import { tempDir } from '../support/cleanup.js';
 import {
   type Clients,
   clients,
@@ -19,7 +19,7 @@ import {
 const env = inject('testbed');
 let c: Clients;
 let ns: string;
-const scratch = mkdtempSync(join(tmpdir(), 'heimdex-kube-'));
+const scratch = tempDir('kube');
 
 beforeAll(async () => {
   c = clients(env.KUBECONFIG);

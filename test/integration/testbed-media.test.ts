@@ -1,12 +1,11 @@
 // Smoke tests of the media tools the pipeline and the test media generator rely on: ffmpeg, ffprobe, espeak-ng.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { tempDir } from '../support/cleanup.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'heimdex-media-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dir = tempDir('media');
 
 describe('the test bed media tools', () => {
   it('ffprobe reads back the streams and duration of a video made with ffmpeg and espeak-ng speech', () => {

@@ -1,8 +1,7 @@
 // Starts the real API app in-process against the test bed (Postgres, MinIO, kube-apiserver) for HTTP tests.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { SignJWT } from 'jose';
@@ -23,6 +22,7 @@ import { TINY_MODELS_DIR } from '../../models/manifest.js';
 import { REPO_ROOT } from '../../testbed/paths.js';
 import { freePort } from '../../testbed/proc.js';
 import type { TestbedEnv } from '../../testbed/testbed.js';
+import { spawnTracked, tempDir } from './cleanup.js';
 import { waitFor } from './kube.js';
 
 export const JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256';
@@ -136,7 +136,7 @@ let sample: Buffer | undefined;
 /** A real 1-second H.264 MP4 made by ffmpeg, the same bytes for every test in a file. */
 export function sampleVideo(): Buffer {
   if (sample) return sample;
-  const dir = mkdtempSync(join(tmpdir(), 'heimdex-api-'));
+  const dir = tempDir('api');
   const file = join(dir, 'sample.mp4');
   execFileSync('ffmpeg', [
     '-loglevel',
@@ -165,7 +165,8 @@ export interface ApiProcess {
 }
 
 /**
- * `npm run api` as its own process (tsx spawned directly, so a signal reaches the server rather than npm),
+ * `npm run api` as its own process (node with tsx as a loader: one process, so a signal, SIGKILL too,
+ * reaches the server itself rather than npm or the tsx CLI, which would leave their node child running),
  * on a free port, once /readyz answers. `env` is the whole environment the server sees, PORT aside, and
  * HOST unless it is a loopback address (the chart's 0.0.0.0 becomes 127.0.0.1).
  */
@@ -173,7 +174,7 @@ export async function spawnApi(env: NodeJS.ProcessEnv): Promise<ApiProcess> {
   const port = await freePort();
   // A test may name another loopback address; nothing a test starts listens beyond this machine.
   const host = env.HOST && /^127\./.test(env.HOST) ? env.HOST : '127.0.0.1';
-  const proc = spawn(join(REPO_ROOT, 'node_modules/.bin/tsx'), ['api/server.ts'], {
+  const proc = spawnTracked(process.execPath, ['--import', 'tsx', 'api/server.ts'], {
     cwd: REPO_ROOT,
     env: { ...env, HOST: host, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -2,12 +2,12 @@
 // the stable cache) and the Kubernetes JSON schemas kubeconform validates against: converted from the
 // test bed API server's OpenAPI (so they are exactly Kubernetes 1.35's) plus our CRD's, both strict.
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { REPO_ROOT } from '../../testbed/paths.js';
+import { tempDir } from './cleanup.js';
 
 const run = promisify(execFile);
 export const CHART = join(REPO_ROOT, 'charts/heimdex');
@@ -55,7 +55,7 @@ export async function exec(bin: string, args: string[], env: Record<string, stri
 
 /** helm with its own config and cache dirs, so tests never read or write a developer's. */
 export function helmRunner(helm: string) {
-  const home = mkdtempSync(join(tmpdir(), 'heimdex-helm-'));
+  const home = tempDir('helm');
   const env = {
     HELM_CONFIG_HOME: join(home, 'config'),
     HELM_CACHE_HOME: join(home, 'cache'),
@@ -102,7 +102,7 @@ function refsOf(node: unknown, into: Set<string>): void {
  * /openapi/v2) and for our CRD (from crds/), and returns kubeconform's -schema-location template.
  */
 export async function writeSchemas(kubectl: string, kubeconfig: string): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'heimdex-schemas-'));
+  const dir = tempDir('schemas');
   const raw = await exec(kubectl, ['--kubeconfig', kubeconfig, 'get', '--raw', '/openapi/v2']);
   if (raw.code !== 0) throw new Error(`kubectl get --raw /openapi/v2: ${raw.stderr}`);
   const defs = (JSON.parse(raw.stdout) as { definitions: Record<string, Json> }).definitions;

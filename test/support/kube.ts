@@ -1,7 +1,6 @@
 // Small builders and waits for integration tests that talk to the test bed's kube-apiserver.
 
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   BatchV1Api,
@@ -12,6 +11,7 @@ import {
   type V1PodSpec,
 } from '@kubernetes/client-node';
 import { waitFor } from '../../testbed/proc.js';
+import { tempDir } from './cleanup.js';
 
 export { waitFor };
 
@@ -96,7 +96,7 @@ export async function serviceAccountKubeconfig(c: Clients, namespace: string, na
     body: { spec: { expirationSeconds: 3600, audiences: [] } },
   });
   const cluster = c.kc.getCurrentCluster()!;
-  const file = join(mkdtempSync(join(tmpdir(), 'heimdex-sa-')), 'kubeconfig');
+  const file = join(tempDir('sa'), 'kubeconfig');
   writeFileSync(
     file,
     JSON.stringify({

@@ -1,9 +1,8 @@
 // Runs the operator as a child process against the test bed, with the fake stage program, and small
 // helpers for VideoIngestions, the fake stage's behaviour and the database rows of a test.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { V1Job } from '@kubernetes/client-node';
 import pg from 'pg';
@@ -11,6 +10,7 @@ import { afterAll, beforeAll } from 'vitest';
 import type { VideoIngestion } from '../../core/crd/videoingestion.js';
 import type { StageName } from '../../core/dag.js';
 import type { TestbedEnv } from '../../testbed/testbed.js';
+import { spawnTracked, tempDir } from './cleanup.js';
 import {
   type Clients,
   clients,
@@ -39,12 +39,12 @@ export function startOperator(
   namespace: string,
   extra: Record<string, string> = {},
 ): RunningOperator {
-  const dir = mkdtempSync(join(tmpdir(), 'heimdex-operator-'));
+  const dir = tempDir('operator');
   const logFile = join(dir, 'operator.log');
   const fd = openSync(logFile, 'a');
   // node itself with tsx as a loader: one process, so SIGKILL really kills the operator (the tsx CLI
   // would leave its node child running).
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'operator/main.ts')], {
+  const child = spawnTracked(process.execPath, ['--import', 'tsx', join(ROOT, 'operator/main.ts')], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
@@ -199,10 +199,6 @@ export function readFakeLog(
     .map((l) => JSON.parse(l));
 }
 
-export function scratchDir(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `heimdex-${prefix}-`));
-}
-
 /**
  * Applies operator/rbac.yaml in the namespace and returns a kubeconfig that authenticates as its
  * ServiceAccount (a TokenRequest token): an operator run with it proves the listed verbs suffice.
@@ -241,7 +237,7 @@ export interface OperatorTestNamespace {
  * is registered first, so it runs after the file's own (which stop the operators), as hooks unwind.
  */
 export function operatorTestNamespace(env: TestbedEnv, prefix: string): OperatorTestNamespace {
-  const dir = scratchDir(prefix);
+  const dir = tempDir(prefix);
   const t = { dir, fakeLog: join(dir, 'fake.log') } as OperatorTestNamespace;
   t.fakeStage = (behaviour) => setFakeStage(t.c, t.ns, behaviour, join(dir, 'state'), t.fakeLog);
   beforeAll(async () => {

@@ -1,15 +1,14 @@
 // Runs pipeline stages the way the test node agent does (a process per stage, the contract's env) against
 // the test bed's MinIO and Postgres, and reads back what they wrote.
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../core/config.js';
 import type { StageName } from '../../core/dag.js';
 import { decodeResult, STAGE_ENV, type StageResult } from '../../core/stage-contract.js';
 import { createS3Store } from '../../core/storage/s3.js';
 import { keys, type ObjectStore } from '../../core/storage/store.js';
+import { spawnTracked, tempDir } from './cleanup.js';
 
 export interface TestVideo {
   userId: string;
@@ -42,14 +41,14 @@ export async function uploadVideo(
   return { userId, videoId, sourceKey };
 }
 
-/** Runs `tsx pipeline-image/src/main.ts <stage> <videoId>` with the stage contract's environment. */
+/** Runs `pipeline-image/src/main.ts <stage> <videoId>` (node, tsx as a loader) with the stage contract's environment. */
 export function runStage(
   stage: StageName,
   video: TestVideo,
   env: Record<string, string | undefined>,
   extra: Record<string, string> = {},
 ): Promise<StageRun> {
-  const scratch = mkdtempSync(join(tmpdir(), `heimdex-stage-${stage}-`));
+  const scratch = tempDir(`stage-${stage}`);
   const resultFile = join(scratch, 'result.json');
   const childEnv: Record<string, string | undefined> = {
     PATH: process.env.PATH,
@@ -67,16 +66,20 @@ export function runStage(
     ...extra,
   };
   return new Promise((resolve, reject) => {
-    const child = spawn('node_modules/.bin/tsx', ['pipeline-image/src/main.ts', stage, video.videoId], {
-      env: childEnv as NodeJS.ProcessEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawnTracked(
+      process.execPath,
+      ['--import', 'tsx', 'pipeline-image/src/main.ts', stage, video.videoId],
+      {
+        env: childEnv as NodeJS.ProcessEnv,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c) => {
+    child.stdout!.on('data', (c) => {
       stdout += c;
     });
-    child.stderr.on('data', (c) => {
+    child.stderr!.on('data', (c) => {
       stderr += c;
     });
     child.on('error', reject);
