@@ -2,11 +2,12 @@
 # `node dist/operator/main.js` (the chart sets the command). Multi-stage: TypeScript is compiled in
 # `build`, production dependencies are installed alone in `deps`, and the runtime stage gets only
 # those, the compiled JavaScript and the migrations. Runs as the image's non-root `node` user.
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
-# No ONNX Runtime CUDA binaries here: the API and operator never run a model on a GPU.
+# No ONNX Runtime CUDA binaries here: the API and operator never run a model on a GPU (package.json's
+# allowScripts denies onnxruntime-node's download script; the variable also stops it where npm is older).
 ENV ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund
