@@ -4,7 +4,6 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { STAGE_NAMES, type StageName } from '../../core/dag.js';
 import { aUser, aVideo } from '../../core/db/testing.js';
 import { EXIT_INTERNAL, STAGE_ENV } from '../../core/stage-contract.js';
 import { keys } from '../../core/storage/store.js';
@@ -14,6 +13,7 @@ import { tempDir } from '../support/cleanup.js';
 import { cutsVideo, silentVideo } from '../support/media.js';
 import {
   readJson,
+  runAllStages,
   runStage,
   type StageRun,
   storeFor,
@@ -44,25 +44,7 @@ async function registered(file: string): Promise<TestVideo> {
   return video;
 }
 
-/** Runs the stages in DAG order, as the operator would, leaving out those a Skipped stage skips. */
-async function runAll(video: TestVideo): Promise<Record<string, StageRun>> {
-  const runs: Record<string, StageRun> = {};
-  const skippedStages = new Set<StageName>();
-  for (const stage of STAGE_NAMES) {
-    if (
-      (stage === 'asr' && skippedStages.has('audio')) ||
-      (stage === 'embed-text' && skippedStages.has('asr'))
-    ) {
-      skippedStages.add(stage);
-      continue;
-    }
-    const run = await runStage(stage, video, env, TINY);
-    expect(run.exitCode, `${stage}: ${run.stdout}${run.stderr}`).toBe(0);
-    if (run.result?.outcome === 'Skipped') skippedStages.add(stage);
-    runs[stage] = run;
-  }
-  return runs;
-}
+const runAll = (video: TestVideo) => runAllStages(video, env, TINY);
 
 const sceneRows = async (videoId: string) =>
   (

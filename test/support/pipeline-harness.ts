@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../core/config.js';
-import type { StageName } from '../../core/dag.js';
+import { STAGE_NAMES, type StageName } from '../../core/dag.js';
 import { decodeResult, STAGE_ENV, type StageResult } from '../../core/stage-contract.js';
 import { createS3Store } from '../../core/storage/s3.js';
 import { keys, type ObjectStore } from '../../core/storage/store.js';
@@ -106,4 +106,31 @@ export async function readBytes(store: ObjectStore, bucket: string, key: string)
   const chunks: Buffer[] = [];
   for await (const c of stream) chunks.push(c as Buffer);
   return Buffer.concat(chunks);
+}
+
+/**
+ * Runs every stage in DAG order, as the operator would, leaving out those a Skipped stage skips; a stage that
+ * fails throws with its output.
+ */
+export async function runAllStages(
+  video: TestVideo,
+  env: Record<string, string | undefined>,
+  models: Record<string, string>,
+): Promise<Record<string, StageRun>> {
+  const runs: Record<string, StageRun> = {};
+  const skippedStages = new Set<StageName>();
+  for (const stage of STAGE_NAMES) {
+    if (
+      (stage === 'asr' && skippedStages.has('audio')) ||
+      (stage === 'embed-text' && skippedStages.has('asr'))
+    ) {
+      skippedStages.add(stage);
+      continue;
+    }
+    const run = await runStage(stage, video, env, models);
+    if (run.exitCode !== 0) throw new Error(`${stage} exited ${run.exitCode}: ${run.stdout}${run.stderr}`);
+    if (run.result?.outcome === 'Skipped') skippedStages.add(stage);
+    runs[stage] = run;
+  }
+  return runs;
 }
