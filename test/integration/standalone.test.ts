@@ -1,7 +1,7 @@
 // Standalone mode, as a newcomer runs it: one process, no external services (embedded Postgres, local
 // disk storage, stages as local processes), a real video in, search out, surviving restarts and kills.
 import { type ChildProcess, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../testbed/paths.js';
@@ -12,6 +12,8 @@ import { cutsVideo } from '../support/media.js';
 
 const dir = tempDir('standalone');
 const dataDir = join(dir, 'data');
+const serverTmp = join(dir, 'tmp');
+mkdirSync(serverTmp);
 let port: number;
 let server: ChildProcess | undefined;
 let log = '';
@@ -35,6 +37,9 @@ async function start(
     cwd: REPO_ROOT,
     env: {
       ...env,
+      // Its temp dir inside the test's: a killed server cannot remove the embedded Postgres's socket
+      // directory (heimdex-pg-*), which would otherwise be left in the run's temp root.
+      TMPDIR: serverTmp,
       HEIMDEX_DATA_DIR: data,
       PORT: String(port),
       METRICS_PORT: String(metricsPort),

@@ -17,9 +17,9 @@ export function tempDir(name: string): string {
   return dir;
 }
 
-/** `env` with the run's mark and temp root, which children hand on to theirs. */
+/** `env` with the run's mark and (unless `env` names another) temp root, which children hand on. */
 export function marked(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return { ...env, [RUN_MARK]: process.env[RUN_MARK], TMPDIR: tmpdir() };
+  return { TMPDIR: tmpdir(), ...env, [RUN_MARK]: process.env[RUN_MARK] };
 }
 
 /**
