@@ -20,7 +20,7 @@ import { WHISPER_LANGUAGES, WHISPER_V3_LANGUAGES } from '../models/whisper-langu
 import { createApp } from './app.js';
 import { createVerifier } from './auth.js';
 import { answerClientErrors } from './http-limits.js';
-import type { IngestionSubmitter } from './ingestion.js';
+import type { IngestionSubmitter } from '../core/ingestion/submitter.js';
 import type { AnyRoute } from './route.js';
 import { videoRoutes } from './routes.js';
 import { lazyQueryEmbedders } from './search/embedders.js';

@@ -1,10 +1,9 @@
 // What the video endpoints decide: how a video and its processing status are shown, and deletion.
 import type pg from 'pg';
-import { progressOf, STAGE_NAMES, type StageName, type StageState } from '../core/dag.js';
+import type { IngestionSubmitter } from '../core/ingestion/submitter.js';
 import type { Logger } from '../core/log.js';
 import type { ObjectStore } from '../core/storage/store.js';
 import { ApiError } from './errors.js';
-import type { IngestionSubmitter } from './ingestion.js';
 import * as videos from './repositories/videos.js';
 
 export interface VideoSettings {
@@ -54,42 +53,33 @@ export function humanError(v: Pick<videos.VideoRow, 'error_category' | 'error_te
   }
 }
 
+/**
+ * A video's processing status from the one status shape both executors keep (a VideoIngestion's status,
+ * or the standalone runner's copy of it): the stages as the plan last recorded them.
+ */
 export async function videoStatus(deps: VideoDeps, userId: string, videoId: string) {
   const video = await videos.findVideo(deps.db, userId, videoId);
   if (!video) throw notFound();
-  const jobs = await videos.jobsOf(deps.db, videoId);
-  const byStage = new Map(jobs.map((j) => [j.stage, j]));
   const ingestion =
-    video.state === 'validating' || video.state === 'processing'
-      ? await deps.submitter.status(videoId).catch(() => undefined)
-      : undefined;
-  const fromCr = new Map((ingestion?.stages ?? []).map((s) => [s.name, s]));
-  const stages = STAGE_NAMES.filter((n) => byStage.has(n) || fromCr.has(n)).map((name) => {
-    const j = byStage.get(name);
-    const s = fromCr.get(name);
-    const state = j?.state ?? s?.state?.toLowerCase() ?? 'pending';
-    return {
-      name,
-      state,
-      progress: j?.progress ?? (state === 'succeeded' || state === 'skipped' ? 100 : 0),
-      attempts: j?.attempts ?? s?.attempts ?? 0,
-      started_at: j?.started_at?.toISOString() ?? s?.startedAt ?? null,
-      finished_at: j?.finished_at?.toISOString() ?? s?.finishedAt ?? null,
-      message: j?.error_text ?? s?.message ?? null,
-    };
-  });
-  const cap = (s: string) => (s.charAt(0).toUpperCase() + s.slice(1)) as StageState;
-  const progress =
-    video.state === 'indexed'
-      ? 100
-      : (ingestion?.progress ??
-        (stages.length
-          ? progressOf(Object.fromEntries(stages.map((s) => [s.name as StageName, cap(s.state)])))
-          : 0));
+    video.state === 'uploading' || video.state === 'deleted'
+      ? undefined
+      : await deps.submitter.status(videoId).catch((err: unknown) => {
+          deps.log.warn({ err, videoId }, 'the ingestion status could not be read');
+          return undefined;
+        });
+  const stages = (ingestion?.stages ?? []).map((s) => ({
+    name: s.name,
+    state: s.state.toLowerCase(),
+    progress: s.state === 'Succeeded' || s.state === 'Skipped' ? 100 : 0,
+    attempts: s.attempts ?? 0,
+    started_at: s.startedAt ?? null,
+    finished_at: s.finishedAt ?? null,
+    message: s.message ?? null,
+  }));
   return {
     video_id: videoId,
     state: video.state,
-    progress,
+    progress: video.state === 'indexed' ? 100 : (ingestion?.progress ?? 0),
     stages,
     error:
       video.state === 'failed'

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StageName } from '../core/dag.js';
+import type { StageRequest } from '../core/ingestion/plan.js';
 import { Admission } from './admission.js';
-import type { StageRequest } from './plan.js';
 
 const req = (key: string, stage: StageName = 'asr'): StageRequest => ({
   stage,

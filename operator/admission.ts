@@ -4,7 +4,7 @@
 // In-memory and synchronous, so two reconciles can never both take the last slot.
 import type { StageName, StageResource } from '../core/dag.js';
 import { STAGE_NAMES } from '../core/dag.js';
-import type { StageRequest } from './plan.js';
+import type { StageRequest } from '../core/ingestion/plan.js';
 
 export interface Owner {
   /** Work-queue key of the ingestion (namespace/name). */

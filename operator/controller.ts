@@ -17,18 +17,21 @@ import {
 } from '../core/crd/videoingestion.js';
 import type { StageName } from '../core/dag.js';
 import { stage as stageOf } from '../core/dag.js';
+import { cleanupIngestion } from '../core/ingestion/cleanup.js';
+import { FINALIZER } from '../core/ingestion/names.js';
+import type { StageObservation } from '../core/ingestion/observation.js';
+import { type Plan, plan } from '../core/ingestion/plan.js';
+import type { IngestionRows } from '../core/ingestion/rows.js';
 import type { Logger } from '../core/log.js';
-import { keys, type ObjectStore } from '../core/storage/store.js';
+import type { ObjectStore } from '../core/storage/store.js';
 import { Admission } from './admission.js';
 import type { OperatorConfig } from './config.js';
-import type { IngestionRows } from './db.js';
 import { categorize } from './errors.js';
 import { type BuilderConfig, buildStageJob } from './job-builder.js';
 import { KubeWrites } from './kube-writes.js';
 import type { Metrics } from './metrics.js';
-import { FINALIZER, LABELS, MANAGED_SELECTOR } from './names.js';
-import { type JobObservation, observeJob } from './observe.js';
-import { type Plan, plan } from './plan.js';
+import { LABELS, MANAGED_SELECTOR } from './names.js';
+import { observeJob } from './observe.js';
 import { type Outcome, WorkQueue } from './queue.js';
 
 export interface ControllerDeps {
@@ -201,10 +204,10 @@ export class Controller {
     this.d.metrics.queueDepth.set(this.queue.depth);
   }
 
-  private observedJobs(vi: VideoIngestion): JobObservation[] {
+  private observedJobs(vi: VideoIngestion): StageObservation[] {
     const uid = vi.metadata.uid;
     const pods = this.pods.list(this.d.namespace);
-    const out: JobObservation[] = [];
+    const out: StageObservation[] = [];
     for (const job of this.jobs.list(this.d.namespace)) {
       if (!job.metadata?.ownerReferences?.some((r) => r.uid === uid)) continue;
       const name = job.metadata.name;
@@ -343,19 +346,7 @@ export class Controller {
       }
       return { requeueAfterMs: 1000 }; // a stage may still write; clean storage once it has stopped
     }
-    const { videoId, userId } = vi.spec;
-    const state = this.d.rows ? await this.d.rows.videoState(videoId) : undefined;
-    const videoDeleted = this.d.rows ? state === undefined || state === 'deleted' : false;
-    // An indexed video that still exists keeps its scenes, thumbnails and sidecars: search needs them.
-    const keepOutputs = state === 'indexed';
-    if (this.d.store && !keepOutputs) {
-      await this.d.store.deletePrefix(this.d.buckets.artifacts, keys.artifactsPrefix(userId, videoId));
-      await this.d.store.deletePrefix(this.d.buckets.artifacts, keys.sidecarsPrefix(userId, videoId));
-    }
-    if (this.d.store && videoDeleted) {
-      await this.d.store.deletePrefix(this.d.buckets.uploads, keys.uploadsPrefix(userId, videoId));
-    }
-    if (this.d.rows && !keepOutputs) await this.d.rows.cleanup(videoId, videoDeleted);
+    const { videoDeleted, keepOutputs } = await cleanupIngestion(this.d, vi.spec);
     await this.kube.patchFinalizers(
       vi,
       (vi.metadata.finalizers ?? []).filter((f) => f !== FINALIZER),

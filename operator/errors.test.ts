@@ -1,6 +1,6 @@
 import { ApiException } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, categorize, categoryOfExitCode, OperatorError } from './errors.js';
+import { backoffDelay, categorize, OperatorError } from './errors.js';
 
 const api = (code: number) => new ApiException(code, 'x', {}, {});
 
@@ -15,15 +15,6 @@ describe('error policy', () => {
     [new OperatorError('BadInput', 'x'), 'BadInput'],
   ] as const)('classifies %s as %s', (err, category) => {
     expect(categorize(err)).toBe(category);
-  });
-
-  it('maps the stage exit codes to categories', () => {
-    expect([
-      categoryOfExitCode(42),
-      categoryOfExitCode(43),
-      categoryOfExitCode(1),
-      categoryOfExitCode(undefined),
-    ]).toEqual(['BadInput', 'Internal', 'Transient', 'Transient']);
   });
 
   it('backs off exponentially up to the cap', () => {

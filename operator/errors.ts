@@ -2,7 +2,6 @@
 // failed stage means, whether retrying can help, and the label each category carries in metrics.
 import { ApiException } from '@kubernetes/client-node';
 import type { ErrorCategory } from '../core/crd/videoingestion.js';
-import { EXIT_BAD_INPUT, EXIT_INTERNAL } from '../core/stage-contract.js';
 
 /** An error whose category is known; anything else thrown in a reconcile is classified by `categorize`. */
 export class OperatorError extends Error {
@@ -44,11 +43,4 @@ export function backoffDelay(failures: number, baseMs: number, maxMs: number, ra
   const exp = Math.min(maxMs, baseMs * 2 ** Math.max(0, failures - 1));
   // Up to 20% jitter, so many keys failing together (API server restart) do not return together.
   return Math.min(maxMs, Math.round(exp * (1 + 0.2 * random())));
-}
-
-/** The category a stage program's exit code stands for (core/stage-contract.ts). */
-export function categoryOfExitCode(code: number | undefined): ErrorCategory {
-  if (code === EXIT_BAD_INPUT) return 'BadInput';
-  if (code === EXIT_INTERNAL) return 'Internal';
-  return 'Transient';
 }

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { STAGES } from '../core/dag.js';
+import { anIngestion, UID, USER_ID, VIDEO_ID } from '../core/ingestion/testing.js';
 import { EXIT_BAD_INPUT, EXIT_INTERNAL, STAGE_ENV } from '../core/stage-contract.js';
 import { buildStageJob, RESULT_FILE, stageDeadlineSeconds } from './job-builder.js';
 import { LABELS } from './names.js';
-import { aConfig, anIngestion, UID, USER_ID, VIDEO_ID } from './testing/builders.js';
+import { aConfig } from './testing/builders.js';
 
 const vi = anIngestion();
 const gpuJob = buildStageJob(vi, 'asr', aConfig());
@@ -198,11 +199,11 @@ describe('buildStageJob', () => {
     expect(gpuJob.spec?.suspend).toBeUndefined();
   });
 
-  it('passes model overrides from the spec to the stage', () => {
+  it('passes model overrides from the spec to the stage under the names the stage program reads', () => {
     const withModels = anIngestion();
     withModels.spec.models = { asr: 'whisper-small' };
     const env = container(buildStageJob(withModels, 'asr', aConfig())).env!;
-    expect(env).toContainEqual({ name: 'HEIMDEX_MODEL_ASR', value: 'whisper-small' });
+    expect(env).toContainEqual({ name: 'ASR_MODEL', value: 'whisper-small' });
   });
 });
 

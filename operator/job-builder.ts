@@ -1,21 +1,17 @@
 // The desired stage Job, built by a pure function from the ingestion, the stage and the configuration.
 import type { V1Job, V1PodSpec } from '@kubernetes/client-node';
-import { API_VERSION, DEFAULT_LANGUAGE, KIND, type VideoIngestion } from '../core/crd/videoingestion.js';
+import { API_VERSION, KIND, type VideoIngestion } from '../core/crd/videoingestion.js';
 import { type StageName, stage as stageOf } from '../core/dag.js';
-import { EXIT_BAD_INPUT, EXIT_INTERNAL, STAGE_ENV, stageArgs } from '../core/stage-contract.js';
+import { stageJobName } from '../core/ingestion/names.js';
+import { NON_RETRYABLE_EXIT_CODES, stageArgs, stageEnvironment } from '../core/stage-contract.js';
 import type { OperatorConfig } from './config.js';
-import { APP, LABELS, MANAGER, stageJobName } from './names.js';
+import { APP, LABELS, MANAGER } from './names.js';
 
 export const CONTAINER = 'stage';
 export const SCRATCH_DIR = '/scratch';
 export const MODELS_MOUNT = '/models';
 /** The stage writes its result here; the kubelet reports it back as the termination message. */
 export const RESULT_FILE = `${SCRATCH_DIR}/result.json`;
-export const MODEL_ENV = {
-  asr: 'HEIMDEX_MODEL_ASR',
-  textEmbedding: 'HEIMDEX_MODEL_TEXT',
-  visionEmbedding: 'HEIMDEX_MODEL_VISION',
-};
 
 export type BuilderConfig = Pick<
   OperatorConfig,
@@ -84,20 +80,10 @@ export function buildStageJob(vi: VideoIngestion, stage: StageName, c: BuilderCo
   const labels = stageLabels(vi, stage);
   const jobLabels = c.KUEUE_QUEUE_NAME ? { ...labels, [LABELS.kueueQueue]: c.KUEUE_QUEUE_NAME } : labels;
   const { spec } = vi;
-  const env = [
-    { name: STAGE_ENV.videoId, value: spec.videoId },
-    { name: STAGE_ENV.userId, value: spec.userId },
-    { name: STAGE_ENV.sourceBucket, value: spec.source.bucket },
-    { name: STAGE_ENV.sourceKey, value: spec.source.key },
-    { name: STAGE_ENV.mimeType, value: spec.source.mimeType },
-    { name: STAGE_ENV.language, value: spec.language ?? DEFAULT_LANGUAGE },
-    { name: STAGE_ENV.resultFile, value: RESULT_FILE },
-    { name: STAGE_ENV.scratchDir, value: SCRATCH_DIR },
-    ...Object.entries(MODEL_ENV).flatMap(([k, name]) => {
-      const model = spec.models?.[k as keyof typeof MODEL_ENV];
-      return model ? [{ name, value: model }] : [];
-    }),
-  ];
+  // Explicit env wins over envFrom: a per-video model override beats the ConfigMap's default.
+  const env = Object.entries(
+    stageEnvironment(spec, { resultFile: RESULT_FILE, scratchDir: SCRATCH_DIR }),
+  ).map(([name, value]) => ({ name, value }));
   // GPU stages run the models: they get the models volume, read-only, and MODELS_DIR pointing at it.
   const models = gpu && c.MODELS_PVC ? c.MODELS_PVC : undefined;
   if (models) env.push({ name: 'MODELS_DIR', value: MODELS_MOUNT });
@@ -207,7 +193,7 @@ export function buildStageJob(vi: VideoIngestion, stage: StageName, c: BuilderCo
             onExitCodes: {
               containerName: CONTAINER,
               operator: 'In',
-              values: [EXIT_BAD_INPUT, EXIT_INTERNAL],
+              values: [...NON_RETRYABLE_EXIT_CODES],
             },
           },
           // An evicted or preempted pod is not the stage's fault and does not use up a retry.

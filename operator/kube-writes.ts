@@ -17,11 +17,11 @@ import {
   type VideoIngestion,
   type VideoIngestionStatus,
 } from '../core/crd/videoingestion.js';
+import type { PlannedEvent } from '../core/ingestion/outcomes.js';
 import type { Logger } from '../core/log.js';
 import { isConflict, isNotFound } from './errors.js';
 import type { Metrics } from './metrics.js';
 import { eventName, MANAGED_SELECTOR, MANAGER } from './names.js';
-import type { PlannedEvent } from './outcomes.js';
 
 const MERGE = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 

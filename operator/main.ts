@@ -3,12 +3,12 @@
 import { hostname } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
+import { IngestionRows } from '../core/ingestion/rows.js';
 import { createLogger } from '../core/log.js';
 import { startServer } from '../core/probe-server.js';
 import { createS3Store } from '../core/storage/s3.js';
 import { loadConfig } from './config.js';
 import { Controller } from './controller.js';
-import { IngestionRows } from './db.js';
 import { LeaderElector } from './leader.js';
 import { createMetrics } from './metrics.js';
 

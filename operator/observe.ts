@@ -1,28 +1,11 @@
-// What the operator sees of one stage Job and its pods, reduced to the facts plan() needs. Pure: takes
-// the objects as a watch or a list delivers them (timestamps as strings or Dates).
+// What the operator sees of one stage Job and its pods, reduced to the observation plan() reads
+// (core/ingestion/observation.ts). Pure: takes the objects as a watch or a list delivers them.
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
-import { isStageName, type StageName } from '../core/dag.js';
-import { decodeResult, type StageResult } from '../core/stage-contract.js';
+import { isStageName } from '../core/dag.js';
+import type { StageObservation } from '../core/ingestion/observation.js';
+import { decodeResult } from '../core/stage-contract.js';
 import { CONTAINER } from './job-builder.js';
 import { LABELS } from './names.js';
-
-export interface JobObservation {
-  stage: StageName;
-  name: string;
-  /** Active covers pods pending or running; Suspended waits for Kueue. */
-  phase: 'Active' | 'Suspended' | 'Complete' | 'Failed';
-  /** Pods started so far (retries included). */
-  attempts: number;
-  startedAt?: string;
-  finishedAt?: string;
-  /** The job controller's reason for Failed: PodFailurePolicy, BackoffLimitExceeded, DeadlineExceeded… */
-  failureReason?: string;
-  failureMessage?: string;
-  /** The stage's result document from the last finished pod, when it wrote one. */
-  result?: StageResult;
-  exitCode?: number;
-  deleting: boolean;
-}
 
 export const iso = (t: Date | string | undefined | null): string | undefined =>
   t === undefined || t === null ? undefined : t instanceof Date ? t.toISOString() : new Date(t).toISOString();
@@ -53,7 +36,7 @@ function exitCodeInMessage(message: string | undefined): number | undefined {
   return m ? Number(m[1]) : undefined;
 }
 
-export function observeJob(job: V1Job, pods: readonly V1Pod[]): JobObservation | undefined {
+export function observeJob(job: V1Job, pods: readonly V1Pod[]): StageObservation | undefined {
   const stage = job.metadata?.labels?.[LABELS.stage];
   if (!stage || !isStageName(stage) || !job.metadata?.name) return undefined;
   const complete = condition(job, 'Complete', 'SuccessCriteriaMet');

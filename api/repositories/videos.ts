@@ -30,16 +30,6 @@ export interface UploadRow {
   expires_at: Date;
 }
 
-export interface JobRow {
-  stage: string;
-  state: string;
-  progress: number;
-  attempts: number;
-  started_at: Date | null;
-  finished_at: Date | null;
-  error_text: string | null;
-}
-
 type Db = pg.Pool | pg.PoolClient;
 
 export async function insertVideoWithUpload(
@@ -140,14 +130,6 @@ export async function listVideos(
   const { rows } = await db.query<VideoRow>(
     `SELECT * FROM videos WHERE ${where} ORDER BY created_at DESC, video_id DESC LIMIT $2`,
     params,
-  );
-  return rows;
-}
-
-export async function jobsOf(db: Db, videoId: string): Promise<JobRow[]> {
-  const { rows } = await db.query<JobRow>(
-    'SELECT stage, state, progress, attempts, started_at, finished_at, error_text FROM jobs WHERE video_id = $1',
-    [videoId],
   );
   return rows;
 }

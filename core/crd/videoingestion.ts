@@ -125,6 +125,9 @@ export const StageStatusSchema = Type.Object({
   attempts: Type.Optional(Type.Integer({ minimum: 0, format: 'int32', description: 'Jobs started so far' })),
   startedAt: Type.Optional(Time('when the current attempt started')),
   finishedAt: Type.Optional(Time('when the stage reached Succeeded, Failed or Skipped')),
+  category: Type.Optional(
+    StringEnum(ERROR_CATEGORIES, { description: 'for a stage that failed: BadInput, Transient or Internal' }),
+  ),
   message: Type.Optional(Type.String({ maxLength: 32768, description: 'why, for a person' })),
 });
 

@@ -1,64 +1,6 @@
-// Small builders for the operator's unit tests: an ingestion, a configuration, Job observations.
-
-import type { VideoIngestion, VideoIngestionStatus } from '../../core/crd/videoingestion.js';
-import type { StageName } from '../../core/dag.js';
+// The operator's configuration for unit tests (ingestions and observations: core/ingestion/testing.ts).
 import { parseOperatorConfig } from '../config.js';
 import type { BuilderConfig } from '../job-builder.js';
-import { FINALIZER, stageJobName } from '../names.js';
-import type { JobObservation } from '../observe.js';
-
-export const VIDEO_ID = '0b7f2c1e-8a4d-4c1b-9e55-2f6c3d1a9b70';
-export const USER_ID = '6a1d2e3f-4b5c-4d7e-8f90-1a2b3c4d5e6f';
-export const UID = '11111111-2222-3333-4444-555555555555';
-export const NOW = new Date('2030-01-02T03:04:05.000Z');
-
-export function anIngestion(
-  over: {
-    status?: VideoIngestionStatus;
-    stages?: StageName[];
-    finalizers?: string[];
-    deleting?: boolean;
-  } = {},
-): VideoIngestion {
-  return {
-    apiVersion: 'heimdex.io/v1alpha1',
-    kind: 'VideoIngestion',
-    metadata: {
-      name: 'video-1',
-      namespace: 'heimdex',
-      uid: UID,
-      generation: 1,
-      creationTimestamp: '2030-01-01T00:00:00Z',
-      finalizers: over.finalizers ?? [FINALIZER],
-      ...(over.deleting ? { deletionTimestamp: '2030-01-02T00:00:00Z' } : {}),
-    },
-    spec: {
-      videoId: VIDEO_ID,
-      userId: USER_ID,
-      source: {
-        bucket: 'heimdex-uploads',
-        key: `uploads/${USER_ID}/${VIDEO_ID}/source`,
-        sizeBytes: 1000,
-        mimeType: 'video/mp4',
-      },
-      language: 'ko',
-      ...(over.stages ? { stages: over.stages } : {}),
-    },
-    ...(over.status ? { status: over.status } : {}),
-  };
-}
-
-export function aJob(stage: StageName, over: Partial<JobObservation> = {}): JobObservation {
-  return {
-    stage,
-    name: stageJobName('video-1', UID, stage),
-    phase: 'Active',
-    attempts: 1,
-    startedAt: '2030-01-02T03:00:00.000Z',
-    deleting: false,
-    ...over,
-  };
-}
 
 export function aConfig(env: Record<string, string> = {}): BuilderConfig {
   return { ...parseOperatorConfig(env), maxVideoSeconds: 600 };

@@ -1,6 +1,7 @@
 // Settings only the pipeline reads (shared ones come from core/config.ts), parsed once from the environment.
 import { type Static, Type } from '@sinclair/typebox';
 import { parseWith } from '../../core/config.js';
+import { MODEL_ENV } from '../../core/stage-contract.js';
 import { DEFAULT_MODELS } from '../../models/manifest.js';
 
 const Num = (description: string, d: number, minimum = 0) =>
@@ -17,15 +18,16 @@ export const PipelineConfigSchema = Type.Object({
   KEYFRAME_MAX_SIDE: Int('longest side of a stored keyframe, in pixels', 768, 32),
   THUMBNAIL_WIDTH: Int('thumbnail width, in pixels', 320, 16),
   EMBED_BATCH_SIZE: Int('images or texts per model call', 16),
-  VISION_MODEL: Type.String({
+  // Keyed by the stage contract's names, so a VideoIngestion's spec.models override reaches them.
+  [MODEL_ENV.visionEmbedding]: Type.String({
     description: 'vision model name from models/manifest',
     default: DEFAULT_MODELS.vision,
   }),
-  TEXT_MODEL: Type.String({
+  [MODEL_ENV.textEmbedding]: Type.String({
     description: 'text model name from models/manifest',
     default: DEFAULT_MODELS.text,
   }),
-  ASR_MODEL: Type.String({
+  [MODEL_ENV.asr]: Type.String({
     description: 'speech model name from models/manifest, or "none"',
     default: DEFAULT_MODELS.asr,
   }),

@@ -1,5 +1,5 @@
 // Failure categories a stage can end with, and how each maps onto the stage contract's exit codes.
-import { EXIT_BAD_INPUT, EXIT_INTERNAL, type StageResult } from '../../core/stage-contract.js';
+import type { StageResult } from '../../core/stage-contract.js';
 
 /** The video itself is at fault (not playable, too long…): retrying cannot help. */
 export class BadInputError extends Error {
@@ -24,17 +24,6 @@ export function categorize(err: unknown): FailureCategory {
   const name = (err as { name?: string } | undefined)?.name;
   if (name === 'ConfigError' || name === 'ModelMissingError') return 'Internal';
   return 'Transient';
-}
-
-export function exitCodeFor(category: FailureCategory): number {
-  switch (category) {
-    case 'BadInput':
-      return EXIT_BAD_INPUT;
-    case 'Internal':
-      return EXIT_INTERNAL;
-    case 'Transient':
-      return 1;
-  }
 }
 
 /** One line for the `jobs` row: the first line of the message, never a stack. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { EXIT_BAD_INPUT, EXIT_INTERNAL } from '../../core/stage-contract.js';
-import { BadInputError, categorize, exitCodeFor, InternalError, oneLine } from './errors.js';
+import { EXIT_BAD_INPUT, EXIT_INTERNAL, exitCodeOf } from '../../core/stage-contract.js';
+import { BadInputError, categorize, InternalError, oneLine } from './errors.js';
 import { runStage } from './runner.js';
 
 const silent = {
@@ -24,7 +24,7 @@ describe('stage outcomes and exit codes', () => {
     ],
   ] as const)('%s is %s with exit code %i', (err, category, code) => {
     expect(categorize(err)).toBe(category);
-    expect(exitCodeFor(categorize(err))).toBe(code);
+    expect(exitCodeOf(categorize(err))).toBe(code);
   });
 
   it('keeps only the first line of an error for the jobs row', () => {

@@ -7,12 +7,12 @@ import pg from 'pg';
 import { parseConfig } from '../../core/config.js';
 import { isStageName, STAGE_NAMES, type StageName } from '../../core/dag.js';
 import { createLogger, type Logger } from '../../core/log.js';
-import { encodeResult, STAGE_ENV, type StageResult } from '../../core/stage-contract.js';
+import { encodeResult, exitCodeOf, STAGE_ENV, type StageResult } from '../../core/stage-contract.js';
 import { createObjectStore, localStorageFromEnv } from '../../core/storage/index.js';
 import type { ObjectStore } from '../../core/storage/store.js';
 import { parsePipelineConfig } from './config.js';
 import type { StageContext, VideoRef } from './context.js';
-import { categorize, exitCodeFor, InternalError, oneLine } from './errors.js';
+import { categorize, InternalError, oneLine } from './errors.js';
 import { HANDLERS } from './stages/index.js';
 
 export interface RunOutcome {
@@ -106,7 +106,7 @@ export async function runStage(
     const category = categorize(err);
     const message = oneLine(err);
     log.error({ err, category, stage: stageArg, videoId }, message);
-    return { result: { outcome: 'Failed', category, message }, exitCode: exitCodeFor(category) };
+    return { result: { outcome: 'Failed', category, message }, exitCode: exitCodeOf(category) };
   } finally {
     await pool?.end().catch(() => {});
   }

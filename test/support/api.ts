@@ -10,7 +10,7 @@ import { Registry } from 'prom-client';
 import { createApp } from '../../api/app.js';
 import { createVerifier } from '../../api/auth.js';
 import { answerClientErrors } from '../../api/http-limits.js';
-import { kubernetesSubmitter } from '../../api/ingestion.js';
+import { kubernetesSubmitter } from '../../api/kubernetes-submitter.js';
 import { lazyQueryEmbedders } from '../../api/search/embedders.js';
 import type { VideoSettings } from '../../api/videos-service.js';
 import { parseConfig } from '../../core/config.js';

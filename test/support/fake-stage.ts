@@ -2,7 +2,8 @@
 // contract (args [stage, videoId], HEIMDEX_RESULT_FILE, exit codes) and behaves as FAKE_BEHAVIOUR says:
 // JSON { "<videoId or *>": { "<stage or *>": { sleepMs, exit, transient, skip, outputs, message, writeArtifact } } }.
 // `transient: n` fails the first n attempts with exit 1 (attempts counted in FAKE_STATE_DIR).
-// Every start and end is appended to FAKE_LOG as JSON lines, for tests that check what ran where.
+// Every start and end is appended to FAKE_LOG as JSON lines, for tests that check what ran where; a start
+// records the models the stage was told to use (ASR_MODEL, TEXT_MODEL, VISION_MODEL).
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -34,7 +35,9 @@ const result = (r: Record<string, unknown>) => {
 };
 
 async function main(): Promise<number> {
-  log('start');
+  log('start', {
+    models: { asr: process.env.ASR_MODEL, text: process.env.TEXT_MODEL, vision: process.env.VISION_MODEL },
+  });
   if (b.sleepMs) await new Promise((r) => setTimeout(r, b.sleepMs));
   if (b.transient && process.env.FAKE_STATE_DIR) {
     mkdirSync(process.env.FAKE_STATE_DIR, { recursive: true });

@@ -1,5 +1,5 @@
-// Hands a validated upload to whatever runs the pipeline: one small interface, a Kubernetes implementation
-// (a VideoIngestion resource), and later the standalone runner.
+// The cluster's ingestion submitter (core/ingestion/submitter.ts): a VideoIngestion resource per video,
+// which the operator reconciles.
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import {
   API_VERSION,
@@ -8,31 +8,8 @@ import {
   PLURAL,
   VERSION,
   type VideoIngestion,
-  type VideoIngestionStatus,
 } from '../core/crd/videoingestion.js';
-
-export interface IngestionRequest {
-  videoId: string;
-  userId: string;
-  bucket: string;
-  key: string;
-  sizeBytes: number;
-  mimeType: string;
-  language: string;
-}
-
-export interface IngestionSubmitter {
-  /** Starts processing; calling it again for the same video is a no-op. Returns the ingestion's name. */
-  submit(req: IngestionRequest): Promise<string>;
-  /** Stops processing and lets the runner clean up; idempotent. */
-  remove(videoId: string): Promise<void>;
-  /** The runner's view of progress, or undefined when it has none (yet). */
-  status(videoId: string): Promise<VideoIngestionStatus | undefined>;
-  ping(): Promise<void>;
-}
-
-/** Deterministic, so a retried complete finds the resource its first attempt made. */
-export const ingestionName = (videoId: string) => `video-${videoId}`;
+import { type IngestionSubmitter, ingestionName, ingestionSpec } from '../core/ingestion/submitter.js';
 
 export function kubernetesSubmitter(kc: KubeConfig, namespace: string): IngestionSubmitter {
   const api = kc.makeApiClient(CustomObjectsApi);
@@ -54,17 +31,7 @@ export function kubernetesSubmitter(kc: KubeConfig, namespace: string): Ingestio
             'heimdex.io/user-id': req.userId,
           },
         },
-        spec: {
-          videoId: req.videoId,
-          userId: req.userId,
-          source: {
-            bucket: req.bucket,
-            key: req.key,
-            sizeBytes: req.sizeBytes,
-            mimeType: req.mimeType as never,
-          },
-          language: req.language,
-        },
+        spec: ingestionSpec(req),
       };
       try {
         await api.createNamespacedCustomObject({ ...target, body });

@@ -1,6 +1,6 @@
 // Kubernetes-convention conditions for VideoIngestion: a closed set of types and reasons, and one setter
 // that moves lastTransitionTime only when the status flips and stamps observedGeneration.
-import type { Condition, ConditionStatus } from '../core/crd/videoingestion.js';
+import type { Condition, ConditionStatus } from '../crd/videoingestion.js';
 
 export const CONDITION = {
   /** True once the video is indexed and searchable. */

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { VideoIngestionStatus } from '../core/crd/videoingestion.js';
-import type { StageName } from '../core/dag.js';
+import type { VideoIngestionStatus } from '../crd/videoingestion.js';
+import type { StageName } from '../dag.js';
 import { FINALIZER } from './names.js';
-import type { JobObservation } from './observe.js';
+import type { StageObservation } from './observation.js';
 import { type Admit, type Plan, plan } from './plan.js';
-import { aJob, anIngestion, NOW } from './testing/builders.js';
+import { aJob, anIngestion, NOW } from './testing.js';
 
 type Reconcile = Extract<Plan, { kind: 'reconcile' }>;
 const reconcile = (p: Plan): Reconcile => {
@@ -15,11 +15,11 @@ const later = new Date(NOW.getTime() + 60_000);
 
 /** Runs plan repeatedly the way the cluster would: created Jobs appear, `finish` decides how they end. */
 function drive(
-  finish: (stage: StageName) => Partial<JobObservation>,
+  finish: (stage: StageName) => Partial<StageObservation>,
   opts: { stages?: StageName[]; admit?: Admit } = {},
 ) {
   let status: VideoIngestionStatus | undefined;
-  const jobs = new Map<StageName, JobObservation>();
+  const jobs = new Map<StageName, StageObservation>();
   const created: StageName[] = [];
   for (let i = 0; i < 30; i++) {
     const p = reconcile(
@@ -177,11 +177,46 @@ describe('plan', () => {
       status: 'False',
       reason: 'BadInput',
     });
-    expect(last.db.video).toMatchObject({ state: 'failed', errorText: 'stage probe failed: not a video' });
+    expect(status.stages?.find((s) => s.name === 'probe')).toMatchObject({
+      state: 'Failed',
+      category: 'BadInput',
+      message: 'not a video',
+    });
+    expect(last.db.video).toEqual({
+      state: 'failed',
+      errorText: 'stage probe failed: not a video',
+      errorCategory: 'BadInput',
+      durationSeconds: null,
+    });
     expect(last.db.jobs.find((j) => j.stage === 'probe')).toMatchObject({
       state: 'failed',
-      errorText: 'BadInput: not a video',
+      errorText: 'not a video',
     });
+  });
+
+  it('keeps the failing stage as the cause when a sibling stopped because of it comes first in the DAG', () => {
+    const probe = aJob('probe', { phase: 'Complete' });
+    const audio = aJob('audio', { phase: 'Complete' });
+    let status = reconcile(plan({ ingestion: anIngestion(), jobs: [probe] }, NOW)).status;
+    status = reconcile(plan({ ingestion: anIngestion({ status }), jobs: [probe, audio] }, NOW)).status;
+    const shots = aJob('shots', {
+      phase: 'Failed',
+      failureReason: 'PodFailurePolicy',
+      exitCode: 42,
+      result: { outcome: 'Failed', category: 'BadInput', message: 'no video stream' },
+    });
+    const failed = reconcile(
+      plan({ ingestion: anIngestion({ status }), jobs: [probe, audio, aJob('asr'), shots] }, later),
+    );
+    expect(failed.stop).toEqual([aJob('asr').name]);
+    // The stopped asr comes before shots in the DAG; the next look must still blame shots.
+    const again = reconcile(plan({ ingestion: anIngestion({ status: failed.status }), jobs: [] }, later));
+    expect(again.statusChanged).toBe(false);
+    expect(again.status).toMatchObject({
+      errorCategory: 'BadInput',
+      message: 'stage shots failed: no video stream',
+    });
+    expect(again.db.video.errorCategory).toBe('BadInput');
   });
 
   it('derives the category from the exit code when the stage wrote no result', () => {

@@ -1,7 +1,7 @@
 // What a status change means outside the resource, derived purely: the Kubernetes Events to record and
-// the `videos`/`jobs` rows to write. plan() calls these; the controller applies what they return.
-import type { VideoIngestion, VideoIngestionStatus } from '../core/crd/videoingestion.js';
-import type { StageName, StageState } from '../core/dag.js';
+// the `videos`/`jobs` rows to write. plan() calls these; the executors apply what they return.
+import type { ErrorCategory, VideoIngestion, VideoIngestionStatus } from '../crd/videoingestion.js';
+import type { StageName, StageState } from '../dag.js';
 
 export interface PlannedEvent {
   type: 'Normal' | 'Warning';
@@ -15,7 +15,12 @@ export type VideoState = 'processing' | 'indexed' | 'failed';
 export type JobRowState = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
 
 export interface DbRows {
-  video: { state: VideoState; errorText: string | null; durationSeconds: number | null };
+  video: {
+    state: VideoState;
+    errorText: string | null;
+    errorCategory: ErrorCategory | null;
+    durationSeconds: number | null;
+  };
   jobs: {
     stage: StageName;
     state: JobRowState;
@@ -113,6 +118,7 @@ export function dbRows(status: VideoIngestionStatus): DbRows {
     video: {
       state,
       errorText: status.phase === 'Failed' ? (status.message ?? 'ingestion failed') : null,
+      errorCategory: status.phase === 'Failed' ? (status.errorCategory ?? 'Internal') : null,
       durationSeconds: status.durationSeconds ?? null,
     },
     jobs: (status.stages ?? []).map((s) => ({

@@ -1,5 +1,5 @@
-// The operator's side of Postgres: the videos.state and jobs rows that follow an ingestion's stages,
-// written idempotently (a repeated write changes nothing), and the rows removed on cleanup.
+// The videos.state and jobs rows that follow an ingestion's stages, written idempotently (a repeated write
+// changes nothing) by both executors, and the rows removed on cleanup.
 import type pg from 'pg';
 import type { DbRows } from './outcomes.js';
 
@@ -11,10 +11,11 @@ export class IngestionRows {
   /** Brings the video's state and its jobs rows in line with the status. A deleted video stays deleted. */
   async sync(videoId: string, rows: DbRows): Promise<void> {
     await this.sql.query(
-      `update videos set state = $2, error_text = $3, duration_s = coalesce($4, duration_s)
+      `update videos set state = $2, error_text = $3, error_category = $4, duration_s = coalesce($5, duration_s)
         where video_id = $1 and state <> 'deleted'
-          and (state, error_text, duration_s) is distinct from ($2, $3, coalesce($4, duration_s))`,
-      [videoId, rows.video.state, rows.video.errorText, rows.video.durationSeconds],
+          and (state, error_text, error_category, duration_s)
+              is distinct from ($2, $3, $4, coalesce($5, duration_s))`,
+      [videoId, rows.video.state, rows.video.errorText, rows.video.errorCategory, rows.video.durationSeconds],
     );
     if (rows.jobs.length === 0) return;
     const col = <K extends keyof DbRows['jobs'][number]>(k: K) => rows.jobs.map((j) => j[k]);

@@ -1,0 +1,416 @@
+// The one brain of ingestion: from an ingestion and the stage runs it owns, decide what to start, what to
+// stop, the next status, the Events to record and the database rows. No I/O, no clock. The operator
+// (Jobs) and the standalone runner (local processes) both execute what it returns.
+
+import type {
+  ErrorCategory,
+  Phase,
+  StageStatus,
+  VideoIngestion,
+  VideoIngestionStatus,
+} from '../crd/videoingestion.js';
+import {
+  progressOf,
+  propagateSkips,
+  readyStages,
+  STAGE_NAMES,
+  type StageName,
+  type StageResource,
+  type StageState,
+  type StageStates,
+  stage as stageOf,
+  validateStageSubset,
+} from '../dag.js';
+import { categoryOfExitCode } from '../stage-contract.js';
+import { CONDITION, type ConditionInput, REASON, setCondition } from './conditions.js';
+import { FINALIZER, stageJobName } from './names.js';
+import type { StageObservation } from './observation.js';
+import { type DbRows, dbRows, eventsBetween, type PlannedEvent, sameStatus } from './outcomes.js';
+
+export interface Observed {
+  ingestion: VideoIngestion;
+  /** The stage runs owned by the ingestion, one per stage at most (deterministic names). */
+  jobs: readonly StageObservation[];
+}
+
+export interface StageRequest {
+  stage: StageName;
+  resource: StageResource;
+  job: string;
+}
+
+/** Admission: which of these ready stages may start now (operator/admission.ts). Pure as far as plan() cares. */
+export type Admit = (requests: readonly StageRequest[]) => ReadonlySet<StageName>;
+export const admitAll: Admit = (requests) => new Set(requests.map((r) => r.stage));
+
+export type Reconcile = {
+  kind: 'reconcile';
+  create: StageName[];
+  /** Runs to stop: still running when the run already failed. */
+  stop: string[];
+  status: VideoIngestionStatus;
+  statusChanged: boolean;
+  events: PlannedEvent[];
+  db: DbRows;
+};
+export type Plan = { kind: 'cleanup' } | { kind: 'gone' } | { kind: 'addFinalizer' } | Reconcile;
+
+interface Failure {
+  stage: StageName;
+  category: ErrorCategory;
+  message: string;
+}
+
+/** What the stages report beyond their state: facts for the status. */
+interface Outputs {
+  durationSeconds?: number;
+  sceneCount?: number;
+}
+
+const DONE_STATES: ReadonlySet<StageState> = new Set(['Succeeded', 'Skipped', 'Failed']);
+const MAX_MESSAGE = 32768;
+
+const REASON_OF_CATEGORY: Record<ErrorCategory, ConditionInput['reason']> = {
+  BadInput: REASON.BadInput,
+  Transient: REASON.TransientFailure,
+  Internal: REASON.InternalError,
+};
+
+export function plan(observed: Observed, now: Date, admit: Admit = admitAll): Plan {
+  const vi = observed.ingestion;
+  const lifecycle = lifecycleStep(vi);
+  if (lifecycle) return lifecycle;
+  const subset = validateStageSubset(vi.spec.stages ?? STAGE_NAMES);
+  if (!subset.ok) return invalid(vi, subset.problems.join('; '), now);
+
+  const nowIso = now.toISOString();
+  const old = vi.status ?? {};
+  const runs = new Map(observed.jobs.filter((j) => !j.deleting).map((j) => [j.stage, j]));
+  const { stages, outputs } = observeStages(subset.stages, old, runs, nowIso);
+  skipWhatLostItsInput(stages, nowIso);
+  const failures = failuresOf(stages);
+  const { create, stop } =
+    failures.length > 0
+      ? stopTheRest(stages, failures[0]!, nowIso)
+      : startWhatIsReady(vi, stages, runs, admit, nowIso);
+  const status = nextStatus(vi, subset.stages, stages, failures, outputs, now);
+  return {
+    kind: 'reconcile',
+    create,
+    stop,
+    status,
+    statusChanged: !sameStatus(old, status),
+    events: eventsBetween(vi, old, status),
+    db: dbRows(status),
+  };
+}
+
+/** Deletion runs the cleanup (our finalizer) or is none of our business; a new ingestion gets the finalizer first. */
+function lifecycleStep(vi: VideoIngestion): Plan | undefined {
+  const finalizers = vi.metadata.finalizers ?? [];
+  if (vi.metadata.deletionTimestamp)
+    return finalizers.includes(FINALIZER) ? { kind: 'cleanup' } : { kind: 'gone' };
+  if (!finalizers.includes(FINALIZER)) return { kind: 'addFinalizer' };
+  return undefined;
+}
+
+/** Each stage's status from its last status and what its run shows now. */
+function observeStages(
+  run: readonly StageName[],
+  old: VideoIngestionStatus,
+  runs: ReadonlyMap<StageName, StageObservation>,
+  nowIso: string,
+): { stages: Map<StageName, StageStatus>; outputs: Outputs } {
+  const oldStages = new Map((old.stages ?? []).map((s) => [s.name, s]));
+  const stages = new Map<StageName, StageStatus>();
+  const outputs: Outputs = {
+    ...(old.durationSeconds !== undefined ? { durationSeconds: old.durationSeconds } : {}),
+    ...(old.sceneCount !== undefined ? { sceneCount: old.sceneCount } : {}),
+  };
+  for (const name of run) {
+    const prev: StageStatus = oldStages.get(name) ?? { name, state: 'Pending' };
+    stages.set(name, stageFromRun(prev, runs.get(name), outputs, nowIso));
+  }
+  return { stages, outputs };
+}
+
+function stageFromRun(
+  prev: StageStatus,
+  job: StageObservation | undefined,
+  outputs: Outputs,
+  nowIso: string,
+): StageStatus {
+  // Finished stages are history: their runs may be gone (a Job's TTL).
+  if (DONE_STATES.has(prev.state)) return prev;
+  // Not started, or its run vanished (deleted by someone): it starts (again) when ready.
+  if (!job) return { ...prev, state: 'Pending' };
+  const startedAt = prev.startedAt ?? job.startedAt;
+  const base: StageStatus = {
+    name: prev.name,
+    state: 'Running',
+    job: job.name,
+    attempts: Math.max(job.attempts, prev.attempts ?? 0, 1),
+    ...(startedAt ? { startedAt } : {}),
+  };
+  if (job.phase === 'Suspended') {
+    return {
+      ...base,
+      state: 'Pending',
+      attempts: prev.attempts ?? 0,
+      message: 'queued: waiting for Kueue to admit the Job',
+    };
+  }
+  if (job.phase === 'Active') return base;
+  const finishedAt = job.finishedAt ?? nowIso;
+  const result = job.result;
+  if (job.phase === 'Complete' && result?.outcome !== 'Failed') {
+    const out = result?.outputs ?? {};
+    if (prev.name === 'probe' && typeof out.durationSeconds === 'number')
+      outputs.durationSeconds = out.durationSeconds;
+    if (typeof out.sceneCount === 'number') outputs.sceneCount = out.sceneCount;
+    const skipped = result?.outcome === 'Skipped';
+    const message = result?.message ?? (skipped ? 'skipped by the stage' : undefined);
+    return { ...base, state: skipped ? 'Skipped' : 'Succeeded', finishedAt, ...(message ? { message } : {}) };
+  }
+  const { category, message } = failureOf(job);
+  return { ...base, state: 'Failed', finishedAt, category, message: message.slice(0, MAX_MESSAGE) };
+}
+
+/** What a failed run means: the stage's own word when it wrote a result, else the Job controller's. */
+function failureOf(job: StageObservation): { category: ErrorCategory; message: string } {
+  const r = job.result;
+  if (r?.outcome === 'Failed') {
+    return {
+      category: r.category ?? categoryOfExitCode(job.exitCode),
+      message: r.message ?? 'the stage failed',
+    };
+  }
+  if (job.failureReason === 'DeadlineExceeded') {
+    return { category: 'Transient', message: 'the stage ran past its deadline' };
+  }
+  const category = job.failureReason === 'PodFailurePolicy' ? categoryOfExitCode(job.exitCode) : 'Transient';
+  const tries = job.attempts > 1 ? ` after ${job.attempts} attempts` : '';
+  const code = job.exitCode !== undefined ? ` (exit code ${job.exitCode})` : '';
+  return { category, message: r?.message ?? `the stage failed${tries}${code}` };
+}
+
+/** Skips are contagious along the DAG (core/dag.ts explains why). */
+function skipWhatLostItsInput(stages: Map<StageName, StageStatus>, nowIso: string): void {
+  const states = propagateSkips(statesOf(stages));
+  for (const [name, state] of Object.entries(states) as [StageName, StageState][]) {
+    const s = stages.get(name)!;
+    if (state === 'Skipped' && s.state !== 'Skipped') {
+      const cause = stageOf(name).needs.find((n) => states[n] === 'Skipped');
+      stages.set(name, {
+        ...s,
+        state: 'Skipped',
+        finishedAt: nowIso,
+        message: `skipped: ${cause} was skipped`,
+      });
+    }
+  }
+}
+
+/**
+ * The stages that failed on their own, in DAG order; the first is the run's cause. Stages stopped because
+ * of another's failure carry no category and never take its place. (A Failed stage without a category
+ * and nothing else failed comes from an older operator: it counts as Internal.)
+ */
+function failuresOf(stages: ReadonlyMap<StageName, StageStatus>): Failure[] {
+  const failed = [...stages.values()].filter((s) => s.state === 'Failed');
+  const own = failed.filter((s) => s.category);
+  return (own.length > 0 ? own : failed.slice(0, 1)).map((s) => ({
+    stage: s.name,
+    category: s.category ?? 'Internal',
+    message: s.message ?? 'the stage failed',
+  }));
+}
+
+/** The run failed: whatever still runs is stopped, and nothing new starts. */
+function stopTheRest(
+  stages: Map<StageName, StageStatus>,
+  cause: Failure,
+  nowIso: string,
+): { create: StageName[]; stop: string[] } {
+  const stop: string[] = [];
+  for (const s of stages.values()) {
+    if (s.state !== 'Running') continue;
+    if (s.job) stop.push(s.job);
+    stages.set(s.name, {
+      ...s,
+      state: 'Failed',
+      finishedAt: nowIso,
+      message: `stopped: stage ${cause.stage} failed`,
+    });
+  }
+  return { create: [], stop };
+}
+
+/** Starts the stages whose needs are done, as far as admission grants; the rest wait with a reason. */
+function startWhatIsReady(
+  vi: VideoIngestion,
+  stages: Map<StageName, StageStatus>,
+  runs: ReadonlyMap<StageName, StageObservation>,
+  admit: Admit,
+  nowIso: string,
+): { create: StageName[]; stop: string[] } {
+  // A suspended Job (Kueue) is Pending but already exists: nothing to create for it.
+  const ready = readyStages(statesOf(stages)).filter((s) => !runs.has(s));
+  const requests = ready.map((stage) => ({
+    stage,
+    resource: stageOf(stage).resource,
+    job: stageJobName(vi.metadata.name!, vi.metadata.uid!, stage),
+  }));
+  const granted = requests.length > 0 ? admit(requests) : new Set<StageName>();
+  const create: StageName[] = [];
+  for (const r of requests) {
+    const prev = stages.get(r.stage)!;
+    if (!granted.has(r.stage)) {
+      stages.set(r.stage, {
+        ...prev,
+        state: 'Pending',
+        message: `waiting for a free ${r.resource.toUpperCase()} slot`,
+      });
+      continue;
+    }
+    create.push(r.stage);
+    const { message: _m, ...rest } = prev;
+    stages.set(r.stage, {
+      ...rest,
+      state: 'Running',
+      job: r.job,
+      attempts: Math.max(prev.attempts ?? 0, 1),
+      // A run created before but not seen yet keeps its start: re-planning it changes nothing.
+      startedAt: prev.job === r.job && prev.startedAt ? prev.startedAt : nowIso,
+    });
+  }
+  return { create, stop: [] };
+}
+
+/** The status: phase, the summary message, conditions and the facts the stages reported. */
+function nextStatus(
+  vi: VideoIngestion,
+  run: readonly StageName[],
+  byName: ReadonlyMap<StageName, StageStatus>,
+  failures: readonly Failure[],
+  outputs: Outputs,
+  now: Date,
+): VideoIngestionStatus {
+  const stages = run.map((n) => byName.get(n)!);
+  const cause = failures[0];
+  const phase = phaseOf(stages, cause !== undefined);
+  const current = stages.find((s) => s.state === 'Running' || s.state === 'Pending')?.name;
+  const waiting = stages.some((s) => s.state === 'Pending' && s.message?.startsWith('waiting'));
+  const message = summary(stages, phase, cause, waiting, current);
+  const generation = vi.metadata.generation;
+  return {
+    phase,
+    stages,
+    ...(current && phase !== 'Succeeded' && phase !== 'Failed' ? { currentStage: current } : {}),
+    progress: progressOf(statesOf(byName)),
+    ...outputs,
+    conditions: conditionsOf(vi.status?.conditions, phase, cause, waiting, message, generation, now),
+    ...(generation !== undefined ? { observedGeneration: generation } : {}),
+    ...(cause ? { errorCategory: cause.category } : {}),
+    message,
+  };
+}
+
+function phaseOf(stages: readonly StageStatus[], failed: boolean): Phase {
+  if (failed) return 'Failed';
+  if (stages.every((s) => s.state === 'Succeeded' || s.state === 'Skipped')) return 'Succeeded';
+  return stages.some((s) => s.state !== 'Pending') ? 'Running' : 'Pending';
+}
+
+function summary(
+  stages: readonly StageStatus[],
+  phase: Phase,
+  cause: Failure | undefined,
+  waiting: boolean,
+  current: StageName | undefined,
+): string {
+  if (cause) return `stage ${cause.stage} failed: ${cause.message}`;
+  if (phase === 'Succeeded') return 'the video is indexed';
+  const running = stages.filter((s) => s.state === 'Running').map((s) => s.name);
+  if (waiting && running.length === 0) return 'waiting for capacity';
+  return current ? `running ${running.join(', ') || current}` : '';
+}
+
+function conditionsOf(
+  old: VideoIngestionStatus['conditions'],
+  phase: Phase,
+  cause: Failure | undefined,
+  waiting: boolean,
+  message: string,
+  generation: number | undefined,
+  now: Date,
+) {
+  let conditions = old;
+  const set = (c: ConditionInput) => {
+    conditions = setCondition(conditions, c, generation, now);
+  };
+  if (phase === 'Succeeded') {
+    set({ type: CONDITION.Ready, status: 'True', reason: REASON.Succeeded, message: 'the video is indexed' });
+    set({
+      type: CONDITION.Progressing,
+      status: 'False',
+      reason: REASON.Succeeded,
+      message: 'every stage is done',
+    });
+    set({ type: CONDITION.Failed, status: 'False', reason: REASON.NoFailure, message: '' });
+  } else if (cause) {
+    const reason = REASON_OF_CATEGORY[cause.category];
+    set({ type: CONDITION.Ready, status: 'False', reason, message });
+    set({ type: CONDITION.Progressing, status: 'False', reason, message });
+    set({ type: CONDITION.Failed, status: 'True', reason, message });
+  } else {
+    const reason =
+      phase === 'Pending' ? (waiting ? REASON.WaitingForCapacity : REASON.Pending) : REASON.StagesRunning;
+    set({ type: CONDITION.Ready, status: 'False', reason, message });
+    set({ type: CONDITION.Progressing, status: 'True', reason, message });
+    set({ type: CONDITION.Failed, status: 'False', reason: REASON.NoFailure, message: '' });
+  }
+  return conditions ?? [];
+}
+
+/** A spec the DAG cannot run fails at once, for good: the person who wrote it has to fix it. */
+function invalid(vi: VideoIngestion, problem: string, now: Date): Plan {
+  const old = vi.status ?? {};
+  const message = `invalid spec: ${problem}`;
+  let conditions = old.conditions;
+  for (const [type, status] of [
+    [CONDITION.Ready, 'False'],
+    [CONDITION.Progressing, 'False'],
+    [CONDITION.Failed, 'True'],
+  ] as const) {
+    conditions = setCondition(
+      conditions,
+      { type, status, reason: REASON.InvalidSpec, message },
+      vi.metadata.generation,
+      now,
+    );
+  }
+  const status: VideoIngestionStatus = {
+    ...old,
+    phase: 'Failed',
+    conditions: conditions ?? [],
+    errorCategory: 'BadInput',
+    message,
+    ...(vi.metadata.generation !== undefined ? { observedGeneration: vi.metadata.generation } : {}),
+  };
+  return {
+    kind: 'reconcile',
+    create: [],
+    stop: [],
+    status,
+    statusChanged: !sameStatus(old, status),
+    events: eventsBetween(vi, old, status),
+    db: { ...dbRows(status), jobs: [] },
+  };
+}
+
+function statesOf(stages: ReadonlyMap<StageName, StageStatus>): StageStates {
+  const states: StageStates = {};
+  for (const [name, s] of stages) states[name] = s.state;
+  return states;
+}
