@@ -22,7 +22,7 @@ let operator: RunningOperator;
 const videos: Record<string, { userId: string; videoId: string }> = {};
 
 beforeAll(async () => {
-  for (const name of ['happy', 'retry', 'bad', 'restart']) videos[name] = await videoRows(t.pool);
+  for (const name of ['happy', 'retry', 'bad', 'restart', 'models']) videos[name] = await videoRows(t.pool);
   await t.fakeStage({
     [videos.retry!.videoId]: { asr: { transient: 1 } },
     [videos.bad!.videoId]: { probe: { exit: 42, message: 'not a playable video' } },
@@ -141,6 +141,17 @@ describe('the operator', () => {
     expect(described.stdout).toMatch(/Error Category:\s+BadInput/);
     expect(described.stdout).toMatch(/Reason:\s+BadInput/);
     expect(described.stdout).toMatch(/Warning\s+Failed.*not a playable video/);
+  });
+
+  it('hands a per-video model override to the stage program', async () => {
+    const { userId, videoId } = videos.models!;
+    const models = { asr: 'whisper-override', visionEmbedding: 'siglip-override' };
+    await createIngestion(t.c, t.ns, ingestion('models', videoId, userId, ['probe', 'audio', 'asr'], models));
+    await waitForPhase(t.c, t.ns, 'models', 'Succeeded');
+    const asr = readFakeLog(t.fakeLog).find(
+      (l) => l.videoId === videoId && l.stage === 'asr' && l.event === 'start',
+    );
+    expect(asr?.models).toMatchObject({ asr: 'whisper-override', vision: 'siglip-override' });
   });
 
   it('finishes an ingestion after the operator is killed mid-way, without duplicate Jobs', async () => {

@@ -15,9 +15,11 @@ import { lazyQueryEmbedders } from '../../api/search/embedders.js';
 import type { VideoSettings } from '../../api/videos-service.js';
 import { parseConfig } from '../../core/config.js';
 import { migrate } from '../../core/db/migrate.js';
+import type { IngestionSubmitter } from '../../core/ingestion/submitter.js';
 import { createLogger } from '../../core/log.js';
 import { startServer } from '../../core/probe-server.js';
 import { createS3Store } from '../../core/storage/s3.js';
+import type { ObjectStore } from '../../core/storage/store.js';
 import { TINY_MODELS_DIR } from '../../models/manifest.js';
 import { REPO_ROOT } from '../../testbed/paths.js';
 import { freePort } from '../../testbed/proc.js';
@@ -33,6 +35,8 @@ export async function startApi(
   settings: Partial<VideoSettings> = {},
   rateLimitPerMinute = 10_000,
   poolMax = 10,
+  /** What runs the ingestions: a VideoIngestion per video (cluster mode) unless given. */
+  makeSubmitter?: (d: { db: pg.Pool; store: ObjectStore }) => IngestionSubmitter,
 ) {
   await migrate(env.DATABASE_URL);
   const config = parseConfig(env as unknown as Record<string, string>);
@@ -40,7 +44,7 @@ export async function startApi(
   const store = createS3Store(config);
   const kc = new KubeConfig();
   kc.loadFromFile(env.KUBECONFIG);
-  const submitter = kubernetesSubmitter(kc, namespace);
+  const submitter = makeSubmitter ? makeSubmitter({ db, store }) : kubernetesSubmitter(kc, namespace);
   const deps = {
     db,
     store,

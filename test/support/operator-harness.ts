@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import type { V1Job } from '@kubernetes/client-node';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
-import type { VideoIngestion } from '../../core/crd/videoingestion.js';
+import type { ModelOverrides, VideoIngestion } from '../../core/crd/videoingestion.js';
 import type { StageName } from '../../core/dag.js';
 import type { TestbedEnv } from '../../testbed/testbed.js';
 import { spawnTracked, tempDir } from './cleanup.js';
@@ -112,7 +112,13 @@ export async function setFakeStage(
   }
 }
 
-export function ingestion(name: string, videoId: string, userId: string, stages?: StageName[]) {
+export function ingestion(
+  name: string,
+  videoId: string,
+  userId: string,
+  stages?: StageName[],
+  models?: ModelOverrides,
+) {
   return {
     apiVersion: 'heimdex.io/v1alpha1',
     kind: 'VideoIngestion',
@@ -127,6 +133,7 @@ export function ingestion(name: string, videoId: string, userId: string, stages?
         mimeType: 'video/mp4',
       },
       ...(stages ? { stages } : {}),
+      ...(models ? { models } : {}),
     },
   };
 }
@@ -189,9 +196,14 @@ export function newPool(env: TestbedEnv): pg.Pool {
   return new pg.Pool({ connectionString: env.DATABASE_URL, max: 2 });
 }
 
-export function readFakeLog(
-  file: string,
-): { event: string; stage: string; videoId: string; at: number; exit?: number }[] {
+export function readFakeLog(file: string): {
+  event: string;
+  stage: string;
+  videoId: string;
+  at: number;
+  exit?: number;
+  models?: { asr?: string; text?: string; vision?: string };
+}[] {
   if (!existsSync(file)) return [];
   return readFileSync(file, 'utf8')
     .split('\n')

@@ -1,0 +1,131 @@
+// Cluster mode and standalone mode run one plan: the same upload, the same pipeline program, the same
+// API, and what its owner reads back is the same. Cluster: the operator with stage Jobs (the test node
+// agent runs them); standalone: the local runner with local processes. Both on the test bed's Postgres and MinIO.
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createLogger } from '../../core/log.js';
+import { TINY_MODELS_DIR } from '../../models/manifest.js';
+import { LocalRunner } from '../../standalone/runner.js';
+import { REPO_ROOT } from '../../testbed/paths.js';
+import { client, startApi, token } from '../support/api.js';
+import { waitFor } from '../support/kube.js';
+import { cutsVideo, truncatedMp4 } from '../support/media.js';
+import { operatorTestNamespace, type RunningOperator, startOperator } from '../support/operator-harness.js';
+
+const env = inject('testbed');
+const t = operatorTestNamespace(env, 'modes');
+const PIPELINE = [join(REPO_ROOT, 'node_modules/.bin/tsx'), join(REPO_ROOT, 'pipeline-image/src/main.ts')];
+/** What every stage needs in both modes: the test bed's services and the tiny models. */
+const stageSettings = {
+  DATABASE_URL: env.DATABASE_URL,
+  S3_ENDPOINT: env.S3_ENDPOINT,
+  S3_ACCESS_KEY: env.S3_ACCESS_KEY,
+  S3_SECRET_KEY: env.S3_SECRET_KEY,
+  S3_REGION: env.S3_REGION,
+  S3_BUCKET_UPLOADS: env.S3_BUCKET_UPLOADS,
+  S3_BUCKET_ARTIFACTS: env.S3_BUCKET_ARTIFACTS,
+  MODELS_DIR: TINY_MODELS_DIR,
+  VISION_MODEL: 'tiny-siglip2',
+  TEXT_MODEL: 'tiny-bge-m3',
+  ASR_MODEL: 'none',
+  LOG_LEVEL: 'warn',
+};
+
+let operator: RunningOperator;
+let runner: LocalRunner;
+let cluster: Awaited<ReturnType<typeof startApi>>;
+let standalone: Awaited<ReturnType<typeof startApi>>;
+
+beforeAll(async () => {
+  await t.c.core.createNamespacedConfigMap({
+    namespace: t.ns,
+    body: { metadata: { name: 'stage-settings' }, data: stageSettings },
+  });
+  operator = startOperator(env, t.ns, {
+    STAGE_COMMAND: JSON.stringify(PIPELINE),
+    STAGE_CONFIGMAP: 'stage-settings',
+  });
+  cluster = await startApi(env, t.ns);
+  standalone = await startApi(env, t.ns, {}, 10_000, 10, ({ db, store }) => {
+    runner = new LocalRunner({
+      db,
+      store,
+      log: createLogger('runner', 'warn'),
+      command: PIPELINE,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...stageSettings },
+      workDir: join(t.dir, 'work'),
+      uploadsBucket: env.S3_BUCKET_UPLOADS,
+      artifactsBucket: env.S3_BUCKET_ARTIFACTS,
+      maxParallel: 2,
+      maxGpuParallel: 1,
+      maxAttempts: 2,
+      retryBaseMs: 200,
+      tickMs: 500,
+    });
+    return runner;
+  });
+  await runner.start();
+});
+
+afterAll(async () => {
+  await runner?.stop();
+  await operator?.stop();
+  await cluster?.close();
+  await standalone?.close();
+});
+
+/** Uploads a file through the API as a new user and waits until its processing is over. */
+async function ingestThrough(api: { url: string }, file: string) {
+  const sub = `user-${randomUUID()}`;
+  const call = client(api.url, await token(sub, { email: `${sub}@example.com`, email_verified: true }));
+  const bytes = readFileSync(file);
+  const init = await call('POST', '/videos/upload/init', {
+    filename: 'holiday.mp4',
+    mime_type: 'video/mp4',
+    size_bytes: bytes.length,
+  });
+  expect(init.status).toBe(201);
+  const put = await fetch(init.json.upload_url, {
+    method: 'PUT',
+    body: bytes,
+    headers: init.json.upload_headers ?? { 'Content-Type': 'video/mp4' },
+  });
+  expect(put.status).toBe(200);
+  expect((await call('POST', '/videos/upload/complete', { video_id: init.json.video_id })).status).toBe(200);
+  let status: { state: string; error: unknown; stages: { name: string; state: string }[] } | undefined;
+  await waitFor(
+    `video ${init.json.video_id} to be processed`,
+    async () => {
+      status = (await call('GET', `/videos/${init.json.video_id}/status`)).json;
+      return status?.state === 'failed' || status?.state === 'indexed';
+    },
+    { timeoutMs: 180_000, intervalMs: 500 },
+  );
+  return status!;
+}
+
+describe('cluster and standalone mode', () => {
+  it('show a bad upload’s owner the same category and message through the API', async () => {
+    const clip = cutsVideo(t.dir, 'to-truncate', { segments: [2, 2] });
+    const bad = truncatedMp4(t.dir, clip);
+    const [inCluster, inStandalone] = await Promise.all([
+      ingestThrough(cluster, bad),
+      ingestThrough(standalone, bad),
+    ]);
+    expect(inCluster.state).toBe('failed');
+    expect(inCluster.error).toMatchObject({
+      category: 'BadInput',
+      message: expect.stringMatching(/^This file could not be processed: stage probe failed: .+/),
+    });
+    expect(inStandalone.error).toEqual(inCluster.error);
+    const shown = (s: typeof inCluster) =>
+      s.stages.map(({ name, state, message }: { name: string; state: string; message?: string }) => ({
+        name,
+        state,
+        message,
+      }));
+    expect(shown(inStandalone)).toEqual(shown(inCluster));
+  });
+});
