@@ -9,6 +9,7 @@ import type { StageName } from '../../core/dag.js';
 import type { Logger } from '../../core/log.js';
 import type { StageResult } from '../../core/stage-contract.js';
 import { keys, type ObjectStore } from '../../core/storage/store.js';
+import type { Artifact } from './artifacts.js';
 import type { PipelineConfig } from './config.js';
 import { InternalError } from './errors.js';
 
@@ -53,19 +54,15 @@ export function artifactKey(ctx: StageContext, stage: StageName, name: string): 
   return keys.artifact(ctx.video.userId, ctx.video.videoId, stage, name);
 }
 
-export async function putJson(
-  ctx: StageContext,
-  stage: StageName,
-  name: string,
-  value: unknown,
-): Promise<string> {
-  const key = artifactKey(ctx, stage, name);
+export async function putJson<T>(ctx: StageContext, artifact: Artifact<T>, value: T): Promise<string> {
+  const key = artifactKey(ctx, artifact.stage, artifact.name);
   await ctx.store.put(ctx.config.S3_BUCKET_ARTIFACTS, key, `${JSON.stringify(value)}\n`, 'application/json');
   return key;
 }
 
 /** Reads what an earlier stage wrote; its absence means the DAG ran out of order, a bug, not bad input. */
-export async function getJson<T>(ctx: StageContext, stage: StageName, name: string): Promise<T> {
+export async function getJson<T>(ctx: StageContext, artifact: Artifact<T>): Promise<T> {
+  const { stage, name } = artifact;
   const key = artifactKey(ctx, stage, name);
   if (!(await ctx.store.head(ctx.config.S3_BUCKET_ARTIFACTS, key))) {
     throw new InternalError(`${stage} output ${name} is missing (${key}); run the ${stage} stage first`);
@@ -77,14 +74,10 @@ export async function getJson<T>(ctx: StageContext, stage: StageName, name: stri
 }
 
 /** Like getJson, but undefined when the earlier stage wrote nothing (it was skipped). */
-export async function getJsonIfPresent<T>(
-  ctx: StageContext,
-  stage: StageName,
-  name: string,
-): Promise<T | undefined> {
-  const key = artifactKey(ctx, stage, name);
+export async function getJsonIfPresent<T>(ctx: StageContext, artifact: Artifact<T>): Promise<T | undefined> {
+  const key = artifactKey(ctx, artifact.stage, artifact.name);
   if (!(await ctx.store.head(ctx.config.S3_BUCKET_ARTIFACTS, key))) return undefined;
-  return getJson<T>(ctx, stage, name);
+  return getJson(ctx, artifact);
 }
 
 /** The original upload in scratch space, downloaded once per process. */

@@ -1,8 +1,10 @@
 // asr: the timed transcript. Subtitle tracks (mov_text, SubRip/ASS in MKV, WebVTT) are read as transcript
 // with their source recorded; speech recognition (Whisper, models/runtime/speech.ts) adds what was said.
+
 import { mkdir, readFile } from 'node:fs/promises';
 import { modelDir } from '../../../models/manifest.js';
 import { loadSpeechRecognizer, SAMPLE_RATE } from '../../../models/runtime/speech.js';
+import { ARTIFACTS } from '../artifacts.js';
 import {
   artifactKey,
   getJson,
@@ -104,7 +106,7 @@ async function speechSegments(
 }
 
 export const asr: StageHandler = async (ctx) => {
-  const info = await getJson<ProbeInfo>(ctx, 'probe', 'probe.json');
+  const info = await getJson(ctx, ARTIFACTS.probe);
   // Without an audio stream there is no speech to recognise; subtitle tracks are still read.
   const model = info.audio ? ctx.pipeline.ASR_MODEL : 'none';
   // Fail before any work when the speech model is not there (the message names the fetch command).
@@ -116,12 +118,15 @@ export const asr: StageHandler = async (ctx) => {
   const sources = [...new Set(all.map((s) => s.source))];
   if (all.length === 0 && !speech) {
     // A rerun must not leave an earlier run's transcript for embed-text to find.
-    await ctx.store.delete(ctx.config.S3_BUCKET_ARTIFACTS, artifactKey(ctx, 'asr', 'transcript.json'));
+    await ctx.store.delete(
+      ctx.config.S3_BUCKET_ARTIFACTS,
+      artifactKey(ctx, ARTIFACTS.transcript.stage, ARTIFACTS.transcript.name),
+    );
     return skipped('no subtitle track and speech recognition is off: no transcript', { segments: 0 });
   }
   const language = speech?.asr?.language ?? ctx.video.language;
   const out: TranscriptOutput = { language, sources, segments: all, ...(speech ? { asr: speech.asr } : {}) };
-  await putJson(ctx, 'asr', 'transcript.json', out);
+  await putJson(ctx, ARTIFACTS.transcript, out);
   const from = sources.length > 0 ? sources.join(', ') : `${model} (no speech heard)`;
   return succeeded(`${all.length} transcript segment(s) from ${from}, language ${language}`, {
     segments: all.length,

@@ -1,5 +1,7 @@
 // audio: the soundtrack as 16 kHz mono WAV for speech recognition; a video without sound is Skipped.
+
 import { stat } from 'node:fs/promises';
+import { ARTIFACTS } from '../artifacts.js';
 import {
   artifactKey,
   getJson,
@@ -11,12 +13,11 @@ import {
 } from '../context.js';
 import { audioArgs } from '../ffmpeg/args.js';
 import { runFfmpeg } from '../ffmpeg/run.js';
-import type { ProbeInfo } from '../media/probe.js';
 
 export const AUDIO_FILE = 'audio.wav';
 
 export const audio: StageHandler = async (ctx) => {
-  const info = await getJson<ProbeInfo>(ctx, 'probe', 'probe.json');
+  const info = await getJson(ctx, ARTIFACTS.probe);
   const key = artifactKey(ctx, 'audio', AUDIO_FILE);
   if (!info.audio) {
     // A rerun after the source changed must not leave an older soundtrack behind.

@@ -1,9 +1,9 @@
 // embed-text: the transcript mapped onto scenes by time, one text vector per scene with words (BGE-M3 by default).
+
 import { loadTextEmbedder } from '../../../models/runtime/embeddings.js';
+import { ARTIFACTS } from '../artifacts.js';
 import { getJson, getJsonIfPresent, putJson, type StageHandler, skipped, succeeded } from '../context.js';
 import { transcriptPerScene } from '../media/transcript.js';
-import type { TranscriptOutput } from './asr.js';
-import type { ShotsOutput } from './shots.js';
 
 export interface SceneTextOutput {
   model: { name: string; revision: string; dims: number };
@@ -15,9 +15,9 @@ export const embedText: StageHandler = async (ctx) => {
     modelsDir: ctx.config.MODELS_DIR,
     batchSize: ctx.pipeline.EMBED_BATCH_SIZE,
   });
-  const transcript = await getJsonIfPresent<TranscriptOutput>(ctx, 'asr', 'transcript.json');
+  const transcript = await getJsonIfPresent(ctx, ARTIFACTS.transcript);
   if (!transcript) return skipped('no transcript to embed');
-  const { scenes } = await getJson<ShotsOutput>(ctx, 'shots', 'shots.json');
+  const { scenes } = await getJson(ctx, ARTIFACTS.shots);
   const texts = transcriptPerScene(scenes, transcript.segments);
   const withText = texts.map((t, idx) => ({ t, idx })).filter((x) => x.t !== '');
   const vectors = await embedder.embed(
@@ -29,7 +29,7 @@ export const embedText: StageHandler = async (ctx) => {
     model: embedder.model,
     scenes: texts.map((transcript, idx) => ({ idx, transcript, vector: byIdx.get(idx) ?? null })),
   };
-  await putJson(ctx, 'embed-text', 'scenes.json', out);
+  await putJson(ctx, ARTIFACTS.sceneText, out);
   return succeeded(
     `${withText.length} of ${scenes.length} scene(s) have words; embedded with ${embedder.model.name}`,
     {

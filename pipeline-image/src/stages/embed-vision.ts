@@ -1,7 +1,8 @@
 // embed-vision: one image vector per scene from its keyframe (SigLIP 2 by default), batched and normalized.
+
 import { loadImageTextEmbedder } from '../../../models/runtime/embeddings.js';
+import { ARTIFACTS } from '../artifacts.js';
 import { getJson, putJson, type StageHandler, succeeded } from '../context.js';
-import type { Keyframe } from './keyframes.js';
 
 export interface VectorsOutput {
   model: { name: string; revision: string; dims: number };
@@ -15,7 +16,7 @@ export const embedVision: StageHandler = async (ctx) => {
     modelsDir: ctx.config.MODELS_DIR,
     batchSize: ctx.pipeline.EMBED_BATCH_SIZE,
   });
-  const { keyframes } = await getJson<{ keyframes: Keyframe[] }>(ctx, 'keyframes', 'keyframes.json');
+  const { keyframes } = await getJson(ctx, ARTIFACTS.keyframes);
   const vectors: number[][] = [];
   const batch = ctx.pipeline.EMBED_BATCH_SIZE;
   for (let i = 0; i < keyframes.length; i += batch) {
@@ -31,7 +32,7 @@ export const embedVision: StageHandler = async (ctx) => {
     ctx.progress((i + images.length) / keyframes.length);
   }
   const out: VectorsOutput = { model: embedder.model, vectors };
-  await putJson(ctx, 'embed-vision', 'vectors.json', out);
+  await putJson(ctx, ARTIFACTS.vectors, out);
   return succeeded(`${vectors.length} image vector(s) with ${embedder.model.name}`, {
     vectors: vectors.length,
     model: embedder.model.name,

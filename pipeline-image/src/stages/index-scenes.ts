@@ -1,26 +1,22 @@
 // index: the video's scenes in Postgres in one transaction (replacing any earlier run), a sidecar JSON with
 // transcript, scenes and model names in storage, and the video marked indexed with its duration.
+
 import { keys } from '../../../core/storage/store.js';
+import { ARTIFACTS } from '../artifacts.js';
 import { getJson, getJsonIfPresent, type StageHandler, succeeded } from '../context.js';
 import { replaceScenes, VideoGone } from '../db/scenes.js';
 import { BadInputError } from '../errors.js';
-import type { ProbeInfo } from '../media/probe.js';
-import type { TranscriptOutput } from './asr.js';
-import type { SceneTextOutput } from './embed-text.js';
-import type { VectorsOutput } from './embed-vision.js';
-import type { Keyframe } from './keyframes.js';
-import type { ShotsOutput } from './shots.js';
 
 export const SIDECAR_NAME = 'scenes.json';
 
 export const indexStage: StageHandler = async (ctx) => {
-  const info = await getJson<ProbeInfo>(ctx, 'probe', 'probe.json');
-  const { scenes } = await getJson<ShotsOutput>(ctx, 'shots', 'shots.json');
-  const { keyframes } = await getJson<{ keyframes: Keyframe[] }>(ctx, 'keyframes', 'keyframes.json');
-  const vision = await getJson<VectorsOutput>(ctx, 'embed-vision', 'vectors.json');
+  const info = await getJson(ctx, ARTIFACTS.probe);
+  const { scenes } = await getJson(ctx, ARTIFACTS.shots);
+  const { keyframes } = await getJson(ctx, ARTIFACTS.keyframes);
+  const vision = await getJson(ctx, ARTIFACTS.vectors);
   // embed-text is optional: a video without sound is indexed from its pictures.
-  const text = await getJsonIfPresent<SceneTextOutput>(ctx, 'embed-text', 'scenes.json');
-  const transcript = await getJsonIfPresent<TranscriptOutput>(ctx, 'asr', 'transcript.json');
+  const text = await getJsonIfPresent(ctx, ARTIFACTS.sceneText);
+  const transcript = await getJsonIfPresent(ctx, ARTIFACTS.transcript);
   const { videoId, userId } = ctx.video;
   const sidecarKey = keys.sidecar(userId, videoId, SIDECAR_NAME);
   const rows = scenes.map((s) => ({

@@ -1,6 +1,8 @@
 // keyframes: one representative frame per scene, all taken in a single decode pass, plus small thumbnails (sharp).
+
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
+import { ARTIFACTS } from '../artifacts.js';
 import {
   artifactKey,
   getJson,
@@ -14,7 +16,6 @@ import { InternalError } from '../errors.js';
 import { type KeyframeTarget, keyframeArgs, keyframeFilter } from '../ffmpeg/args.js';
 import { runFfmpeg } from '../ffmpeg/run.js';
 import type { Scene } from '../media/shots.js';
-import type { ShotsOutput } from './shots.js';
 
 export interface Keyframe {
   idx: number;
@@ -34,7 +35,7 @@ export function keyframeTargets(scenes: readonly Scene[]): KeyframeTarget[] {
 const pad = (i: number) => String(i).padStart(5, '0');
 
 export const keyframes: StageHandler = async (ctx) => {
-  const { scenes } = await getJson<ShotsOutput>(ctx, 'shots', 'shots.json');
+  const { scenes } = await getJson(ctx, ARTIFACTS.shots);
   const input = await sourceFile(ctx);
   const dir = scratchPath(ctx, 'frames');
   await rm(dir, { recursive: true, force: true });
@@ -79,12 +80,12 @@ export const keyframes: StageHandler = async (ctx) => {
   // A rerun with fewer scenes must not leave the old run's extra frames behind.
   const wanted = new Set([
     ...out.flatMap((k) => [k.keyframeKey, k.thumbnailKey]),
-    artifactKey(ctx, 'keyframes', 'keyframes.json'),
+    artifactKey(ctx, ARTIFACTS.keyframes.stage, ARTIFACTS.keyframes.name),
   ]);
   const stale = (await ctx.store.list(bucket, artifactKey(ctx, 'keyframes', ''))).filter(
     (o) => !wanted.has(o.key),
   );
   for (const o of stale) await ctx.store.delete(bucket, o.key);
-  await putJson(ctx, 'keyframes', 'keyframes.json', { keyframes: out });
+  await putJson(ctx, ARTIFACTS.keyframes, { keyframes: out });
   return succeeded(`${out.length} keyframe(s) and thumbnails`, { keyframeCount: out.length });
 };

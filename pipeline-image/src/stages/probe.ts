@@ -1,4 +1,5 @@
 // probe: what the upload is, and whether heimdex can index it (a playable video, not empty, not too long).
+import { ARTIFACTS } from '../artifacts.js';
 import { putJson, type StageHandler, sourceFile, succeeded } from '../context.js';
 import { BadInputError } from '../errors.js';
 import { ffprobe, judgeProbe, ProbeFailed } from '../media/probe.js';
@@ -20,7 +21,7 @@ export const probe: StageHandler = async (ctx) => {
   const verdict = judgeProbe(data, { maxSeconds: ctx.config.MAX_VIDEO_SECONDS, sizeBytes: head.sizeBytes });
   if (!verdict.ok) throw new BadInputError(verdict.reason);
   const info = verdict.info;
-  await putJson(ctx, 'probe', 'probe.json', info);
+  await putJson(ctx, ARTIFACTS.probe, info);
   return succeeded(
     `${info.video.displayWidth}×${info.video.displayHeight} ${info.video.codec}, ${info.durationSeconds.toFixed(1)} s` +
       `${info.audio ? ', with sound' : ', no sound'}${info.subtitles.length ? `, ${info.subtitles.length} subtitle track(s)` : ''}`,

@@ -1,9 +1,10 @@
 // shots: scene boundaries from one decode pass over downscaled frames (media/shots.ts decides).
+
 import { mkdir, readFile } from 'node:fs/promises';
+import { ARTIFACTS } from '../artifacts.js';
 import { getJson, putJson, type StageHandler, scratchPath, sourceFile, succeeded } from '../context.js';
 import { shotScoreArgs } from '../ffmpeg/args.js';
 import { runFfmpeg } from '../ffmpeg/run.js';
-import type { ProbeInfo } from '../media/probe.js';
 import { detectScenes, parseSceneScores, type Scene, type ShotParams } from '../media/shots.js';
 
 export interface ShotsOutput {
@@ -14,7 +15,7 @@ export interface ShotsOutput {
 }
 
 export const shots: StageHandler = async (ctx) => {
-  const info = await getJson<ProbeInfo>(ctx, 'probe', 'probe.json');
+  const info = await getJson(ctx, ARTIFACTS.probe);
   const input = await sourceFile(ctx);
   await mkdir(scratchPath(ctx), { recursive: true });
   const scoresFile = scratchPath(ctx, 'scores.txt');
@@ -34,7 +35,7 @@ export const shots: StageHandler = async (ctx) => {
   };
   const scenes = detectScenes(scores, info.durationSeconds, params);
   const out: ShotsOutput = { durationSeconds: info.durationSeconds, params, frames: scores.length, scenes };
-  await putJson(ctx, 'shots', 'shots.json', out);
+  await putJson(ctx, ARTIFACTS.shots, out);
   const cuts = scenes.filter((s) => s.startsWith === 'cut').length;
   return succeeded(`${scenes.length} scene(s): ${cuts} cut(s) over ${scores.length} frames`, {
     sceneCount: scenes.length,
