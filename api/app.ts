@@ -9,11 +9,11 @@ import type { Logger } from '../core/log.js';
 import { authenticate, type Principal, type Verifier } from './auth.js';
 import { ApiError, problemOf } from './errors.js';
 import { ensureUser } from './repositories/users.js';
-import { mount, openApiDocument } from './route.js';
-import { videoRoutes } from './routes.js';
+import { mount, openApiDocument } from './route-definition.js';
 import type { QueryEmbedders } from './search/embedders.js';
 import type { Signal } from './search/query.js';
-import { searchRoutes } from './search/routes.js';
+import { searchRoutes } from './search/search-routes.js';
+import { videoRoutes } from './video-routes.js';
 import type { VideoDeps } from './videos-service.js';
 import { corsFor, type WebOptions, webAssets, webRoutes } from './web.js';
 

@@ -13,6 +13,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddedPostgres } from '../core/db/embedded.js';
 import { startMigratedDatabase } from '../core/db/testing.js';
+import type { IngestionSubmitter } from '../core/ingestion/submitter.js';
 import { createLogger } from '../core/log.js';
 import { LocalStore } from '../core/storage/local.js';
 import { TINY_MODELS_DIR } from '../models/manifest.js';
@@ -20,12 +21,11 @@ import { WHISPER_LANGUAGES, WHISPER_V3_LANGUAGES } from '../models/whisper-langu
 import { createApp } from './app.js';
 import { createVerifier } from './auth.js';
 import { answerClientErrors } from './http-limits.js';
-import type { IngestionSubmitter } from '../core/ingestion/submitter.js';
-import type { AnyRoute } from './route.js';
-import { videoRoutes } from './routes.js';
+import type { AnyRoute } from './route-definition.js';
 import { lazyQueryEmbedders } from './search/embedders.js';
-import { searchRoutes } from './search/routes.js';
+import { searchRoutes } from './search/search-routes.js';
 import { hasControlCharacter } from './text.js';
+import { videoRoutes } from './video-routes.js';
 
 const SECRET = 'hostile-text-secret-that-is-long-enough';
 let embedded: EmbeddedPostgres;

@@ -9,7 +9,7 @@ import { VIDEO_MIME_TYPES } from '../core/crd/videoingestion.js';
 import type { Logger } from '../core/log.js';
 import type { ApiConfig } from './config.js';
 import { ApiError } from './errors.js';
-import { type AnyRoute, defineRoute, ProblemSchema } from './route.js';
+import { type AnyRoute, defineRoute, ProblemSchema } from './route-definition.js';
 
 export interface WebOptions {
   /** Standalone's owner token, read from this file and handed only to the app opened on this machine. */

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { ApiError } from './errors.js';
 import { findVideo, listVideos } from './repositories/videos.js';
-import { type AnyRoute, defineRoute, ProblemSchema } from './route.js';
+import { type AnyRoute, defineRoute, ProblemSchema } from './route-definition.js';
 import * as s from './schemas.js';
 import * as uploads from './uploads-service.js';
 import * as svc from './videos-service.js';

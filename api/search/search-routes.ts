@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { ApiError } from '../errors.js';
 import { findVideo } from '../repositories/videos.js';
-import { type AnyRoute, defineRoute, ProblemSchema } from '../route.js';
+import { type AnyRoute, defineRoute, ProblemSchema } from '../route-definition.js';
 import { VideoIdParams } from '../schemas.js';
 import { PlainText } from '../text.js';
 import * as svc from './service.js';
