@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseOperatorConfig } from './config.js';
+import { parseOperatorConfig, stageSettingsProblem } from './config.js';
 
 describe('parseOperatorConfig', () => {
   it('has sensible defaults', () => {
@@ -60,5 +60,12 @@ describe('STAGE_RESOURCES', () => {
     ).toThrow(
       /STAGE_RESOURCES: "ocr" is not a stage \(stages: probe, .*\); asr.gpus: unknown key .*; asr.memoryLimit: "lots" is not a quantity .*; index: must be an object/,
     );
+  });
+
+  it('says at start when stage Jobs would run without storage and database settings', () => {
+    expect(stageSettingsProblem(parseOperatorConfig({}))).toMatch(
+      /STAGE_CONFIGMAP and STAGE_SECRET are unset/,
+    );
+    expect(stageSettingsProblem(parseOperatorConfig({ STAGE_SECRET: 'heimdex-stage' }))).toBeUndefined();
   });
 });

@@ -184,6 +184,22 @@ export function parseOperatorConfig(env: Record<string, string | undefined> = pr
   };
 }
 
+/**
+ * Why stage Jobs would start without what every stage needs (object storage and the database), or
+ * undefined. Jobs get the shared settings only through STAGE_CONFIGMAP / STAGE_SECRET (the chart makes
+ * both; `npm run testbed -- up` prints a pair); without either, every ingestion fails at probe.
+ */
+export function stageSettingsProblem(
+  c: Pick<OperatorConfig, 'STAGE_CONFIGMAP' | 'STAGE_SECRET'>,
+): string | undefined {
+  if (c.STAGE_CONFIGMAP || c.STAGE_SECRET) return undefined;
+  return (
+    'STAGE_CONFIGMAP and STAGE_SECRET are unset: stage Jobs get no storage or database settings ' +
+    '(S3_ENDPOINT, DATABASE_URL…) and every ingestion will fail at probe; set them to a ConfigMap and ' +
+    'Secret holding those settings (`npm run testbed -- up` prints a pair)'
+  );
+}
+
 /** Both halves of the configuration, parsed from one environment. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): {
   config: Config;

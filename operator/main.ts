@@ -7,7 +7,7 @@ import { IngestionRows } from '../core/ingestion/rows.js';
 import { createLogger } from '../core/log.js';
 import { startServer } from '../core/probe-server.js';
 import { createS3Store } from '../core/storage/s3.js';
-import { loadConfig } from './config.js';
+import { loadConfig, stageSettingsProblem } from './config.js';
 import { Controller } from './controller.js';
 import { LeaderElector } from './leader.js';
 import { createMetrics } from './metrics.js';
@@ -26,6 +26,8 @@ async function main(): Promise<void> {
   if (!pool) log.warn('DATABASE_URL is unset: videos and jobs rows are not kept');
   const store = config.S3_ENDPOINT ? createS3Store(config) : undefined;
   if (!store) log.warn('S3_ENDPOINT is unset: cleanup does not remove stored objects');
+  const stageProblem = stageSettingsProblem(operator);
+  if (stageProblem) log.warn(stageProblem);
   const controller = new Controller({
     kc,
     namespace: config.HEIMDEX_NAMESPACE,

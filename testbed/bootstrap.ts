@@ -1,4 +1,5 @@
-// Puts the test bed's cluster in the shape heimdex expects: our CRDs served, the default namespace present.
+// Puts the test bed's cluster in the shape heimdex expects: our CRDs served, the default namespace present,
+// and in it the settings stage Jobs read (a ConfigMap and a Secret, as the chart makes them).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -10,10 +11,14 @@ import {
 } from '@kubernetes/client-node';
 import { waitFor } from './proc.js';
 
+/** The ConfigMap and Secret (one name) holding what stage Jobs need to reach storage and the database. */
+export const STAGE_SETTINGS = 'heimdex-stage';
+
 export async function bootstrapCluster(
   kubeconfig: string,
   crdDir: string,
   namespace: string,
+  stage?: { config: Record<string, string>; secret: Record<string, string> },
 ): Promise<string[]> {
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
@@ -40,6 +45,16 @@ export async function bootstrapCluster(
   await core.createNamespace({ body: { metadata: { name: namespace } } }).catch((e: { code?: number }) => {
     if (e.code !== 409) throw e;
   });
+  if (stage) {
+    const metadata = { name: STAGE_SETTINGS, namespace };
+    const exists = (e: { code?: number }) => {
+      if (e.code !== 409) throw e;
+    };
+    await core.createNamespacedConfigMap({ namespace, body: { metadata, data: stage.config } }).catch(exists);
+    await core
+      .createNamespacedSecret({ namespace, body: { metadata, stringData: stage.secret } })
+      .catch(exists);
+  }
   return names;
 }
 

@@ -2,7 +2,8 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { bootstrapCluster } from './bootstrap.js';
+import { TINY_MODELS_DIR } from '../models/manifest.js';
+import { bootstrapCluster, STAGE_SETTINGS } from './bootstrap.js';
 import { makeCerts } from './certs.js';
 import { startControlPlane } from './kube.js';
 import { BUCKETS, S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY, startMinio } from './minio.js';
@@ -72,7 +73,18 @@ export async function up(): Promise<TestbedEnv> {
     ]);
     const { migrate } = await import('../core/db/migrate.js');
     await migrate(postgres.url);
-    await bootstrapCluster(plane.kubeconfig, join(REPO_ROOT, 'crds'), NAMESPACE);
+    // What `npm run operator`'s stage Jobs need to reach MinIO and Postgres (the chart's ConfigMap and
+    // Secret); the tiny models, so GPU stages run without downloads.
+    await bootstrapCluster(plane.kubeconfig, join(REPO_ROOT, 'crds'), NAMESPACE, {
+      config: {
+        S3_ENDPOINT: minio.endpoint,
+        S3_REGION,
+        S3_BUCKET_UPLOADS: BUCKETS.uploads,
+        S3_BUCKET_ARTIFACTS: BUCKETS.artifacts,
+        ...TINY_MODELS,
+      },
+      secret: { DATABASE_URL: postgres.url, S3_ACCESS_KEY, S3_SECRET_KEY },
+    });
     const agent = startDetached(
       'node-agent',
       join(REPO_ROOT, 'node_modules', '.bin', 'tsx'),
@@ -131,8 +143,27 @@ async function stopAll(processes: Started[]): Promise<void> {
   }
 }
 
+/** The tiny test models (models/tiny) for stages and search: the loop runs with no model download. */
+const TINY_MODELS = {
+  MODELS_DIR: TINY_MODELS_DIR,
+  VISION_MODEL: 'tiny-siglip2',
+  TEXT_MODEL: 'tiny-bge-m3',
+  ASR_MODEL: 'none',
+};
+
+/**
+ * The settings, as `npm run api` and `npm run operator` take them: the services, plus what only the
+ * documented cluster loop needs (the operator's stage settings, search on the tiny models).
+ */
 export function formatEnv(env: TestbedEnv): string {
-  return `${Object.entries(env)
+  const loop = {
+    STAGE_CONFIGMAP: STAGE_SETTINGS,
+    STAGE_SECRET: STAGE_SETTINGS,
+    MODELS_DIR: TINY_MODELS_DIR,
+    SEARCH_TEXT_MODEL: TINY_MODELS.TEXT_MODEL,
+    SEARCH_VISION_MODEL: TINY_MODELS.VISION_MODEL,
+  };
+  return `${Object.entries({ ...env, ...loop })
     .map(([k, v]) => `${k}=${v}`)
     .join('\n')}\n`;
 }
