@@ -14,7 +14,9 @@ export const probe: StageHandler = async (ctx) => {
     data = await ffprobe(file);
   } catch (err) {
     if (err instanceof ProbeFailed) {
-      throw new BadInputError(`the file is not a playable video (ffprobe: ${err.message})`);
+      // The owner reads this: ffprobe names our scratch path, which says nothing to them and differs by executor.
+      const why = err.message.split(`${file}: `).join('');
+      throw new BadInputError(`the file is not a playable video (ffprobe: ${why})`);
     }
     throw err;
   }
