@@ -9,6 +9,9 @@ for cmd in ffmpeg ffprobe espeak-ng openssl; do
   command -v "$cmd" >/dev/null 2>&1 || need+=("$cmd")
 done
 [ -x /usr/lib/postgresql/$PG_MAJOR/bin/postgres ] || need+=("postgresql-$PG_MAJOR")
+# The web app's browser tests drive Debian's Chromium; a Korean font lets its screenshots show Hangul.
+[ -x /usr/bin/chromium ] || need+=(chromium)
+[ -f /usr/share/fonts/truetype/nanum/NanumGothic.ttf ] || need+=(fonts-nanum)
 # The real-model tier builds its models with Python tooling in a venv (npm run models:build).
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
 pgvector_installed() { [ -f /usr/share/postgresql/$PG_MAJOR/extension/vector.control ]; }

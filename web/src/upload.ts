@@ -11,6 +11,8 @@ export type Phase = 'checking' | 'invalid' | 'sending' | 'finishing' | 'done' | 
 
 export interface Task {
   id: string;
+  /** Bumped on every change: the task is one mutable object, and a row re-renders only when its props change. */
+  rev: number;
   file: File;
   phase: Phase;
   sent: number;
@@ -64,12 +66,13 @@ export function partRange(n: number, partSize: number, size: number): [number, n
 }
 
 const refresh = () => {
+  for (const task of tasks.value) task.rev++;
   tasks.value = [...tasks.value];
 };
 
 export function addFiles(files: Iterable<File>): void {
   for (const file of files) {
-    const task: Task = { id: crypto.randomUUID(), file, phase: 'checking', sent: 0, samples: [] };
+    const task: Task = { id: crypto.randomUUID(), rev: 0, file, phase: 'checking', sent: 0, samples: [] };
     tasks.value = [...tasks.value, task];
     void run(task);
   }

@@ -85,7 +85,7 @@ export function Upload() {
       {tasks.value.length > 0 && (
         <ul class="uploads" aria-live="polite">
           {tasks.value.map((task) => (
-            <TaskRow key={task.id} task={task} />
+            <TaskRow key={task.id} task={task} rev={task.rev} />
           ))}
         </ul>
       )}
@@ -93,7 +93,7 @@ export function Upload() {
   );
 }
 
-function TaskRow({ task }: { task: Task }) {
+function TaskRow({ task }: { task: Task; rev: number }) {
   const size = task.file.size;
   const r = rate(task.samples, size);
   const status = {
