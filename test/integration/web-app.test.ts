@@ -1,4 +1,3 @@
-/// <reference lib="dom" />
 // The web app in a real browser (Debian's Chromium through playwright-core) against a real standalone
 // server: sign in without copying anything, upload a generated video and watch it reach "indexed",
 // search in Korean and in English, play a scene from its start, switch language, delete, empty state.
@@ -10,6 +9,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, launchChromium } from '../support/browser.js';
 import { cutsVideo } from '../support/media.js';
 import { type Standalone, startStandalone } from '../support/standalone.js';
+
+// Callbacks passed to page.evaluate run in the browser; these name the little of the DOM they use.
+declare const document: {
+  querySelector: (s: string) => { readyState?: number; dataset?: Record<string, string> } | null;
+};
+interface HTMLVideoElement {
+  currentTime: number;
+  dataset: Record<string, string>;
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'heimdex-web-'));
 let server: Standalone;
@@ -122,7 +130,7 @@ describe('the web app', () => {
     // The scene is marked on the timeline, and next moves to the scene after it.
     await expect(page.locator('.timeline .segment.current').count()).resolves.toBe(1);
     await page.getByRole('button', { name: 'Next scene' }).click();
-    await page.waitForFunction(() => Number(document.querySelector('video')?.dataset.start) > 5);
+    await page.waitForFunction(() => Number(document.querySelector('video')?.dataset?.start) > 5);
   });
 
   it('switches to Korean, deletes the video after asking, and shows the empty library', async () => {
