@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { ApiConfigSchema } from '../../api/config.js';
 import { ConfigSchema } from '../../core/config.js';
 import { OperatorConfigSchema, parseOperatorConfig } from '../../operator/config.js';
 import { PipelineConfigSchema } from '../../pipeline-image/src/config.js';
@@ -110,7 +111,7 @@ describe('the heimdex chart', () => {
 
   it('sets only environment variables that the API, the operator and the stages read', async () => {
     const { objects } = await render(['-f', VALUES.external]);
-    const shared = new Set(keys(ConfigSchema));
+    const shared = new Set([...keys(ConfigSchema), ...keys(ApiConfigSchema)]);
     const operatorNames = new Set([...shared, ...keys(OperatorConfigSchema)]);
     const stageNames = new Set([...shared, ...keys(PipelineConfigSchema)]);
     const configMap = (name: string) => Object.keys(one(objects, 'ConfigMap', name).data);

@@ -148,7 +148,7 @@ describe('standalone mode', () => {
       /heimdex_http_requests_total/,
     );
     expect(await answers(`http://127.0.0.2:${metricsPort}/metrics`)).toBe('ECONNREFUSED');
-    expect(log).toMatch(/cannot be reached .*set MODELS_DIR to it/);
+    expect(log).toMatch(/npm run models:build/);
     videoId = await upload(call, beach().file, '바닷가 여행');
     await indexed(call, videoId);
     const status = await call('GET', `/videos/${videoId}/status`);
