@@ -29,7 +29,8 @@ export async function lockDirectory(dir: string): Promise<() => Promise<void>> {
   throw new Error(`could not lock ${dir}: ${path} keeps reappearing`);
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this PID exists (ours or another user's). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

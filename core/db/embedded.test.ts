@@ -1,13 +1,42 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './embedded.js';
 
 const STARTUP = 60_000;
+
+/**
+ * Starts the embedded Postgres in a child process, reads the socket directory it prints, and SIGKILLs it
+ * there: what a crash or an OOM kill leaves behind.
+ */
+async function startAndKill(dataDir?: string): Promise<string> {
+  const module = fileURLToPath(new URL('./embedded.ts', import.meta.url));
+  const script = `import(${JSON.stringify(module)}).then(async (m) => {
+    const db = await m.startEmbeddedPostgres(${dataDir ? `{ dataDir: ${JSON.stringify(dataDir)} }` : ''});
+    console.log(db.socketDir);
+    setInterval(() => {}, 1000);
+  });`;
+  const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const socketDir = await new Promise<string>((done, fail) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('\n')) done(out.trim());
+    });
+    child.once('exit', (code) => fail(new Error(`the child exited (${code}) before it started`)));
+  });
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await exited;
+  return socketDir;
+}
 
 async function query(url: string, sql: string): Promise<pg.QueryResult> {
   const client = new pg.Client({ connectionString: url });
@@ -184,6 +213,45 @@ describe('the embedded Postgres', () => {
         expect((await query(db.url, 'select count(*)::int as n from t')).rows[0].n).toBe(0);
       } finally {
         await db.close();
+      }
+    },
+    STARTUP,
+  );
+
+  it(
+    'keeps its socket beside its data directory, where a killed process leaves it to the next start',
+    async () => {
+      const dataDir = join(dir, 'killed');
+      const left = await startAndKill(dataDir);
+      expect(left).toBe(`${dataDir}.socket`);
+      expect(existsSync(join(left, '.s.PGSQL.5432'))).toBe(true);
+      const db = await startEmbeddedPostgres({ dataDir });
+      try {
+        expect(db.socketDir).toBe(left);
+        expect((await query(db.url, 'select 1 as one')).rows).toEqual([{ one: 1 }]);
+      } finally {
+        await db.close();
+      }
+      expect(existsSync(left)).toBe(false);
+    },
+    STARTUP,
+  );
+
+  it(
+    'removes the temp socket directory of a killed process on the next start, and leaves a live one alone',
+    async () => {
+      const live = await startEmbeddedPostgres();
+      const orphan = await startAndKill();
+      expect(orphan.startsWith(join(tmpdir(), 'heimdex-pg-'))).toBe(true);
+      expect(existsSync(orphan)).toBe(true);
+      const next = await startEmbeddedPostgres();
+      try {
+        expect(existsSync(orphan)).toBe(false);
+        expect(existsSync(live.socketDir)).toBe(true);
+        expect((await query(live.url, 'select 1 as one')).rows).toEqual([{ one: 1 }]);
+      } finally {
+        await next.close();
+        await live.close();
       }
     },
     STARTUP,

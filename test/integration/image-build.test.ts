@@ -111,7 +111,12 @@ describe('the API and operator image build', () => {
       expect(usage.status).not.toBe(0);
       expect(`${usage.stdout}${usage.stderr}`).toMatch(/stage/i);
     } finally {
-      proc.kill('SIGTERM');
+      // Awaited: the server removes its embedded Postgres's socket directory on the way out.
+      if (proc.exitCode === null && proc.signalCode === null) {
+        const exited = new Promise((r) => proc.once('exit', r));
+        proc.kill('SIGTERM');
+        await exited;
+      }
     }
   });
 });

@@ -1,8 +1,6 @@
 // The stage programs end to end on the small profile's real models (Whisper base and multilingual-e5-small,
 // built from PyPI by models:build, cached under HEIMDEX_CACHE_DIR), against the test bed: speech becomes a
 // timed transcript, scenes get 384-d text vectors, and a Korean paraphrase of what is said finds the scene.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -13,6 +11,7 @@ import { keys } from '../../core/storage/store.js';
 import { loadTextEmbedder } from '../../models/runtime/embeddings.js';
 import type { TranscriptOutput } from '../../pipeline-image/src/stages/asr.js';
 import { wordErrorRate } from '../../scripts/eval/wer.js';
+import { tempDir } from '../support/cleanup.js';
 import { cutsVideo } from '../support/media.js';
 import {
   readJson,
@@ -27,7 +26,7 @@ const env = inject('testbed') as unknown as Record<string, string>;
 const store = storeFor(env);
 const ARTIFACTS = env.S3_BUCKET_ARTIFACTS ?? 'heimdex-artifacts';
 const SAID = 'Welcome to the cooking show. Today we make a simple tomato soup with fresh basil.';
-const dir = mkdtempSync(join(tmpdir(), 'heimdex-real-pipeline-'));
+const dir = tempDir('real-pipeline');
 const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 2 });
 let modelsDir: string;
 let video: TestVideo;
@@ -49,7 +48,6 @@ beforeAll(async () => {
 }, BUILD_TIMEOUT_MS);
 afterAll(async () => {
   await pool.end();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('a spoken English video through every stage on the small profile’s real models', () => {

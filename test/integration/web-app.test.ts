@@ -1,12 +1,11 @@
 // The web app in a real browser (Debian's Chromium through playwright-core) against a real standalone
 // server: sign in without copying anything, upload a generated video and watch it reach "indexed",
 // search in Korean and in English, play a scene from its start, switch language, delete, empty state.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, launchChromium } from '../support/browser.js';
+import { tempDir } from '../support/cleanup.js';
 import { cutsVideo } from '../support/media.js';
 import { type Standalone, startStandalone } from '../support/standalone.js';
 
@@ -19,7 +18,7 @@ interface HTMLVideoElement {
   dataset: Record<string, string>;
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'heimdex-web-'));
+const dir = tempDir('web');
 let server: Standalone;
 let browser: Browser;
 let page: Page;
@@ -32,7 +31,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('the web app', () => {
@@ -44,7 +42,8 @@ describe('the web app', () => {
     // Signed out stays signed out across a reload, until the person asks.
     await page.reload();
     await page.getByRole('button', { name: 'Continue as the owner of this machine' }).click();
-    await expect(page.getByRole('button', { name: 'Sign out' }).isVisible()).resolves.toBe(true);
+    // waitFor, not isVisible: the latter answers at once, before the page has re-rendered.
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
   });
 
   it('never hands the local token to a page from another origin', async () => {

@@ -1,11 +1,10 @@
 // Whisper base (the small profile, built from PyPI by models:build) on generated English speech: the words
 // within a word-error-rate bound, the language detected, and segments timed where each sentence was spoken.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { loadSpeechRecognizer, type SpeechRecognizer } from '../../models/runtime/speech.js';
 import { wordErrorRate } from '../../scripts/eval/wer.js';
+import { tempDir } from '../support/cleanup.js';
 import {
   BUILD_TIMEOUT_MS,
   ensureRealModels,
@@ -23,12 +22,11 @@ const SENTENCES = [
 const MAX_WER = 0.3;
 const GAP_S = 2.5;
 
-const dir = mkdtempSync(join(tmpdir(), 'heimdex-real-asr-'));
+const dir = tempDir('real-asr');
 let asr: SpeechRecognizer;
 beforeAll(async () => {
   asr = await loadSpeechRecognizer(SMALL.asr, { modelsDir: await ensureRealModels() });
 }, BUILD_TIMEOUT_MS);
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe(`${SMALL.asr} on espeak-ng English`, () => {
   it('knows Whisper’s 99 languages from the model’s own config', () => {
