@@ -1,6 +1,7 @@
 // The SQL of search: one ranked candidate list per signal, always restricted to the caller's indexed videos.
 import type pg from 'pg';
 import type { Ranked } from './query.js';
+import { GRAM_SHARE_FLOOR, GRAM_WEIGHT, type Needles } from './text.js';
 
 export interface SearchFilters {
   videoIds?: string[];
@@ -21,30 +22,52 @@ function scope(f: SearchFilters, params: unknown[]): string {
 }
 
 /**
- * Trigram matching works for Korean (no stemmer needed): a scene matches when any query term is
- * word-similar to a stretch of its transcript or occurs in it; its score is the mean over terms.
+ * Lexical matching on the normalised transcript (migration 0007; the needles and the arithmetic are explained in
+ * text.ts, whose lexicalScore() is the same sum in TypeScript). Only scenes with a real match come back: a term
+ * found whole, or enough of its n-grams. Per term the best exact hit counts, else the share of its n-grams found
+ * (× GRAM_WEIGHT, when the share reaches GRAM_SHARE_FLOOR); the scene's score is the weighted mean over terms, or 1
+ * when the whole query without spaces occurs in the transcript without spaces.
  */
 export async function lexical(
   db: pg.ClientBase,
   userId: string,
-  terms: string[],
+  query: { phrase: string; needles: Needles },
   f: SearchFilters,
   k: number,
 ): Promise<Ranked[]> {
-  if (terms.length === 0) return [];
+  const n = query.needles;
+  if (n.needle.length === 0 && [...query.phrase].length < 2) return [];
   const params: unknown[] = [userId];
   const where = scope(f, params);
-  const t = params.push(terms);
+  const [t, nd, c, val, w] = [n.term, n.needle, n.compact, n.value, n.weight].map((a) => params.push(a));
+  const phrase = params.push(query.phrase);
   const { rows } = await db.query<{ scene_id: string; score: number }>(
-    `SELECT s.scene_id,
-            (SELECT avg(greatest(word_similarity(term, s.transcript),
-                                 CASE WHEN strpos(lower(s.transcript), term) > 0 THEN 1 ELSE 0 END))
-               FROM unnest($${t}::text[]) AS term)::float8 AS score
-       FROM scenes s JOIN videos v ON v.video_id = s.video_id
-      WHERE ${where}
-        AND EXISTS (SELECT 1 FROM unnest($${t}::text[]) AS term
-                     WHERE term <% s.transcript OR strpos(lower(s.transcript), term) > 0)
-      ORDER BY score DESC, s.scene_id
+    `WITH needles AS (
+       SELECT * FROM unnest($${t}::int[], $${nd}::text[], $${c}::bool[], $${val}::float8[], $${w}::float8[])
+                  AS q(term, needle, in_compact, value, weight)),
+     mine AS (
+       SELECT s.scene_id, ' ' || s.transcript_norm AS spaced, replace(s.transcript_norm, ' ', '') AS flat
+         FROM scenes s JOIN videos v ON v.video_id = s.video_id
+        WHERE ${where} AND s.transcript_norm <> ''),
+     per_term AS (
+       SELECT m.scene_id, q.term, max(q.weight) AS weight,
+              coalesce(max(q.value) FILTER (WHERE q.value > 0 AND hit), 0) AS exact,
+              (count(*) FILTER (WHERE q.value < 0 AND hit))::float8
+                / nullif(count(*) FILTER (WHERE q.value < 0), 0) AS share
+         FROM mine m CROSS JOIN needles q
+         CROSS JOIN LATERAL (SELECT strpos(CASE WHEN q.in_compact THEN m.flat ELSE m.spaced END, q.needle) > 0
+                               AS hit) h
+        GROUP BY m.scene_id, q.term),
+     scored AS (
+       SELECT m.scene_id,
+              CASE WHEN length($${phrase}) >= 2 AND strpos(m.flat, $${phrase}) > 0 THEN 1
+                   ELSE (SELECT sum(p.weight * greatest(p.exact,
+                                     CASE WHEN p.share >= ${GRAM_SHARE_FLOOR} THEN p.share * ${GRAM_WEIGHT} ELSE 0 END))
+                                / nullif(sum(p.weight), 0)
+                           FROM per_term p WHERE p.scene_id = m.scene_id) END AS score
+         FROM mine m)
+     SELECT scene_id, score::float8 AS score FROM scored WHERE score > 0
+      ORDER BY score DESC, scene_id
       LIMIT $${params.push(k)}`,
     params,
   );

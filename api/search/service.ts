@@ -7,6 +7,7 @@ import { ApiError } from '../errors.js';
 import type { QueryEmbedders } from './embedders.js';
 import { fuse, highlight, normalizeQuery, queryTerms, type Ranked, type Signal } from './query.js';
 import * as repo from './repository.js';
+import { matchTerms, needles, normalizeForMatch, phraseOf } from './text.js';
 
 export interface SearchDeps {
   db: pg.Pool;
@@ -32,6 +33,8 @@ const MAX_DEPTH = 500;
 export async function search(deps: SearchDeps, userId: string, input: SearchInput) {
   const q = normalizeQuery(input.q);
   const terms = queryTerms(q);
+  const normalised = normalizeForMatch(q);
+  const lexicalQuery = { phrase: phraseOf(normalised), needles: needles(matchTerms(normalised)) };
   const fingerprint = createHash('sha256')
     .update(JSON.stringify([q, input.filters]))
     .digest('base64url')
@@ -46,7 +49,7 @@ export async function search(deps: SearchDeps, userId: string, input: SearchInpu
   try {
     await client.query('BEGIN READ ONLY');
     if (deps.weights.lexical > 0)
-      lists.lexical = await repo.lexical(client, userId, terms, input.filters, depth);
+      lists.lexical = await repo.lexical(client, userId, lexicalQuery, input.filters, depth);
     if (vectors.text && deps.weights.text > 0)
       lists.text = await repo.nearest(client, 'text_vec', userId, vectors.text, input.filters, depth);
     if (vectors.vision && deps.weights.vision > 0) {

@@ -1,0 +1,221 @@
+// Lexical matching as people type: one normalisation for transcripts (in SQL, search_normalize() of migration 0007,
+// stored in scenes.transcript_norm) and queries (here, the same rules), and the needles a query looks for in it.
+//
+// Korean is written with or without spaces, with particles and endings glued to words ("바닷가에서조개",
+// "바닷가에서 조개를"), so Hangul is matched inside the transcript with its spaces removed, and a term that is not
+// found whole is scored by the share of its character bigrams that are (the CJK-bigram approach of Lucene's
+// CJKAnalyzer). Latin words keep word boundaries (a word-prefix match: "car" finds "cars", not "scar"), with a
+// light suffix strip and trigram shares for typos. Everything runs as strpos() on text columns, so PostgreSQL
+// and the embedded PGlite give identical answers (no locale-dependent tokeniser, no extension behaviour).
+
+/**
+ * Characters that separate words, beyond whitespace: ASCII punctuation (NFKC has already folded full-width forms
+ * onto it) and the CJK punctuation NFKC leaves alone. Must equal the list in migration 0007's search_normalize().
+ */
+export const SEPARATORS = `\t\n\r\f\v!"#$%&'()*+,-./:;<=>?@[\\]^_\`{|}~、。〈〉《》「」『』【】〔〕・·…‘’“”`;
+const SEPARATOR_SET = new Set([...SEPARATORS]);
+
+/** NFKC (full-width Latin and digits, compatibility jamo, ligatures), lower case, separators as one space. */
+export function normalizeForMatch(s: string): string {
+  const folded = [...s.normalize('NFKC').toLowerCase()].map((c) => (SEPARATOR_SET.has(c) ? ' ' : c)).join('');
+  // Only the space is trimmed, as btrim() does in SQL.
+  return folded.replace(/ {2,}/g, ' ').replace(/^ | $/g, '');
+}
+
+const HANGUL = /\p{Script=Hangul}/u;
+const isHangul = (term: string) => HANGUL.test(term);
+
+/**
+ * Particles and the commonest endings that attach to a Korean word, longest first: stripped from a query term as a
+ * second way to find it ("조개를" → "조개"). One is stripped, and only when two syllables are left.
+ */
+const PARTICLES = [
+  '에서부터',
+  '으로부터',
+  '에서는',
+  '에서도',
+  '에게서',
+  '으로는',
+  '으로도',
+  '이라고',
+  '에서',
+  '에게',
+  '한테',
+  '께서',
+  '까지',
+  '부터',
+  '처럼',
+  '보다',
+  '하고',
+  '이랑',
+  '으로',
+  '에는',
+  '라고',
+  '이나',
+  '들이',
+  '들을',
+  '들은',
+  '들의',
+  '를',
+  '을',
+  '는',
+  '은',
+  '이',
+  '가',
+  '와',
+  '과',
+  '도',
+  '로',
+  '의',
+  '에',
+  '만',
+  '랑',
+  '들',
+];
+
+/** English words that carry no meaning on their own: weighed 0 unless the query has nothing else. */
+const STOP_WORDS = new Set(
+  'a an the of to in on at by for with from and or but is are was were be been it its this that these those as into'
+    .concat(' over under up down out off i we you he she they me us him her them my our your their')
+    .split(' '),
+);
+
+/** A light English suffix strip (plural, past, gerund), enough for "grilling" to find "grill". */
+function stem(w: string): string | undefined {
+  for (const [suffix, min] of [
+    ['ing', 4],
+    ['ies', 3],
+    ['ed', 4],
+    ['es', 4],
+    ['s', 3],
+  ] as const) {
+    if (w.endsWith(suffix) && w.length - suffix.length >= min) {
+      const base = w.slice(0, -suffix.length);
+      // "grilling" → "grill" rather than "grilll"; "running" → "run".
+      return /(.)\1$/.test(base) && suffix === 'ing' && base.length > 4 ? base.slice(0, -1) : base;
+    }
+  }
+  return undefined;
+}
+
+function strip(term: string): string | undefined {
+  for (const p of PARTICLES)
+    if (term.endsWith(p) && [...term].length - [...p].length >= 2) return term.slice(0, -p.length);
+  return undefined;
+}
+
+const grams = (term: string, n: number): string[] => {
+  const cs = [...term];
+  if (cs.length <= n) return [];
+  return [...new Set(cs.slice(0, cs.length - n + 1).map((_, i) => cs.slice(i, i + n).join('')))];
+};
+
+export interface QueryTerm {
+  /** The term as normalised (a Hangul run, or a Latin/digit word). */
+  term: string;
+  hangul: boolean;
+  /** 0 for stop words when the query has other terms. */
+  weight: number;
+  /** Found whole (1), or by its stripped form (stemmed, particle off). */
+  exact: string[];
+  /** Character n-grams (bigrams for Hangul, trigrams for Latin) for a partial match; empty for short terms. */
+  grams: string[];
+}
+
+/** A term that matches nowhere whole must have at least this share of its n-grams in the transcript to count. */
+export const GRAM_SHARE_FLOOR = 0.6;
+/** What a partial (n-gram) match is worth at most, against 1 for a whole one. */
+export const GRAM_WEIGHT = 0.8;
+/** Terms per query: beyond this a query is a paragraph, and the rest adds cost, not evidence. */
+const MAX_TERMS = 16;
+
+/**
+ * The terms of a normalised query: split on spaces, then where Hangul meets Latin or digits ("iphone으로" →
+ * "iphone", "으로"); one-letter Latin words dropped, duplicates merged.
+ */
+export function matchTerms(normalised: string): QueryTerm[] {
+  const words = normalised
+    .split(' ')
+    .flatMap((w) => w.match(/\p{Script=Hangul}+|[^\p{Script=Hangul}]+/gu) ?? [])
+    .filter((w) => [...w].length > 1 || isHangul(w) || /\d/.test(w));
+  const unique = [...new Set(words)].slice(0, MAX_TERMS);
+  const onlyStop = unique.every((w) => STOP_WORDS.has(w));
+  return unique.map((term) => {
+    const hangul = isHangul(term);
+    const alt = hangul ? strip(term) : stem(term);
+    return {
+      term,
+      hangul,
+      weight: STOP_WORDS.has(term) && !onlyStop ? 0 : 1,
+      exact: alt ? [term, alt] : [term],
+      grams: hangul ? grams(term, 2) : [...term].length >= 5 ? grams(term, 3) : [],
+    };
+  });
+}
+
+export const compact = (normalised: string) => normalised.replaceAll(' ', '');
+
+/**
+ * The normalised query without spaces, looked for as a phrase in the transcript without spaces, when it has Hangul
+ * (Korean is what is typed with or without spaces); '' otherwise, as a Latin word inside a run of glued words
+ * ("car" in "oscar") is no match.
+ */
+export const phraseOf = (normalised: string) => (isHangul(normalised) ? compact(normalised) : '');
+
+/**
+ * One row per thing to look for, as the lexical SQL takes them: which term it belongs to, the needle, where to
+ * look (`true`: the space-free transcript, for Hangul; `false`: the spaced one at a word start, for Latin), what a
+ * hit is worth (1 whole, 0.95 stripped, -1 an n-gram, counted as a share), and the term's weight.
+ */
+export interface Needles {
+  term: number[];
+  needle: string[];
+  compact: boolean[];
+  value: number[];
+  weight: number[];
+}
+
+export function needles(terms: readonly QueryTerm[]): Needles {
+  const out: Needles = { term: [], needle: [], compact: [], value: [], weight: [] };
+  const push = (i: number, t: QueryTerm, needle: string, value: number) => {
+    out.term.push(i);
+    out.needle.push(needle);
+    out.compact.push(t.hangul);
+    out.value.push(value);
+    out.weight.push(t.weight);
+  };
+  for (const [i, t] of terms.entries()) {
+    // A Latin word is found at a word start (the spaced text has a leading space); its n-grams anywhere.
+    for (const [j, e] of t.exact.entries()) push(i, t, t.hangul ? e : ` ${e}`, j === 0 ? 1 : 0.95);
+    for (const g of t.grams) push(i, t, g, -1);
+  }
+  return out;
+}
+
+/**
+ * The lexical score of one transcript in TypeScript: the same arithmetic as the SQL (repository.lexical), for the
+ * tests that hold the two together and for explaining a score. Weighted share of the query's terms found: whole
+ * (1), stripped (0.95), or by n-grams (share × 0.8 when the share reaches the floor); 1 when the whole query,
+ * spaces removed, occurs in the transcript, spaces removed.
+ */
+export function lexicalScore(normalisedQuery: string, transcript: string): number {
+  const norm = normalizeForMatch(transcript);
+  const spaced = ` ${norm}`;
+  const flat = compact(norm);
+  const q = phraseOf(normalisedQuery);
+  if ([...q].length >= 2 && flat.includes(q)) return 1;
+  const terms = matchTerms(normalisedQuery);
+  let sum = 0;
+  let weights = 0;
+  for (const t of terms) {
+    const hay = t.hangul ? flat : spaced;
+    const exact = Math.max(
+      0,
+      ...t.exact.map((e, j) => (hay.includes(t.hangul ? e : ` ${e}`) ? (j === 0 ? 1 : 0.95) : 0)),
+    );
+    const share = t.grams.length ? t.grams.filter((g) => hay.includes(g)).length / t.grams.length : 0;
+    sum += t.weight * Math.max(exact, share >= GRAM_SHARE_FLOOR ? share * GRAM_WEIGHT : 0);
+    weights += t.weight;
+  }
+  return weights > 0 ? sum / weights : 0;
+}
