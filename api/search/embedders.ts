@@ -1,13 +1,21 @@
 // Query embedding for search: the text model (against transcripts) and the vision model's text tower
-// (against pictures), loaded once on first use; a missing model switches its signal off, loudly.
+// (against pictures), loaded once on first use. A signal is off, loudly, when its model is missing, when it is a
+// random-weight stand-in (the manifest's `tiny` models: their similarities are noise, and a signal of noise
+// returns the whole library), or when it has no calibrated floor (models/calibration.ts).
 import type { Logger } from '../../core/log.js';
+import { VECTOR_CALIBRATION, type VectorCalibration } from '../../models/calibration.js';
+import { modelSpec } from '../../models/manifest.js';
 import { loadImageTextEmbedder, loadTextEmbedder } from '../../models/runtime/embeddings.js';
+
+export type VectorSignal = 'text' | 'vision';
 
 export interface QueryEmbedders {
   /** Embeds the query for each available signal, once per request. */
   embed(q: string): Promise<{ text?: Float32Array; vision?: Float32Array }>;
   /** Why a signal is off, for the response and the logs. */
-  unavailable(): Partial<Record<'text' | 'vision', string>>;
+  unavailable(): Partial<Record<VectorSignal, string>>;
+  /** The floor and relevance map of each signal that is on. */
+  calibration(signal: VectorSignal): VectorCalibration | undefined;
 }
 
 export interface EmbedderSettings {
@@ -16,14 +24,39 @@ export interface EmbedderSettings {
   visionModel: string;
 }
 
+/** Why a model cannot give a signal whatever its files: a stand-in, or no calibration; undefined when it can. */
+export function whyNotUsable(model: string, calibrations = VECTOR_CALIBRATION): string | undefined {
+  let tiny: { standsFor: string } | undefined;
+  try {
+    tiny = modelSpec(model).tiny;
+  } catch (error) {
+    return (error as Error).message;
+  }
+  if (tiny)
+    return `model ${model} is a random-weight stand-in for ${tiny.standsFor} (for tests): its similarities are noise`;
+  if (!calibrations[model])
+    return `model ${model} has no calibrated floor (run scripts/calibrate-search.ts ${model} --write)`;
+  return undefined;
+}
+
 export function lazyQueryEmbedders(settings: EmbedderSettings, log: Logger): QueryEmbedders {
-  const off: Partial<Record<'text' | 'vision', string>> = {};
-  const load = <T>(signal: 'text' | 'vision', model: string, loader: () => Promise<T>) =>
-    loader().catch((error: Error) => {
-      off[signal] = `model ${model} is not available: ${error.message}`;
-      log.warn({ model, err: error }, `search runs without the ${signal} signal`);
-      return undefined;
-    });
+  const off: Partial<Record<VectorSignal, string>> = {};
+  const models: Record<VectorSignal, string> = { text: settings.textModel, vision: settings.visionModel };
+  for (const signal of ['text', 'vision'] as const) {
+    const why = whyNotUsable(models[signal]);
+    if (why) {
+      off[signal] = why;
+      log.warn({ model: models[signal] }, `search runs without the ${signal} signal: ${why}`);
+    }
+  }
+  const load = <T>(signal: VectorSignal, model: string, loader: () => Promise<T>) =>
+    off[signal]
+      ? Promise.resolve(undefined)
+      : loader().catch((error: Error) => {
+          off[signal] = `model ${model} is not available: ${error.message}`;
+          log.warn({ model, err: error }, `search runs without the ${signal} signal`);
+          return undefined;
+        });
   let text: ReturnType<typeof loadText> | undefined;
   let vision: ReturnType<typeof loadVision> | undefined;
   const loadText = () =>
@@ -43,5 +76,6 @@ export function lazyQueryEmbedders(settings: EmbedderSettings, log: Logger): Que
       return { text: tv?.[0], vision: vv?.[0] };
     },
     unavailable: () => ({ ...off }),
+    calibration: (signal) => (off[signal] ? undefined : VECTOR_CALIBRATION[models[signal]]),
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fuse, highlight, normalizeQuery, queryTerms } from './query.js';
+import { fuse, highlight, normalizeQuery, queryTerms, relevanceOf, strengthOf } from './query.js';
 
 describe('the search query', () => {
   it('is refused when empty, blank or too long', () => {
@@ -78,5 +78,36 @@ describe('snippets', () => {
     expect(s.startsWith('…')).toBe(true);
     expect(s.endsWith('…')).toBe(true);
     expect(s).toContain('<mark>beach</mark>');
+  });
+});
+
+describe('calibrated relevance', () => {
+  const identity = (x: number) => x;
+
+  it('is one signal’s calibrated value when only it found the scene', () => {
+    const r = relevanceOf({ text: 0.7 }, { lexical: identity, text: identity });
+    expect(r.relevance).toBeCloseTo(0.7, 9);
+    expect(r.bySignal).toEqual({ lexical: null, text: 0.7, vision: null });
+  });
+
+  it('rises when signals agree (noisy-OR) and never passes 1', () => {
+    const r = relevanceOf({ lexical: 0.5, text: 0.5 }, { lexical: identity, text: identity });
+    expect(r.relevance).toBeCloseTo(0.75, 9);
+    expect(relevanceOf({ lexical: 3, text: 1 }, { lexical: identity, text: identity }).relevance).toBe(1);
+  });
+
+  it('ignores a score whose signal has no calibration (a signal that is off)', () => {
+    expect(relevanceOf({ vision: 0.9 }, { lexical: identity }).relevance).toBe(0);
+  });
+
+  it('names strengths at 0.8 and 0.5', () => {
+    expect([0.95, 0.8, 0.79, 0.5, 0.49, 0.01].map(strengthOf)).toEqual([
+      'strong',
+      'strong',
+      'good',
+      'good',
+      'weak',
+      'weak',
+    ]);
   });
 });

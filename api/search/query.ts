@@ -104,3 +104,38 @@ export function highlight(transcript: string, terms: readonly string[], width = 
   out += escapeHtml(text.slice(pos, end)) + (end < text.length ? '…' : '');
   return out;
 }
+
+export type Strength = 'strong' | 'good' | 'weak';
+
+export interface Relevance {
+  /** 0–1: the chance that a scene with these signal scores is a right answer, by the calibration. */
+  relevance: number;
+  strength: Strength;
+  /** Each signal's own calibrated relevance (null where it gave no evidence). */
+  bySignal: Record<Signal, number | null>;
+}
+
+/** Calibrated relevance from each signal's raw score; `maps` turns a signal's score into its 0–1 relevance. */
+export function relevanceOf(
+  scores: Partial<Record<Signal, number>>,
+  maps: Partial<Record<Signal, (score: number) => number>>,
+): Relevance {
+  const bySignal = { lexical: null, text: null, vision: null } as Record<Signal, number | null>;
+  let none = 1;
+  for (const signal of SIGNALS) {
+    const score = scores[signal];
+    const map = maps[signal];
+    if (score === undefined || !map) continue;
+    const r = Math.min(1, Math.max(0, map(score)));
+    bySignal[signal] = r;
+    // Noisy-OR: each signal is independent evidence, so agreement raises the relevance and one strong signal
+    // is enough; a scene no signal vouches for would be 0, but such a scene is never a candidate.
+    none *= 1 - r;
+  }
+  const relevance = 1 - none;
+  return { relevance, strength: strengthOf(relevance), bySignal };
+}
+
+/** Named strengths: strong ≥ 0.8, good ≥ 0.5, weak below (still above every signal's floor). */
+export const strengthOf = (relevance: number): Strength =>
+  relevance >= 0.8 ? 'strong' : relevance >= 0.5 ? 'good' : 'weak';

@@ -9,7 +9,8 @@ import * as svc from './service.js';
 
 const Uuid = Type.String({ pattern: '^[0-9a-fA-F-]{36}$', errorMessage: 'must be a UUID' });
 const problem = (description: string) => ({ description, schema: ProblemSchema });
-const Nullable = <T extends ReturnType<typeof Type.Number>>(t: T) => Type.Union([t, Type.Null()]);
+const Nullable = <T extends ReturnType<typeof Type.Number>>(t: T) =>
+  Type.Union([t, Type.Null()], t.description ? { description: t.description } : {});
 
 const DateOrTime = Type.String({
   pattern: '^\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:?\\d{2})?)?$',
@@ -28,6 +29,9 @@ const SearchQuery = Type.Object({
   cursor: Type.Optional(PlainText({ maxLength: 200 })),
 });
 
+const Relevance = (description: string) =>
+  Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()], { description });
+
 const SearchHit = Type.Object({
   scene_id: Uuid,
   video_id: Uuid,
@@ -36,19 +40,74 @@ const SearchHit = Type.Object({
   end_s: Type.Number(),
   snippet: Type.String({ description: 'HTML-escaped transcript excerpt with matches in <mark>' }),
   thumbnail_url: Type.Union([Type.String(), Type.Null()]),
-  score: Type.Number({ description: 'fused (reciprocal rank) score' }),
-  scores: Type.Object({
-    lexical: Nullable(Type.Number()),
-    text: Nullable(Type.Number()),
-    vision: Nullable(Type.Number()),
+  relevance: Type.Number({
+    minimum: 0,
+    maximum: 1,
+    description:
+      'How likely this scene is a right answer, 0–1, comparable across queries: each signal’s score mapped through ' +
+      'its calibration (models/calibration.ts, fitted on the evaluation set: the share of scenes with that score ' +
+      'that were right answers), combined as 1 − Π(1 − r) over the signals that found the scene. It does not depend ' +
+      'on the other results, so 0.9 means the same for every query; the order is still the fused rank (score).',
   }),
+  strength: Type.Union([Type.Literal('strong'), Type.Literal('good'), Type.Literal('weak')], {
+    description: 'relevance in words: strong ≥ 0.8, good ≥ 0.5, weak below',
+  }),
+  score: Type.Number({
+    description:
+      'the reciprocal-rank-fusion score that orders the results (Σ weight / (60 + rank) over the signals): ' +
+      'meaningful only within one response, never across queries',
+  }),
+  scores: Type.Object(
+    {
+      lexical: Nullable(
+        Type.Number({
+          description: 'share of the query’s words found in the transcript (1: all, or the whole phrase)',
+        }),
+      ),
+      text: Nullable(Type.Number({ description: 'cosine similarity of query and transcript embeddings' })),
+      vision: Nullable(Type.Number({ description: 'cosine similarity of query and picture embeddings' })),
+    },
+    {
+      description:
+        'each signal’s own score; null where the signal found no evidence (below its floor) or is off',
+    },
+  ),
+  relevances: Type.Object(
+    {
+      lexical: Relevance('the lexical score’s calibrated relevance'),
+      text: Relevance('the transcript similarity’s calibrated relevance'),
+      vision: Relevance('the picture similarity’s calibrated relevance'),
+    },
+    { description: 'each signal’s calibrated relevance; null where it found no evidence' },
+  ),
 });
+
+const SignalState = (what: string) =>
+  Type.String({
+    description: `${what}: "on", "on (…)" with a caveat (a provisional floor), or "off: <why>" (weight 0, model missing, a random-weight stand-in, no calibrated floor)`,
+  });
 
 const SearchResponse = Type.Object({
   query: Type.String(),
-  items: Type.Array(SearchHit),
+  items: Type.Array(SearchHit, {
+    description: 'only scenes with evidence from at least one signal; empty when nothing matches',
+  }),
   next_cursor: Type.Union([Type.String(), Type.Null()]),
-  signals: Type.Object({ lexical: Type.String(), text: Type.String(), vision: Type.String() }),
+  signals: Type.Object({
+    lexical: SignalState('words in the transcript'),
+    text: SignalState('transcript meaning (text embedding)'),
+    vision: SignalState('what the picture shows (image-text embedding)'),
+  }),
+  floors: Type.Object(
+    {
+      text: Nullable(Type.Number()),
+      vision: Nullable(Type.Number()),
+    },
+    { description: 'the cosine similarity each vector signal needs before a scene counts as evidence' },
+  ),
+  hint: Type.Union([Type.String(), Type.Null()], {
+    description: 'when nothing matched: what to try next, for a person',
+  }),
 });
 
 const SceneParams = Type.Object({ id: Uuid });

@@ -3,9 +3,18 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from '../../core/log.js';
 import type { ObjectStore } from '../../core/storage/store.js';
+import { LEXICAL_CALIBRATION, logistic, type VectorCalibration } from '../../models/calibration.js';
 import { ApiError } from '../errors.js';
 import type { QueryEmbedders } from './embedders.js';
-import { fuse, highlight, normalizeQuery, queryTerms, type Ranked, type Signal } from './query.js';
+import {
+  fuse,
+  highlight,
+  normalizeQuery,
+  queryTerms,
+  type Ranked,
+  relevanceOf,
+  type Signal,
+} from './query.js';
 import * as repo from './repository.js';
 import { matchTerms, needles, normalizeForMatch, phraseOf } from './text.js';
 
@@ -42,7 +51,13 @@ export async function search(deps: SearchDeps, userId: string, input: SearchInpu
   const offset = input.cursor ? decodeSearchCursor(input.cursor, fingerprint) : 0;
   const depth = Math.min(MAX_DEPTH, Math.max(50, offset + input.limit * 2));
   const vectors = await deps.embedders.embed(q);
+  const calibration = {
+    text: vectors.text && deps.embedders.calibration('text'),
+    vision: vectors.vision && deps.embedders.calibration('vision'),
+  };
   const lists: Partial<Record<Signal, Ranked[]>> = {};
+  // Only candidates with evidence: a lexical match, or a similarity at or above the model's calibrated floor.
+  const aboveFloor = (list: Ranked[], floor: number) => list.filter((r) => r.score >= floor);
   // One short read-only transaction on one connection: SET LOCAL for the iterative scans, and nothing
   // else inside it (embedding happened above), as the embedded Postgres serializes connections.
   const client = await deps.db.connect();
@@ -50,10 +65,16 @@ export async function search(deps: SearchDeps, userId: string, input: SearchInpu
     await client.query('BEGIN READ ONLY');
     if (deps.weights.lexical > 0)
       lists.lexical = await repo.lexical(client, userId, lexicalQuery, input.filters, depth);
-    if (vectors.text && deps.weights.text > 0)
-      lists.text = await repo.nearest(client, 'text_vec', userId, vectors.text, input.filters, depth);
-    if (vectors.vision && deps.weights.vision > 0) {
-      lists.vision = await repo.nearest(client, 'image_vec', userId, vectors.vision, input.filters, depth);
+    if (vectors.text && calibration.text && deps.weights.text > 0)
+      lists.text = aboveFloor(
+        await repo.nearest(client, 'text_vec', userId, vectors.text, input.filters, depth),
+        calibration.text.floor,
+      );
+    if (vectors.vision && calibration.vision && deps.weights.vision > 0) {
+      lists.vision = aboveFloor(
+        await repo.nearest(client, 'image_vec', userId, vectors.vision, input.filters, depth),
+        calibration.vision.floor,
+      );
     }
     await client.query('COMMIT');
   } catch (error) {
@@ -62,6 +83,11 @@ export async function search(deps: SearchDeps, userId: string, input: SearchInpu
   } finally {
     client.release();
   }
+  const maps: Partial<Record<Signal, (score: number) => number>> = {
+    lexical: (x) => logistic(LEXICAL_CALIBRATION.relevance, x),
+    ...(calibration.text && { text: (x: number) => logistic(calibration.text!.relevance, x) }),
+    ...(calibration.vision && { vision: (x: number) => logistic(calibration.vision!.relevance, x) }),
+  };
   const fused = fuse(lists, deps.weights).filter((f) => f.fused > 0);
   const page = fused.slice(offset, offset + input.limit);
   const found = await repo.details(
@@ -74,6 +100,7 @@ export async function search(deps: SearchDeps, userId: string, input: SearchInpu
       .filter((p) => found.has(p.sceneId))
       .map(async (p) => {
         const d = found.get(p.sceneId)!;
+        const r = relevanceOf(p.scores, maps);
         return {
           scene_id: d.scene_id,
           video_id: d.video_id,
@@ -82,34 +109,66 @@ export async function search(deps: SearchDeps, userId: string, input: SearchInpu
           end_s: d.end_s,
           snippet: highlight(d.transcript, terms),
           thumbnail_url: await thumbnailUrl(deps, d.thumbnail_key),
+          relevance: round(r.relevance),
+          strength: r.strength,
           score: p.fused,
           scores: {
             lexical: p.scores.lexical ?? null,
             text: p.scores.text ?? null,
             vision: p.scores.vision ?? null,
           },
+          relevances: {
+            lexical: roundOrNull(r.bySignal.lexical),
+            text: roundOrNull(r.bySignal.text),
+            vision: roundOrNull(r.bySignal.vision),
+          },
         };
       }),
   );
   const more = offset + input.limit < fused.length && offset + input.limit < MAX_DEPTH;
   const off = deps.embedders.unavailable();
+  const signals = {
+    lexical: deps.weights.lexical > 0 ? 'on' : 'off: weight 0',
+    text: signalState(deps.weights.text, vectors.text, calibration.text, off.text),
+    vision: signalState(deps.weights.vision, vectors.vision, calibration.vision, off.vision),
+  };
   return {
     query: q,
     items,
     next_cursor: more
       ? Buffer.from(JSON.stringify({ o: offset + input.limit, f: fingerprint })).toString('base64url')
       : null,
-    signals: {
-      lexical: deps.weights.lexical > 0 ? 'on' : 'off: weight 0',
-      text: signalState(deps.weights.text, vectors.text, off.text),
-      vision: signalState(deps.weights.vision, vectors.vision, off.vision),
+    signals,
+    floors: {
+      text: calibration.text?.floor ?? null,
+      vision: calibration.vision?.floor ?? null,
     },
+    hint: items.length === 0 && offset === 0 ? emptyHint(signals, input.filters) : null,
   };
 }
 
-function signalState(weight: number, vector: Float32Array | undefined, why: string | undefined): string {
+const round = (x: number) => Math.round(x * 1000) / 1000;
+const roundOrNull = (x: number | null) => (x === null ? null : round(x));
+
+function signalState(
+  weight: number,
+  vector: Float32Array | undefined,
+  calibration: VectorCalibration | undefined,
+  why: string | undefined,
+): string {
   if (weight <= 0) return 'off: weight 0';
-  return vector ? 'on' : `off: ${why ?? 'no query embedding'}`;
+  if (!vector || !calibration) return `off: ${why ?? 'no query embedding'}`;
+  return calibration.provisional ? `on (${calibration.provisional})` : 'on';
+}
+
+/** What a person can try when nothing matched, from what was searched and how. */
+function emptyHint(signals: Record<Signal, string>, f: repo.SearchFilters): string {
+  const narrowed = f.videoIds?.length || f.uploadedFrom || f.uploadedTo || f.minDurationS !== undefined;
+  if (narrowed) return 'No scene matched within the filters: try without them.';
+  const meaning = signals.text.startsWith('on') || signals.vision.startsWith('on');
+  return meaning
+    ? 'No scene has these words, and none is close enough in meaning: try other or fewer words, or the other language (Korean or English).'
+    : 'No scene has these words (search by meaning is off, see signals): try other or fewer words, as they are said in the video.';
 }
 
 function decodeSearchCursor(raw: string, fingerprint: string): number {

@@ -24,13 +24,27 @@ export interface EvalVideo {
   scenes: EvalScene[];
 }
 
-export type QueryKind = 'exact' | 'partial' | 'paraphrase' | 'cross-lingual' | 'visual';
+export type QueryKind =
+  | 'exact'
+  | 'partial'
+  | 'paraphrase'
+  | 'cross-lingual'
+  | 'visual'
+  /** Korean typed with other spacing or particles than the transcript's. */
+  | 'spacing'
+  /** Close to a scene in words or topic, but asking for something no scene shows: the right answer is nothing. */
+  | 'near-miss'
+  /** About nothing in the library: the right answer is nothing. */
+  | 'negative';
+
+/** Kinds whose right answer is an empty list. */
+export const EMPTY_KINDS: readonly QueryKind[] = ['near-miss', 'negative'];
 
 export interface EvalQuery {
   q: string;
   lang: 'ko' | 'en';
   kind: QueryKind;
-  /** Every scene that is a correct answer, as `videoKey/sceneIndex`. */
+  /** Every scene that is a correct answer, as `videoKey/sceneIndex`; none for near-misses and negatives. */
   relevant: string[];
 }
 
@@ -135,4 +149,29 @@ export const QUERIES: EvalQuery[] = [
   { q: 'a bright green screen', lang: 'en', kind: 'visual', relevant: ['jeju/2'] },
   { q: 'the word DUMPLINGS on a cream background', lang: 'en', kind: 'visual', relevant: ['cooking/2'] },
   { q: '분홍색 화면', lang: 'ko', kind: 'visual', relevant: ['office/2'] },
+  // Korean as people type it: spaces dropped or added, other particles.
+  { q: '바닷가에서고기를', lang: 'ko', kind: 'spacing', relevant: ['jeju/0'] },
+  { q: '한라산정상까지', lang: 'ko', kind: 'spacing', relevant: ['jeju/2'] },
+  { q: '감귤 농장', lang: 'ko', kind: 'spacing', relevant: ['jeju/3'] },
+  { q: '김치 찌개', lang: 'ko', kind: 'spacing', relevant: ['cooking/0'] },
+  { q: '눈사람을만들었다', lang: 'ko', kind: 'spacing', relevant: ['puppy/3'] },
+  { q: '양파는', lang: 'ko', kind: 'spacing', relevant: ['cooking/1'] },
+  { q: '우산을쓰고 걸었다', lang: 'ko', kind: 'spacing', relevant: ['puppy/1'] },
+  { q: '공원에서공을', lang: 'ko', kind: 'spacing', relevant: ['puppy/0'] },
+  // Near misses: the words or topic of a scene, but something none shows.
+  { q: '고양이가 소파에서 잠들었다', lang: 'ko', kind: 'near-miss', relevant: [] },
+  { q: 'a blue bicycle near the harbour', lang: 'en', kind: 'near-miss', relevant: [] },
+  { q: '스키장에서 스노보드를 탔다', lang: 'ko', kind: 'near-miss', relevant: [] },
+  { q: 'tea with my grandmother in the countryside', lang: 'en', kind: 'near-miss', relevant: [] },
+  { q: 'the football match in the stadium', lang: 'en', kind: 'near-miss', relevant: [] },
+  { q: '비행기가 활주로에서 이륙했다', lang: 'ko', kind: 'near-miss', relevant: [] },
+  // Negatives: nothing in the library is about these.
+  { q: 'zebra', lang: 'en', kind: 'negative', relevant: [] },
+  { q: 'zzzz', lang: 'en', kind: 'negative', relevant: [] },
+  { q: '고양이', lang: 'ko', kind: 'negative', relevant: [] },
+  { q: 'quantum chromodynamics lecture', lang: 'en', kind: 'negative', relevant: [] },
+  { q: 'asdfghjkl', lang: 'en', kind: 'negative', relevant: [] },
+  { q: 'ㅋㅋㅋㅋ', lang: 'ko', kind: 'negative', relevant: [] },
+  { q: '주식 시장 폭락', lang: 'ko', kind: 'negative', relevant: [] },
+  { q: 'a giraffe eating leaves', lang: 'en', kind: 'negative', relevant: [] },
 ];
