@@ -1,5 +1,6 @@
-# The API and operator image: one image, started as `node dist/api/server.js` (the default) or
-# `node dist/operator/main.js` (the chart sets the command). Multi-stage: TypeScript is compiled in
+# The API and operator image: one image, started as `node dist/standalone/main.js` (the default: heimdex
+# on one machine, embedded services) or, as the chart sets the command, `node dist/api/server.js` (the
+# cluster API) or `node dist/operator/main.js`. Multi-stage: TypeScript is compiled in
 # `build`, production dependencies are installed alone in `deps`, and the runtime stage gets only
 # those, the compiled JavaScript and the migrations. Runs as the image's non-root `node` user.
 ARG NODE_IMAGE=node:24-bookworm-slim
@@ -42,4 +43,4 @@ COPY core/db/migrations dist/core/db/migrations
 COPY models/tiny dist/models/tiny
 USER 1000:1000
 EXPOSE 8080 9090
-CMD ["node", "dist/api/server.js"]
+CMD ["node", "dist/standalone/main.js"]

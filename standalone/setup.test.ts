@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../core/log.js';
 import { TINY_MODELS_DIR } from '../models/manifest.js';
-import { checkDiskSpace, chooseModels, ensureFfmpeg, fetchOnFirstUse } from './setup.js';
+import { checkDiskSpace, chooseModels, ensureFfmpeg, fetchOnFirstUse, stageProcessEnv } from './setup.js';
 
 /** A logger whose warnings are kept for the test to read instead of printed. */
 function capturingLog() {
@@ -176,5 +176,37 @@ describe('the small profile’s models on first start', () => {
         /models tiny-siglip2, multilingual-e5-small, whisper-base are not in \/nonexistent: .*MODELS_DIR=\/nonexistent npm run models:build/,
       ),
     ]);
+  });
+});
+
+describe('what a standalone stage process is given', () => {
+  it('gets the settings a stage Job gets and the system’s, not the rest of the server’s environment', () => {
+    const env = stageProcessEnv(
+      {
+        PATH: '/usr/bin',
+        HOME: '/home/me',
+        LANG: 'C.UTF-8',
+        DATABASE_URL: 'postgres://ignored',
+        S3_ENDPOINT: 'http://127.0.0.1:9000',
+        SHOT_THRESHOLD: '0.4',
+        ASR_WINDOW_SECONDS: '20',
+        HEIMDEX_LOG_FORMAT: 'json',
+        AUTH_JWT_SECRET: 'the API’s token secret, never a stage’s',
+        AWS_PROFILE: 'someone-else',
+        GITHUB_TOKEN: 'x',
+      },
+      { DATABASE_URL: 'postgres://embedded', MODELS_DIR: '/models' },
+    );
+    expect(env).toEqual({
+      PATH: '/usr/bin',
+      HOME: '/home/me',
+      LANG: 'C.UTF-8',
+      DATABASE_URL: 'postgres://embedded',
+      S3_ENDPOINT: 'http://127.0.0.1:9000',
+      SHOT_THRESHOLD: '0.4',
+      ASR_WINDOW_SECONDS: '20',
+      HEIMDEX_LOG_FORMAT: 'json',
+      MODELS_DIR: '/models',
+    });
   });
 });

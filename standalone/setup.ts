@@ -6,6 +6,7 @@ import { delimiter, dirname } from 'node:path';
 import type { Logger } from '../core/log.js';
 import { DEFAULT_ENDPOINT, type FetchOptions, fetchModels, stderrProgress } from '../models/fetch.js';
 import { modelSpec, PROFILES, type Profile, TINY_MODELS_DIR, whyMissing } from '../models/manifest.js';
+import { PipelineConfigSchema } from '../pipeline-image/src/config.js';
 
 export interface ModelChoice {
   modelsDir: string;
@@ -202,4 +203,38 @@ export function checkDiskSpace(dir: string, log: Logger, minFreeBytes = 2 * 1024
     );
   }
   return free;
+}
+
+/** What the system and Node need to run a program at all. */
+const SYSTEM_ENV = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR', 'NODE_OPTIONS'];
+
+/**
+ * What a stage process gets, as a stage Job gets its ConfigMap and Secret: the system's variables, heimdex's
+ * own (HEIMDEX_*), the settings the stage program reads (core and pipeline schemas), and the given ones. Not
+ * this server's other secrets (its token secret, anything else in its environment).
+ */
+export function stageProcessEnv(
+  parent: NodeJS.ProcessEnv,
+  given: Record<string, string>,
+): Record<string, string> {
+  const stageKeys = new Set([
+    ...SYSTEM_ENV,
+    ...Object.keys(PipelineConfigSchema.properties),
+    'DATABASE_URL',
+    'S3_ENDPOINT',
+    'S3_ACCESS_KEY',
+    'S3_SECRET_KEY',
+    'S3_REGION',
+    'S3_BUCKET_UPLOADS',
+    'S3_BUCKET_ARTIFACTS',
+    'MODELS_DIR',
+    'MAX_VIDEO_SECONDS',
+    'MAX_VIDEO_BYTES',
+    'LOG_LEVEL',
+  ]);
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(parent)) {
+    if (v !== undefined && (stageKeys.has(k) || k.startsWith('HEIMDEX_'))) env[k] = v;
+  }
+  return { ...env, ...given };
 }

@@ -110,6 +110,16 @@ describe('the API and operator image build', () => {
       });
       expect(usage.status).not.toBe(0);
       expect(`${usage.stdout}${usage.stderr}`).toMatch(/stage/i);
+      // So is the cluster API the chart starts, which without a cluster says what it lacks and what to run.
+      const cluster = spawnSync(process.execPath, ['dist/api/server.js'], {
+        cwd: runtime,
+        encoding: 'utf8',
+        env: { PATH: process.env.PATH, HOME: work, NODE_ENV: 'production' },
+      });
+      expect(cluster.status).toBe(1);
+      expect(cluster.stdout).toMatch(
+        /the cluster API needs KUBECONFIG[^"]*DATABASE_URL[^"]*S3_ENDPOINT[^"]*npm start/,
+      );
     } finally {
       // Awaited: the server removes its embedded Postgres's socket directory on the way out.
       if (proc.exitCode === null && proc.signalCode === null) {

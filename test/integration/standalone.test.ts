@@ -33,7 +33,7 @@ async function start(
   const data = o.data ?? dataDir;
   const env: Record<string, string> = {};
   for (const k of ['PATH', 'HOME', 'LANG']) if (process.env[k]) env[k] = process.env[k]!;
-  server = spawnTracked(process.execPath, ['--import', 'tsx', 'api/server.ts'], {
+  server = spawnTracked(process.execPath, ['--import', 'tsx', 'standalone/main.ts'], {
     cwd: REPO_ROOT,
     env: {
       ...env,

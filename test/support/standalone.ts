@@ -18,7 +18,7 @@ export async function startStandalone(o: { dataDir: string; sample?: boolean }):
   const [port, metricsPort, closedPort] = [await freePort(), await freePort(), await freePort()];
   const env: Record<string, string> = {};
   for (const k of ['PATH', 'HOME', 'LANG']) if (process.env[k]) env[k] = process.env[k]!;
-  const proc: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'api/server.ts'], {
+  const proc: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'standalone/main.ts'], {
     cwd: REPO_ROOT,
     env: {
       ...env,
