@@ -1,5 +1,8 @@
-// Writes the VideoIngestion CRD YAML from its schema; with --check, fails when a committed copy is stale.
+// Writes what is generated from the TypeBox schemas: the VideoIngestion CRD YAML (core/crd/videoingestion.ts)
+// and the generated parts of the chart's values.schema.json (scripts/chart-values-schema.ts). With --check,
+// fails when a committed copy is stale.
 import { CRD_FILES, staleCrdFiles, writeCrdFiles } from '../core/crd/generate.js';
+import { VALUES_SCHEMA_FILE, valuesSchemaIsStale, writeValuesSchema } from './chart-values-schema.js';
 
 const args = process.argv.slice(2);
 const unknown = args.filter((a) => a !== '--check');
@@ -9,15 +12,15 @@ if (unknown.length > 0) {
 }
 
 if (args.includes('--check')) {
-  const stale = staleCrdFiles();
+  const stale = [...staleCrdFiles(), ...(valuesSchemaIsStale() ? [VALUES_SCHEMA_FILE] : [])];
   if (stale.length > 0) {
     console.error(
-      `CRD YAML out of date with core/crd/videoingestion.ts: ${stale.join(', ')}\n` +
+      `generated files out of date with their schemas: ${stale.join(', ')}\n` +
         'run `npm run crd:generate` and commit the result',
     );
     process.exit(1);
   }
-  console.log(`CRD YAML up to date: ${CRD_FILES.join(', ')}`);
+  console.log(`up to date: ${[...CRD_FILES, VALUES_SCHEMA_FILE].join(', ')}`);
 } else {
-  console.log(`wrote ${writeCrdFiles().join(', ')}`);
+  console.log(`wrote ${[...writeCrdFiles(), writeValuesSchema()].join(', ')}`);
 }
