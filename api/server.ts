@@ -19,8 +19,9 @@ async function main(): Promise<void> {
     ...(kube ? [] : ['KUBECONFIG (or running in a pod)']),
     ...(config.DATABASE_URL ? [] : ['DATABASE_URL']),
     ...(config.S3_ENDPOINT ? [] : ['S3_ENDPOINT (with S3_ACCESS_KEY and S3_SECRET_KEY)']),
+    ...(config.AUTH_JWT_SECRET || config.AUTH_JWKS_URL ? [] : ['AUTH_JWT_SECRET or AUTH_JWKS_URL']),
   ];
-  if (!kube || !config.DATABASE_URL || !config.S3_ENDPOINT) {
+  if (!kube || !config.DATABASE_URL || missing.length > 0) {
     throw new ConfigError([
       `the cluster API needs ${missing.join(', ')}; to run heimdex on this machine alone, use \`npm start\``,
     ]);

@@ -5,7 +5,7 @@ const command = process.argv[2] ?? 'status';
 try {
   switch (command) {
     case 'up':
-      process.stdout.write(formatEnv(await up()));
+      process.stdout.write(await formatEnv(await up()));
       break;
     case 'down':
       await down();
@@ -13,7 +13,7 @@ try {
     case 'env': {
       const state = readState();
       if (!isUp(state)) throw new Error('the test bed is not up; run `npm run testbed -- up`');
-      process.stdout.write(formatEnv(state.env));
+      process.stdout.write(await formatEnv(state.env));
       break;
     }
     case 'status': {

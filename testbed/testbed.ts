@@ -1,7 +1,9 @@
+import { createHash } from 'node:crypto';
 // Brings the whole test bed up (idempotently) and down again, recording what it started in a state file.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { SignJWT } from 'jose';
 import { TINY_MODELS_DIR } from '../models/manifest.js';
 import { bootstrapCluster, STAGE_SETTINGS } from './bootstrap.js';
 import { makeCerts } from './certs.js';
@@ -110,7 +112,7 @@ export async function up(): Promise<TestbedEnv> {
     };
     const state: State = { createdAt: new Date().toISOString(), env, processes: [...launched], runDir };
     writeFileSync(STATE_FILE, JSON.stringify(state, null, 2));
-    writeFileSync(join(STATE_DIR, 'env'), formatEnv(env));
+    writeFileSync(join(STATE_DIR, 'env'), await formatEnv(env));
     say(`up in ${((Date.now() - t0) / 1000).toFixed(1)}s; logs in ${runDir}`);
     return env;
   } catch (error) {
@@ -153,15 +155,26 @@ const TINY_MODELS = {
 
 /**
  * The settings, as `npm run api` and `npm run operator` take them: the services, plus what only the
- * documented cluster loop needs (the operator's stage settings, search on the tiny models).
+ * documented cluster loop needs (the operator's stage settings, search on the tiny models, a token secret
+ * for the API and a token signed with it, which the CLI reads as HEIMDEX_TOKEN). The secret is derived from
+ * the test bed's own, so `env` prints the same one again.
  */
-export function formatEnv(env: TestbedEnv): string {
+export async function formatEnv(env: TestbedEnv): Promise<string> {
+  const secret = createHash('sha256').update(`heimdex-testbed-auth:${env.S3_SECRET_KEY}`).digest('base64url');
+  const token = await new SignJWT({ email: 'dev@testbed.local', email_verified: false })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject('testbed-dev')
+    .setIssuedAt()
+    .setExpirationTime('30d')
+    .sign(new TextEncoder().encode(secret));
   const loop = {
     STAGE_CONFIGMAP: STAGE_SETTINGS,
     STAGE_SECRET: STAGE_SETTINGS,
     MODELS_DIR: TINY_MODELS_DIR,
     SEARCH_TEXT_MODEL: TINY_MODELS.TEXT_MODEL,
     SEARCH_VISION_MODEL: TINY_MODELS.VISION_MODEL,
+    AUTH_JWT_SECRET: secret,
+    HEIMDEX_TOKEN: token,
   };
   return `${Object.entries({ ...env, ...loop })
     .map(([k, v]) => `${k}=${v}`)
