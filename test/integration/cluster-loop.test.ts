@@ -2,12 +2,11 @@
 // up` prints, `npm run operator` and `npm run api` started with exactly those (and PATH/HOME), a video uploaded
 // through that API with the printed HEIMDEX_TOKEN, ingested end to end by stage Jobs the test node agent runs,
 // and found by a search for what its subtitles say.
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { REPO_ROOT } from '../../testbed/paths.js';
 import { freePort } from '../../testbed/proc.js';
 import { formatEnv } from '../../testbed/testbed.js';
-import { type ApiProcess, client, spawnApi } from '../support/api.js';
+import { type ApiProcess, client, spawnApi, uploadFile } from '../support/api.js';
 import { spawnTracked, tempDir } from '../support/cleanup.js';
 import { waitFor } from '../support/kube.js';
 import { cutsVideo } from '../support/media.js';
@@ -64,28 +63,13 @@ describe('the documented cluster loop', () => {
         { start: 3.2, end: 5.8, text: 'a lighthouse on the northern cliff' },
       ],
     });
-    const bytes = readFileSync(video.file);
-    const init = await call('POST', '/videos/upload/init', {
-      filename: 'loop.mp4',
-      mime_type: 'video/mp4',
-      size_bytes: bytes.length,
-    });
-    expect(init.status).toBe(201);
-    const put = await fetch(init.json.upload_url, {
-      method: 'PUT',
-      body: bytes,
-      headers: init.json.upload_headers ?? { 'Content-Type': 'video/mp4' },
-    });
-    expect(put.status).toBe(200);
-    expect((await call('POST', '/videos/upload/complete', { video_id: init.json.video_id })).status).toBe(
-      200,
-    );
+    const videoId = await uploadFile(call, video.file, { filename: 'loop.mp4' });
 
     let status: { state: string; error?: unknown } | undefined;
     await waitFor(
       'the video to be processed by stage Jobs',
       async () => {
-        status = (await call('GET', `/videos/${init.json.video_id}/status`)).json;
+        status = (await call('GET', `/videos/${videoId}/status`)).json;
         return status?.state === 'indexed' || status?.state === 'failed';
       },
       { timeoutMs: 240_000, intervalMs: 1000 },
@@ -96,7 +80,7 @@ describe('the documented cluster loop', () => {
 
     const found = await call('GET', `/search?q=${encodeURIComponent('lighthouse')}`);
     expect(found.status).toBe(200);
-    const hit = found.json.items.find((r: { video_id: string }) => r.video_id === init.json.video_id);
+    const hit = found.json.items.find((r: { video_id: string }) => r.video_id === videoId);
     expect(hit, JSON.stringify(found.json)).toBeDefined();
     // The second scene, where the lighthouse is said.
     expect(hit.start_s).toBeGreaterThanOrEqual(2.5);

@@ -2,14 +2,13 @@
 // API, and what its owner reads back is the same. Cluster: the operator with stage Jobs (the test node
 // agent runs them); standalone: the local runner with local processes. Both on the test bed's Postgres and MinIO.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createLogger } from '../../core/log.js';
 import { TINY_MODELS_DIR } from '../../models/manifest.js';
 import { LocalRunner } from '../../standalone/runner.js';
 import { REPO_ROOT } from '../../testbed/paths.js';
-import { client, startApi, token } from '../support/api.js';
+import { client, startApi, token, uploadFile } from '../support/api.js';
 import { waitFor } from '../support/kube.js';
 import { cutsVideo, truncatedMp4 } from '../support/media.js';
 import { operatorTestNamespace, type RunningOperator, startOperator } from '../support/operator-harness.js';
@@ -80,25 +79,12 @@ afterAll(async () => {
 async function ingestThrough(api: { url: string }, file: string) {
   const sub = `user-${randomUUID()}`;
   const call = client(api.url, await token(sub, { email: `${sub}@example.com`, email_verified: true }));
-  const bytes = readFileSync(file);
-  const init = await call('POST', '/videos/upload/init', {
-    filename: 'holiday.mp4',
-    mime_type: 'video/mp4',
-    size_bytes: bytes.length,
-  });
-  expect(init.status).toBe(201);
-  const put = await fetch(init.json.upload_url, {
-    method: 'PUT',
-    body: bytes,
-    headers: init.json.upload_headers ?? { 'Content-Type': 'video/mp4' },
-  });
-  expect(put.status).toBe(200);
-  expect((await call('POST', '/videos/upload/complete', { video_id: init.json.video_id })).status).toBe(200);
+  const videoId = await uploadFile(call, file, { filename: 'holiday.mp4' });
   let status: { state: string; error: unknown; stages: { name: string; state: string }[] } | undefined;
   await waitFor(
-    `video ${init.json.video_id} to be processed`,
+    `video ${videoId} to be processed`,
     async () => {
-      status = (await call('GET', `/videos/${init.json.video_id}/status`)).json;
+      status = (await call('GET', `/videos/${videoId}/status`)).json;
       return status?.state === 'failed' || status?.state === 'indexed';
     },
     { timeoutMs: 180_000, intervalMs: 500 },

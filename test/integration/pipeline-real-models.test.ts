@@ -1,7 +1,3 @@
-// The stage programs end to end on the small profile's real models (Whisper base and multilingual-e5-small,
-// built from PyPI by models:build, cached under HEIMDEX_CACHE_DIR), against the test bed: speech becomes a
-// timed transcript, scenes get 384-d text vectors, and a Korean paraphrase of what is said finds the scene.
-import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { nearest } from '../../api/search/repository.js';

@@ -1,6 +1,3 @@
-// Whisper base (the small profile, built from PyPI by models:build) on generated English speech: the words
-// within a word-error-rate bound, the language detected, and segments timed where each sentence was spoken.
-import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadSpeechRecognizer, type SpeechRecognizer } from '../../models/runtime/speech.js';
 import { wordErrorRate } from '../../scripts/eval/wer.js';

@@ -136,6 +136,35 @@ export function client(base: string, bearer?: string) {
   };
 }
 
+/**
+ * Uploads a file as a person's client does: init, one PUT to the signed URL with the headers it names,
+ * complete. Fails the test at the first step that does not answer as it should; returns the video id.
+ */
+export async function uploadFile(
+  call: ReturnType<typeof client>,
+  file: string,
+  init: { filename: string; mime_type?: string; title?: string } = { filename: 'video.mp4' },
+): Promise<string> {
+  const bytes = readFileSync(file);
+  const started = await call('POST', '/videos/upload/init', {
+    mime_type: 'video/mp4',
+    ...init,
+    size_bytes: bytes.length,
+  });
+  if (started.status !== 201)
+    throw new Error(`upload init answered ${started.status}: ${JSON.stringify(started.json)}`);
+  const put = await fetch(started.json.upload_url, {
+    method: 'PUT',
+    body: bytes,
+    headers: started.json.upload_headers ?? { 'Content-Type': init.mime_type ?? 'video/mp4' },
+  });
+  if (put.status !== 200) throw new Error(`the signed PUT answered ${put.status}: ${await put.text()}`);
+  const done = await call('POST', '/videos/upload/complete', { video_id: started.json.video_id });
+  if (done.status !== 200)
+    throw new Error(`upload complete answered ${done.status}: ${JSON.stringify(done.json)}`);
+  return started.json.video_id;
+}
+
 let sample: Buffer | undefined;
 /** A real 1-second H.264 MP4 made by ffmpeg, the same bytes for every test in a file. */
 export function sampleVideo(): Buffer {
