@@ -22,8 +22,12 @@ describe('the listen address', () => {
     expect(exposureNotice('127.0.0.1', 8080, true)).toEqual({
       level: 'info',
       message:
-        'heimdex API listening on http://127.0.0.1:8080 (only this machine can reach it; HOST changes that)',
+        'heimdex API listening on http://127.0.0.1:8080 (only this machine can reach it; HOST changes that). ' +
+        'Open http://127.0.0.1:8080 in a browser to upload and search, or try `npm run cli -- --help`',
     });
+    expect(exposureNotice('127.0.0.1', 8080, false).message).toBe(
+      'heimdex API listening on http://127.0.0.1:8080 (only this machine can reach it; HOST changes that)',
+    );
   });
 
   it.each(['0.0.0.0', '::', '192.168.1.20'])('warns loudly when standalone listens on %s', (host) => {

@@ -24,10 +24,13 @@ export function exposureNotice(
   standalone: boolean,
 ): { level: 'info' | 'warn'; message: string } {
   if (isLoopback(host)) {
-    return {
-      level: 'info',
-      message: `heimdex API listening on http://${hostInUrl(host)}:${port} (only this machine can reach it; HOST changes that)`,
-    };
+    const url = `http://${hostInUrl(host)}:${port}`;
+    const where = `heimdex API listening on ${url} (only this machine can reach it; HOST changes that)`;
+    // A newcomer's first minute: where the app is and what to do next.
+    const next = standalone
+      ? `. Open ${url} in a browser to upload and search, or try \`npm run cli -- --help\``
+      : '';
+    return { level: 'info', message: `${where}${next}` };
   }
   const where = `heimdex API listening on ${hostInUrl(host)}:${port}`;
   if (!standalone) return { level: 'info', message: where };

@@ -146,6 +146,13 @@ describe('the heimdex chart', () => {
       'embed-vision': { memoryRequest: '6Gi', memoryLimit: '12Gi' },
       probe: { cpuRequest: '100m', memoryRequest: '256Mi' },
     });
+    // The web app's sign-in and the origins allowed to call the API, in the API's settings.
+    expect(one(objects, 'ConfigMap', 'hx-heimdex-config').data).toMatchObject({
+      HEIMDEX_OIDC_ISSUER: 'https://auth.example.com',
+      HEIMDEX_OIDC_CLIENT_ID: 'heimdex-web',
+      HEIMDEX_OIDC_SCOPE: 'openid email profile',
+      HEIMDEX_CORS_ORIGINS: 'https://app.example.com,https://admin.example.com',
+    });
     expect(one(objects, 'ConfigMap', 'hx-heimdex-stage').data).toMatchObject({
       SHOT_THRESHOLD: '0.35',
       EMBED_BATCH_SIZE: '32',
@@ -203,6 +210,28 @@ describe('the heimdex chart', () => {
       'operator.leaderElection.enabled=false',
     ]);
     expect(noLease.stderr).toMatch(/needs operator.leaderElection.enabled/);
+    const halfOidc = await helm([
+      'template',
+      'hx',
+      CHART,
+      '-f',
+      VALUES.dev,
+      '--set',
+      'web.oidc.issuer=https://id.example.com',
+    ]);
+    expect(halfOidc.code).not.toBe(0);
+    expect(halfOidc.stderr).toMatch(/web\.oidc: set both issuer and clientId, or neither/);
+    const pathOrigin = await helm([
+      'template',
+      'hx',
+      CHART,
+      '-f',
+      VALUES.dev,
+      '--set',
+      'web.corsOrigins[0]=https://a.example.com/app',
+    ]);
+    expect(pathOrigin.code).not.toBe(0);
+    expect(pathOrigin.stderr).toMatch(/corsOrigins/);
   });
 
   it("grants the operator exactly operator/rbac.yaml's rules and the API only its five verbs on videoingestions", async () => {
