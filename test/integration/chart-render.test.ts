@@ -180,58 +180,20 @@ describe('the heimdex chart', () => {
     expect(r.stderr).toMatch(/credentials\.existingSecret is required|storage\.endpoint is required/);
   });
 
-  it('rejects values the schema does not know or allow, naming them', async () => {
-    const r = await helm(['template', 'hx', CHART, '-f', VALUES.dev, '--set', 'pipeline.gpu.count=0']);
+  it.each([
+    [['pipeline.gpu.count=0'], /pipeline\/gpu\/count/],
+    [['pipeline.resources.perStage.ocr.cpuRequest=1'], /perStage/],
+    [['operator.replica=3'], /replica/],
+    [
+      ['operator.replicas=2', 'operator.leaderElection.enabled=false'],
+      /needs operator.leaderElection.enabled/,
+    ],
+    [['web.oidc.issuer=https://id.example.com'], /web\.oidc: set both issuer and clientId, or neither/],
+    [['web.corsOrigins[0]=https://a.example.com/app'], /corsOrigins/],
+  ])('rejects values the schema or the chart does not allow (%j), naming them', async (sets, message) => {
+    const r = await helm(['template', 'hx', CHART, '-f', VALUES.dev, ...sets.flatMap((s) => ['--set', s])]);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/pipeline\/gpu\/count/);
-    const noStage = await helm([
-      'template',
-      'hx',
-      CHART,
-      '-f',
-      VALUES.dev,
-      '--set',
-      'pipeline.resources.perStage.ocr.cpuRequest=1',
-    ]);
-    expect(noStage.code).not.toBe(0);
-    expect(noStage.stderr).toMatch(/perStage/);
-    const typo = await helm(['template', 'hx', CHART, '-f', VALUES.dev, '--set', 'operator.replica=3']);
-    expect(typo.code).not.toBe(0);
-    expect(typo.stderr).toMatch(/replica/);
-    const noLease = await helm([
-      'template',
-      'hx',
-      CHART,
-      '-f',
-      VALUES.dev,
-      '--set',
-      'operator.replicas=2',
-      '--set',
-      'operator.leaderElection.enabled=false',
-    ]);
-    expect(noLease.stderr).toMatch(/needs operator.leaderElection.enabled/);
-    const halfOidc = await helm([
-      'template',
-      'hx',
-      CHART,
-      '-f',
-      VALUES.dev,
-      '--set',
-      'web.oidc.issuer=https://id.example.com',
-    ]);
-    expect(halfOidc.code).not.toBe(0);
-    expect(halfOidc.stderr).toMatch(/web\.oidc: set both issuer and clientId, or neither/);
-    const pathOrigin = await helm([
-      'template',
-      'hx',
-      CHART,
-      '-f',
-      VALUES.dev,
-      '--set',
-      'web.corsOrigins[0]=https://a.example.com/app',
-    ]);
-    expect(pathOrigin.code).not.toBe(0);
-    expect(pathOrigin.stderr).toMatch(/corsOrigins/);
+    expect(r.stderr).toMatch(message);
   });
 
   it("grants the operator exactly operator/rbac.yaml's rules and the API only its five verbs on videoingestions", async () => {
