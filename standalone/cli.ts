@@ -113,16 +113,20 @@ async function follow(id: string): Promise<void> {
 
 async function search(q: string, limit: number): Promise<void> {
   const r = await call('GET', `/search?q=${encodeURIComponent(q)}&limit=${limit}`);
-  if (r.items.length === 0) return void console.log('no scenes found');
+  const off = Object.entries(r.signals as Record<string, string>).filter(([, v]) => !v.startsWith('on'));
+  if (r.items.length === 0) {
+    console.log('no scenes found');
+    if (r.hint) console.log(`hint: ${r.hint}`);
+  }
   for (const [i, h] of r.items.entries()) {
     const p = await call('GET', `/scenes/${h.scene_id}/preview`);
+    // Relevance is calibrated (0–1, the same meaning for every query); the fused rank score is not shown.
     console.log(
-      `${i + 1}. ${h.video_title}  ${mmss(h.start_s)}–${mmss(h.end_s)}  score ${h.score.toFixed(4)}`,
+      `${i + 1}. ${h.video_title}  ${mmss(h.start_s)}–${mmss(h.end_s)}  ${h.strength} match (relevance ${h.relevance.toFixed(2)})`,
     );
     if (h.snippet) console.log(`   ${bold(h.snippet)}`);
     console.log(`   ${p.media_fragment_url}`);
   }
-  const off = Object.entries(r.signals).filter(([, v]) => v !== 'on');
   for (const [k, v] of off) console.log(`(${k} signal ${v})`);
 }
 

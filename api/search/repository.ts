@@ -25,7 +25,7 @@ function scope(f: SearchFilters, params: unknown[]): string {
  * Lexical matching on the normalised transcript (migration 0007; the needles and the arithmetic are explained in
  * text.ts, whose lexicalScore() is the same sum in TypeScript). Only scenes with a real match come back: a term
  * found whole, or enough of its n-grams. Per term the best exact hit counts, else the share of its n-grams found
- * (× GRAM_WEIGHT, when the share reaches GRAM_SHARE_FLOOR); the scene's score is the weighted mean over terms, or 1
+ * (× GRAM_WEIGHT, when the share reaches GRAM_SHARE_FLOOR and the first n-gram is found); the scene's score is the weighted mean over terms, or 1
  * when the whole query without spaces occurs in the transcript without spaces.
  */
 export async function lexical(
@@ -52,8 +52,9 @@ export async function lexical(
      per_term AS (
        SELECT m.scene_id, q.term, max(q.weight) AS weight,
               coalesce(max(q.value) FILTER (WHERE q.value > 0 AND hit), 0) AS exact,
-              (count(*) FILTER (WHERE q.value < 0 AND hit))::float8
-                / nullif(count(*) FILTER (WHERE q.value < 0), 0) AS share
+              CASE WHEN bool_or(q.value = -2 AND hit)
+                   THEN (count(*) FILTER (WHERE q.value < 0 AND hit))::float8
+                        / nullif(count(*) FILTER (WHERE q.value < 0), 0) END AS share
          FROM mine m CROSS JOIN needles q
          CROSS JOIN LATERAL (SELECT strpos(CASE WHEN q.in_compact THEN m.flat ELSE m.spaced END, q.needle) > 0
                                AS hit) h

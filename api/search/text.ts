@@ -77,6 +77,9 @@ const PARTICLES = [
 const STOP_WORDS = new Set(
   'a an the of to in on at by for with from and or but is are was were be been it its this that these those as into'
     .concat(' over under up down out off i we you he she they me us him her them my our your their')
+    .concat(
+      ' near about after before while during when where what how there here very so just not no all some any',
+    )
     .split(' '),
 );
 
@@ -165,7 +168,8 @@ export const phraseOf = (normalised: string) => (isHangul(normalised) ? compact(
 /**
  * One row per thing to look for, as the lexical SQL takes them: which term it belongs to, the needle, where to
  * look (`true`: the space-free transcript, for Hangul; `false`: the spaced one at a word start, for Latin), what a
- * hit is worth (1 whole, 0.95 stripped, -1 an n-gram, counted as a share), and the term's weight.
+ * hit is worth (1 whole, 0.95 stripped; an n-gram, counted as a share: -2 the first, which must be found, -1 the
+ * others), and the term's weight.
  */
 export interface Needles {
   term: number[];
@@ -187,7 +191,9 @@ export function needles(terms: readonly QueryTerm[]): Needles {
   for (const [i, t] of terms.entries()) {
     // A Latin word is found at a word start (the spaced text has a leading space); its n-grams anywhere.
     for (const [j, e] of t.exact.entries()) push(i, t, t.hangul ? e : ` ${e}`, j === 0 ? 1 : 0.95);
-    for (const g of t.grams) push(i, t, g, -1);
+    // The first n-gram anchors a partial match (-2): words change at their ends (Korean endings, English
+    // suffixes), so a word whose start is missing is another word that ends alike ("잠들었다" is not "만들었다").
+    for (const [j, g] of t.grams.entries()) push(i, t, g, j === 0 ? -2 : -1);
   }
   return out;
 }
@@ -195,7 +201,8 @@ export function needles(terms: readonly QueryTerm[]): Needles {
 /**
  * The lexical score of one transcript in TypeScript: the same arithmetic as the SQL (repository.lexical), for the
  * tests that hold the two together and for explaining a score. Weighted share of the query's terms found: whole
- * (1), stripped (0.95), or by n-grams (share × 0.8 when the share reaches the floor); 1 when the whole query,
+ * (1), stripped (0.95), or by n-grams (share × 0.8 when the share reaches the floor and the first n-gram is
+ * among them); 1 when the whole query,
  * spaces removed, occurs in the transcript, spaces removed.
  */
 export function lexicalScore(normalisedQuery: string, transcript: string): number {
@@ -213,7 +220,8 @@ export function lexicalScore(normalisedQuery: string, transcript: string): numbe
       0,
       ...t.exact.map((e, j) => (hay.includes(t.hangul ? e : ` ${e}`) ? (j === 0 ? 1 : 0.95) : 0)),
     );
-    const share = t.grams.length ? t.grams.filter((g) => hay.includes(g)).length / t.grams.length : 0;
+    const anchored = t.grams.length > 0 && hay.includes(t.grams[0]!);
+    const share = anchored ? t.grams.filter((g) => hay.includes(g)).length / t.grams.length : 0;
     sum += t.weight * Math.max(exact, share >= GRAM_SHARE_FLOOR ? share * GRAM_WEIGHT : 0);
     weights += t.weight;
   }

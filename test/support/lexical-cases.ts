@@ -107,6 +107,18 @@ export const LEXICAL_CASES: LexicalCase[] = [
     expect: 'none',
   },
   { why: 'half a query is half a match', query: 'red bicycle', transcript: 'the red car', expect: 0.5 },
+  {
+    why: 'a Korean word that only ends like another is no match',
+    query: '잠들었다',
+    transcript: '눈사람을 만들었다',
+    expect: 'none',
+  },
+  {
+    why: 'an English word that only ends like another is no match',
+    query: 'reporting',
+    transcript: 'the sporting news',
+    expect: 'none',
+  },
 ];
 
 /** Runs one case on its own user's one scene and returns the SQL's score (undefined: no match). */

@@ -74,6 +74,10 @@ export interface Hit {
   end_s: number;
   snippet: string;
   thumbnail_url: string | null;
+  /** Calibrated 0–1, comparable across queries (see the API's schema); strength is the same in words. */
+  relevance: number;
+  strength: 'strong' | 'good' | 'weak';
+  /** The rank-fusion score: orders one response, means nothing across queries. */
   score: number;
   scores: { lexical: number | null; text: number | null; vision: number | null };
 }
@@ -82,6 +86,9 @@ export interface SearchResult {
   query: string;
   items: Hit[];
   next_cursor: string | null;
+  /** "on", "on (…)" or "off: <why>" per signal. */
+  signals: { lexical: string; text: string; vision: string };
+  hint: string | null;
 }
 
 export interface Scene {

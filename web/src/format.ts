@@ -21,18 +21,6 @@ export function bytes(n: number): string {
   return `${i === 0 ? v : Number(v.toPrecision(3))} ${units[i]}`;
 }
 
-/**
- * Match strength from the fused reciprocal-rank score, relative to the best possible (every signal
- * ranking the scene first): strong from half of it, good from a fifth.
- */
-/** The highest fused score: all three signals (weight 1, k 60) ranking the scene first. */
-export const BEST_FUSED = 3 / 61;
-
-export function strength(score: number, best = BEST_FUSED): 'strong' | 'good' | 'weak' {
-  const r = best > 0 ? score / best : 0;
-  return r >= 0.5 ? 'strong' : r >= 0.2 ? 'good' : 'weak';
-}
-
 /** Upload speed and time left from samples of (time ms, bytes sent), over the last few seconds. */
 export function rate(
   samples: readonly { at: number; sent: number }[],

@@ -27,6 +27,8 @@ const en = {
   'search.submit': 'Search',
   'search.none': 'No scenes found for “{q}”.',
   'search.noneHelp': 'Try other words, or check that your videos have finished processing.',
+  'search.noneMeaningOff':
+    'Search by meaning is off on this server, so only the words said in a video can match.',
   'search.results': '{n} scenes',
   'search.hint': 'Type what you remember: “바닷가에서 고기를 구웠다”, “the red car near the station”.',
   'search.more': 'More results',
@@ -134,6 +136,7 @@ const ko: Record<Key, string> = {
   'search.submit': '검색',
   'search.none': '“{q}”에 맞는 장면이 없습니다.',
   'search.noneHelp': '다른 말로 검색하거나 영상 처리가 끝났는지 확인해 보세요.',
+  'search.noneMeaningOff': '이 서버에서는 의미 검색이 꺼져 있어 영상에서 말한 단어만 찾을 수 있습니다.',
   'search.results': '장면 {n}개',
   'search.hint': '기억나는 대로 입력하세요: “바닷가에서 고기를 구웠다”, “the red car near the station”.',
   'search.more': '결과 더 보기',

@@ -2,7 +2,7 @@
 // and the language chosen from the browser's.
 import { describe, expect, it } from 'vitest';
 import { checkBasics, mimeOf } from './checks.js';
-import { BEST_FUSED, bytes, clock, rate, strength } from './format.js';
+import { bytes, clock, rate } from './format.js';
 import { pickLanguage, translate } from './i18n.js';
 import { snippetParts } from './snippet.js';
 import { missingParts, partRange } from './upload.js';
@@ -31,12 +31,6 @@ describe('formatting', () => {
     expect(r.bytesPerSecond).toBe(1_000_000);
     expect(r.secondsLeft).toBe(8);
     expect(rate([{ at: 0, sent: 0 }], 10).secondsLeft).toBeNull();
-  });
-
-  it('calls a scene every signal ranks first a strong match, and one far down weak', () => {
-    expect(strength(BEST_FUSED)).toBe('strong');
-    expect(strength(1 / 70)).toBe('good');
-    expect(strength(1 / 300)).toBe('weak');
   });
 });
 

@@ -2,7 +2,7 @@
 // arrows move between the box and the cards, Enter opens a scene, Escape goes back to the box.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiProblem, api, type Hit, type SearchResult } from '../api.js';
-import { clock, strength } from '../format.js';
+import { clock } from '../format.js';
 import { t } from '../i18n.js';
 import { go, href, route } from '../route.js';
 import { snippetParts } from '../snippet.js';
@@ -123,6 +123,7 @@ export function Search() {
             <strong>{t('search.none', { q })}</strong>
           </p>
           <p class="muted">{t('search.noneHelp')}</p>
+          {!meaningOn(result) && <p class="muted">{t('search.noneMeaningOff')}</p>}
         </div>
       )}
       {result && result.items.length > 0 && (
@@ -144,7 +145,7 @@ export function Search() {
 }
 
 function SceneCard({ hit, q }: { hit: Hit; q: string }) {
-  const s = strength(hit.score);
+  const s = hit.strength;
   const range = t('scene.range', { from: clock(hit.start_s), to: clock(hit.end_s) });
   return (
     <a class="card" href={href('watch', hit.video_id, { scene: hit.scene_id, q })} data-scene={hit.scene_id}>
@@ -162,9 +163,12 @@ function SceneCard({ hit, q }: { hit: Hit; q: string }) {
         <p class={`strength ${s}`}>
           <span class="visually-hidden">{range}. </span>
           {t('search.strength')}: {t(`search.${s}`)}
-          <meter min={0} max={1} value={Math.min(1, hit.score / (3 / 61))} aria-hidden="true" />
+          <meter min={0} max={1} value={hit.relevance} aria-hidden="true" />
         </p>
       </div>
     </a>
   );
 }
+
+/** Whether search by meaning (transcript or picture embeddings) took part in this answer. */
+const meaningOn = (r: SearchResult) => r.signals.text.startsWith('on') || r.signals.vision.startsWith('on');
