@@ -11,12 +11,13 @@ import { TINY_MODELS_DIR } from '../models/manifest.js';
 import { loadImageTextEmbedder } from '../models/runtime/embeddings.js';
 import { loadSpeechRecognizer } from '../models/runtime/speech.js';
 import { parsePipelineConfig } from '../pipeline-image/src/config.js';
-import { audioArgs, keyframeArgs, keyframeFilter, shotScoreArgs } from '../pipeline-image/src/ffmpeg/args.js';
+import { audioArgs, keyframeArgs, keyframeFilter } from '../pipeline-image/src/ffmpeg/args.js';
 import { runFfmpeg } from '../pipeline-image/src/ffmpeg/run.js';
 import { ffprobe, judgeProbe } from '../pipeline-image/src/media/probe.js';
-import { detectScenes, parseSceneScores } from '../pipeline-image/src/media/shots.js';
+import { detectScenes } from '../pipeline-image/src/media/shots.js';
 import { readPcm16Wav } from '../pipeline-image/src/media/wav.js';
 import { keyframeTargets } from '../pipeline-image/src/stages/keyframes.js';
+import { analyseFrames, shotParams } from '../pipeline-image/src/stages/shots.js';
 import { cutsVideo } from '../test/support/media.js';
 import {
   installChildShim,
@@ -54,18 +55,10 @@ for (const height of heights.length > 0 ? heights : [720, 1080]) {
   if (!info.ok) throw new Error(info.reason);
   await stage('audio', () => runFfmpeg(audioArgs(clip.file, join(dir, 'a.wav'), cfg.FFMPEG_THREADS)));
   const scenes = await stage('shots', async () => {
-    const scores = join(dir, 's.txt');
-    await runFfmpeg(
-      shotScoreArgs(clip.file, scores, { width: cfg.SHOT_ANALYSIS_WIDTH, threads: cfg.FFMPEG_THREADS }),
-    );
-    return detectScenes(parseSceneScores(readFileSync(scores, 'utf8')), info.info.durationSeconds, {
-      threshold: cfg.SHOT_THRESHOLD,
-      minSeconds: cfg.SHOT_MIN_SECONDS,
-      maxSeconds: cfg.SHOT_MAX_SECONDS,
-      flashSeconds: cfg.SHOT_FLASH_SECONDS,
-    });
+    const frames = await analyseFrames(clip.file, join(dir, 's.txt'), { threads: cfg.FFMPEG_THREADS });
+    return detectScenes(frames, info.info.durationSeconds, shotParams(cfg));
   });
-  const cuts = scenes.filter((s) => s.startsWith === 'cut').map((s) => s.start);
+  const cuts = scenes.filter((s) => s.startsWith === 'cut' || s.startsWith === 'gradual').map((s) => s.start);
   const score = scoreCuts(cuts, { cuts: clip.cuts, gradual: [] }, clip.fps);
   const kfPrefix = `kf${height}-`;
   await stage('keyframes', async () => {

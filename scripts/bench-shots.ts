@@ -1,11 +1,13 @@
 // Shot detection side by side (a benchmark, not a test): heimdex's shots stage (one ffmpeg decode pass
-// over 256-px frames, scene score, flash suppression, min/max length, production defaults) against
-// PySceneDetect's ContentDetector and AdaptiveDetector (defaults) on the same generated clips: speed in
-// × real time, the detector process's peak RSS, and precision/recall/F1 against the known boundaries
-// (hard cut ±1 frame; a gradual transition anywhere inside it ±1 frame).
+// over 128×72 RGB frames, colour histograms and block grid, adaptive hard-cut score, flash test, gradual
+// transitions, min/max length, production defaults) against PySceneDetect's ContentDetector and
+// AdaptiveDetector (defaults) on the same generated clips: speed in × real time, peak RSS, precision/
+// recall/F1 against the known boundaries (hard cut ±1 frame; a gradual transition anywhere inside it
+// ±1 frame), and per tool the hard-cut F1 (every false detection counts against it) and the recall of
+// gradual transitions.
 //
 // PySceneDetect runs from a throwaway virtualenv ($HEIMDEX_CACHE_DIR or ~/.cache/heimdex, venv-bench),
-// created on first use with `pip install scenedetect opencv-python-headless`; Python only ever runs here,
+// created on first use with `pip install scenedetect-headless` (PySceneDetect with OpenCV's headless build); Python only ever runs here,
 // as a reference, never in the product path. Without the venv the comparison is skipped, saying why.
 //
 // Usage: npx tsx scripts/bench-shots.ts [--heights 720,1080] [--no-pyscenedetect] [--venv DIR] [--keep]
@@ -15,11 +17,18 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parsePipelineConfig } from '../pipeline-image/src/config.js';
-import { shotScoreArgs } from '../pipeline-image/src/ffmpeg/args.js';
-import { runFfmpeg } from '../pipeline-image/src/ffmpeg/run.js';
-import { detectScenes, parseSceneScores, type ShotParams } from '../pipeline-image/src/media/shots.js';
-import { cutsVideo, strobeVideo } from '../test/support/media.js';
-import { type BenchClip, hardVideo } from './bench/clips.js';
+import { detectScenes } from '../pipeline-image/src/media/shots.js';
+import { analyseFrames, shotParams } from '../pipeline-image/src/stages/shots.js';
+import {
+  cutsVideo,
+  equalLumaVideo,
+  flashVideo,
+  type GeneratedVideo,
+  panVideo,
+  strobeVideo,
+  transitionVideo,
+} from '../test/support/media.js';
+import { type BenchClip, hardVideo, heldOutVideo } from './bench/clips.js';
 import { installChildShim, measure, runTimed } from './bench/measure.js';
 import { type Score, scoreCuts } from './bench/score.js';
 
@@ -50,9 +59,9 @@ function pyscenedetect(venv: string): { python: string } | { skip: string } {
   };
   if (existsSync(python) && importable()) return { python };
   try {
-    log(`creating ${venv} (python3 -m venv; pip install scenedetect opencv-python-headless)…`);
+    log(`creating ${venv} (python3 -m venv; pip install scenedetect-headless)…`);
     execFileSync('python3', ['-m', 'venv', venv], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 120_000 });
-    execFileSync(join(venv, 'bin', 'pip'), ['install', '--quiet', 'scenedetect', 'opencv-python-headless'], {
+    execFileSync(join(venv, 'bin', 'pip'), ['install', '--quiet', 'scenedetect-headless'], {
       stdio: ['ignore', 'ignore', 'pipe'],
       timeout: 600_000,
     });
@@ -78,6 +87,7 @@ for (const h of args.heights.split(',').map(Number)) {
   clips.push({ ...c, name: `cuts-${h}p`, gradual: [], about: '11 hard cuts, 5 s apart' });
   clips.push(hardVideo(dir, `hard-${h}p`, { size, fps: 30 }));
 }
+clips.push(heldOutVideo(dir, 'held-out-540p', { size: '960x540', fps: 24 }));
 const strobe = strobeVideo(dir);
 clips.push({
   ...strobe,
@@ -85,6 +95,43 @@ clips.push({
   gradual: [],
   about: 'media.ts strobeVideo: 200 white on/off flips, no cut',
 });
+const named = (
+  v: GeneratedVideo & { gradual?: [number, number][] },
+  name: string,
+  about: string,
+): BenchClip => ({
+  ...v,
+  gradual: v.gradual ?? [],
+  name,
+  about,
+});
+clips.push(named(equalLumaVideo(dir), 'equal-luma', '3 flat colours of equal luma, 2 hard cuts'));
+for (const [transition, seconds] of [
+  ['fade', 0.5],
+  ['fade', 1],
+  ['fade', 2],
+  ['fadeblack', 1],
+  ['fadeblack', 2],
+] as const) {
+  const what = transition === 'fade' ? 'dissolve' : 'fade-black';
+  const name = `${what}-${seconds}s`;
+  clips.push(
+    named(
+      transitionVideo(dir, name, { transition, seconds, size: '640x360', fps: 30 }),
+      name,
+      `testsrc2 → smptebars, xfade ${transition} ${seconds} s at 3 s`,
+    ),
+  );
+}
+clips.push(named(flashVideo(dir, { fps: 30 }), 'flash', '2-frame white flash over testsrc2, no cut'));
+for (const speed of [240, 800])
+  clips.push(
+    named(
+      panVideo(dir, { pxPerSecond: speed, fps: 30 }),
+      `pan-${speed}`,
+      `pan over a texture, ${speed} px/s of 320, no cut`,
+    ),
+  );
 log(`generated ${clips.length} clips in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
 // ---- detectors ----
@@ -98,30 +145,26 @@ interface Row {
 }
 const rows: Row[] = [];
 const cfg = parsePipelineConfig({});
-const params: ShotParams = {
-  threshold: cfg.SHOT_THRESHOLD,
-  minSeconds: cfg.SHOT_MIN_SECONDS,
-  maxSeconds: cfg.SHOT_MAX_SECONDS,
-  flashSeconds: cfg.SHOT_FLASH_SECONDS,
-};
+const params = shotParams(cfg);
 const py = args['no-pyscenedetect'] ? { skip: '--no-pyscenedetect given' } : pyscenedetect(args.venv);
 let pyVersion = '';
 
 for (const clip of clips) {
-  const scoresFile = join(dir, `${clip.name}.scores.txt`);
   const m = await measure(shim, 'shots', async () => {
-    await runFfmpeg(
-      shotScoreArgs(clip.file, scoresFile, { width: cfg.SHOT_ANALYSIS_WIDTH, threads: cfg.FFMPEG_THREADS }),
-    );
-    return detectScenes(parseSceneScores(readFileSync(scoresFile, 'utf8')), clip.duration, params);
+    const frames = await analyseFrames(clip.file, join(dir, `${clip.name}.pts.txt`), {
+      threads: cfg.FFMPEG_THREADS,
+    });
+    return detectScenes(frames, clip.duration, params);
   });
-  const cuts = m.value.filter((s) => s.startsWith === 'cut').map((s) => s.start);
+  const cuts = m.value
+    .filter((s) => s.startsWith === 'cut' || s.startsWith === 'gradual')
+    .map((s) => s.start);
   rows.push({
     tool: 'heimdex',
     clip,
     seconds: m.seconds,
     wallSeconds: m.seconds,
-    peakKiB: m.childPeakKiB,
+    peakKiB: m.childPeakKiB + m.nodePeakKiB,
     score: scoreCuts(cuts, clip, clip.fps),
   });
   if (!('python' in py)) continue;
@@ -184,15 +227,29 @@ for (const tool of [...new Set(rows.map((r) => r.tool))]) {
 const widths = cols.map((c, i) => Math.max(c.length, ...table.map((r) => r[i]!.length)));
 const line = (r: string[]) =>
   r.map((v, i) => (i < 2 ? v.padEnd(widths[i]!) : v.padStart(widths[i]!))).join('  ');
-console.log(`\nShot detection, ${cfg.SHOT_ANALYSIS_WIDTH}-px analysis, ${os()}`);
+console.log(`\nShot detection, ${os()}`);
 console.log(
-  `heimdex: threshold ${params.threshold}, min ${params.minSeconds} s, max ${params.maxSeconds} s, flash ${params.flashSeconds} s` +
+  `heimdex: threshold ${params.threshold}, ratio ${params.adaptiveRatio}, min ${params.minSeconds} s, max ${params.maxSeconds} s, flash ${params.flashSeconds} s, gradual ≤ ${params.gradualSeconds} s from ${params.gradualThreshold}` +
     (pyVersion ? `; PySceneDetect ${pyVersion} defaults (auto-downscale to ~256 px)` : ''),
 );
 console.log(line(cols));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const r of table) console.log(line(r));
 if ('skip' in py) console.log(`\nPySceneDetect comparison skipped: ${py.skip}`);
+
+console.log('\nHard cuts (F1: every false detection counts against it) and gradual transitions (recall):');
+for (const tool of [...new Set(rows.map((r) => r.tool))]) {
+  const mine = rows.filter((r) => r.tool === tool);
+  const sum = (f: (x: Score) => number) => mine.reduce((a, r) => a + f(r.score), 0);
+  const [found, total, fp] = [sum((x) => x.cutsFound), sum((x) => x.cutsTotal), sum((x) => x.fp)];
+  const [gFound, gTotal] = [sum((x) => x.gradualFound), sum((x) => x.gradualTotal)];
+  const noCut = mine.filter((r) => r.score.cutsTotal + r.score.gradualTotal === 0);
+  console.log(
+    `  ${tool.padEnd(22)} hard-cut F1 ${fmt((2 * found) / (2 * found + fp + (total - found)))} (${found}/${total} found, ${fp} false)` +
+      `; gradual recall ${fmt(gFound / gTotal)} (${gFound}/${gTotal})` +
+      `; false cuts on clips with no cut (strobe, flash, pans): ${noCut.reduce((a, r) => a + r.score.fp, 0)}`,
+  );
+}
 
 console.log('\nClips:');
 for (const c of clips) console.log(`  ${c.name.padEnd(12)} ${c.duration} s @ ${c.fps} fps — ${c.about}`);
@@ -215,7 +272,7 @@ if (rows.some((r) => r.tool !== 'heimdex')) {
   console.log(
     `\nseconds: heimdex = ffmpeg spawn + decode + scoring + detectScenes; PySceneDetect = open_video + detect_scenes` +
       ` in-process (interpreter start and imports, ${start.toFixed(2)} s per run on average, excluded).` +
-      `\npeak RSS: heimdex = the ffmpeg child; PySceneDetect = the whole Python process.`,
+      `\npeak RSS: heimdex = the ffmpeg child plus this Node process (which scores the frames); PySceneDetect = the whole Python process.`,
   );
 }
 

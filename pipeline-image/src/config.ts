@@ -10,11 +10,16 @@ const Int = (description: string, d: number, minimum = 1) =>
   Type.Integer({ description, default: d, minimum });
 
 export const PipelineConfigSchema = Type.Object({
-  SHOT_THRESHOLD: Num('scene score (0–1) from which a frame starts a new shot', 0.3),
+  SHOT_THRESHOLD: Num('least frame-to-frame distance (0–1, colour and layout) that can be a hard cut', 0.1),
+  SHOT_ADAPTIVE_RATIO: Num('a cut differs this many times more than the frames around it differ', 3, 1),
   SHOT_MIN_SECONDS: Num('shortest shot kept; closer cuts are merged into the previous shot', 1),
   SHOT_MAX_SECONDS: Num('longest scene; longer shots are split into equal pieces', 30, 1),
-  SHOT_FLASH_SECONDS: Num('cuts closer together than this form a flash or strobe and are ignored', 0.35),
-  SHOT_ANALYSIS_WIDTH: Int('frame width shot detection decodes at', 256, 16),
+  SHOT_FLASH_SECONDS: Num(
+    'a change that returns to the earlier picture within this is a flash, not a cut',
+    0.35,
+  ),
+  SHOT_GRADUAL_SECONDS: Num('longest dissolve or fade looked for', 2, 0.1),
+  SHOT_GRADUAL_THRESHOLD: Num('least change (0–1) across a dissolve or fade', 0.12),
   KEYFRAME_MAX_SIDE: Int('longest side of a stored keyframe, in pixels', 768, 32),
   THUMBNAIL_WIDTH: Int('thumbnail width, in pixels', 320, 16),
   EMBED_BATCH_SIZE: Int('images or texts per model call', 16),

@@ -79,3 +79,99 @@ export function hardVideo(dir: string, name: string, o: { size: string; fps: num
       '5 hard cuts, 1 dissolve, 1 fade through black; strobe 15–19 s and a 2-frame flash at 51 s (no cut)',
   };
 }
+
+interface HeldOutShot {
+  /** A lavfi source (size, rate and duration are added) and the filters that follow it. */
+  src: string;
+  filters?: string;
+  seconds: number;
+  /** How it joins the shot before it: a hard cut, or an xfade transition of that many seconds. */
+  join?: 'cut' | { xfade: string; seconds: number };
+}
+
+/**
+ * Shots the detector was not tuned on, at 24 fps: a zooming fractal, a colour-only cut between textured
+ * shots (the same moving pattern, hue turned 120°), a cut into a busy cellular automaton, a 1.5 s
+ * dissolve into a camera zoom, a fade through white, a wipe, a 0.8 s dissolve into a shot with a white
+ * and a red camera flash. Joined one by one, so every boundary time follows from the lengths; the hard
+ * cuts come first, because an xfade's output can run a frame or two past its nominal end (ffmpeg 5.1),
+ * while an xfade's offset is exact on the timeline before it.
+ */
+export function heldOutVideo(dir: string, name: string, o: { size: string; fps: number }): BenchClip {
+  const { size, fps } = o;
+  const [w, h] = size.split('x').map(Number) as [number, number];
+  const flash = (at: number, frames: number, colour: string) =>
+    `drawbox=x=0:y=0:w=iw:h=ih:color=${colour}:t=fill:enable='between(t\\,${at}\\,${(at + (frames - 0.5) / fps).toFixed(4)})'`;
+  const shots: HeldOutShot[] = [
+    { src: 'mandelbrot', seconds: 6 },
+    { src: 'testsrc2', filters: 'hue=h=120', seconds: 6, join: 'cut' },
+    { src: 'testsrc2', filters: 'hue=h=240', seconds: 6, join: 'cut' },
+    { src: 'cellauto', filters: `scale=${w}:${h}:flags=neighbor`, seconds: 6, join: 'cut' },
+    {
+      src: 'smptehdbars',
+      filters: `zoompan=z='1+0.01*on':x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)':d=1:s=${size}:fps=${fps}`,
+      seconds: 7,
+      join: { xfade: 'fade', seconds: 1.5 },
+    },
+    { src: 'rgbtestsrc', seconds: 6, join: { xfade: 'fadewhite', seconds: 1 } },
+    { src: 'yuvtestsrc', seconds: 6, join: { xfade: 'wipeleft', seconds: 1 } },
+    {
+      src: 'testsrc',
+      filters: `${flash(2, 3, 'white')},${flash(4, 2, 'red')}`,
+      seconds: 6,
+      join: { xfade: 'fade', seconds: 0.8 },
+    },
+  ];
+  const inputs: string[] = [];
+  const chains: string[] = [];
+  const cuts: number[] = [];
+  const gradual: [number, number][] = [];
+  let duration = 0;
+  shots.forEach((s, i) => {
+    // cellauto makes its own size; the others are asked for the clip's.
+    const sized = s.src === 'cellauto' ? `cellauto=rate=${fps}:seed=7` : `${s.src}=size=${size}:rate=${fps}`;
+    // -t on the input: mandelbrot and cellauto have no duration option.
+    inputs.push('-t', String(s.seconds), '-f', 'lavfi', '-i', sized);
+    chains.push(
+      `[${i}:v]${s.filters ? `${s.filters},` : ''}format=yuv420p,setsar=1,fps=${fps},settb=AVTB[s${i}]`,
+    );
+    if (i === 0) {
+      duration = s.seconds;
+      return;
+    }
+    const cur = i === 1 ? '[s0]' : `[j${i - 1}]`;
+    if (s.join === 'cut' || !s.join) {
+      cuts.push(duration);
+      // xfade wants both inputs on one time base; concat may hand on another.
+      chains.push(`${cur}[s${i}]concat=n=2:v=1:a=0,settb=AVTB[j${i}]`);
+      duration += s.seconds;
+    } else {
+      const at = duration - s.join.seconds;
+      gradual.push([Number(at.toFixed(3)), duration]);
+      chains.push(
+        `${cur}[s${i}]xfade=transition=${s.join.xfade}:duration=${s.join.seconds}:offset=${at.toFixed(3)}[j${i}]`,
+      );
+      duration += s.seconds - s.join.seconds;
+    }
+  });
+  const file = join(dir, `${name}.mp4`);
+  execFileSync(
+    'ffmpeg',
+    [
+      ...['-nostdin', '-hide_banner', '-loglevel', 'error', '-y'],
+      ...inputs,
+      ...['-filter_complex', chains.join(';'), '-map', `[j${shots.length - 1}]`],
+      ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', file],
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  return {
+    name,
+    file,
+    duration: Number(duration.toFixed(3)),
+    fps,
+    cuts,
+    gradual,
+    about: `held out (not tuned on), ${fps} fps: ${cuts.length} hard cuts (one colour-only), dissolves, fade through white, wipe, zoom, 2 flashes`,
+  };
+}

@@ -14,14 +14,26 @@ export interface Score {
   missed: number[];
   /** Detections matching nothing, seconds. */
   spurious: number[];
+  /** Hard cuts found of those there are; gradual transitions found of those there are. */
+  cutsFound: number;
+  cutsTotal: number;
+  gradualFound: number;
+  gradualTotal: number;
 }
 
 export function scoreCuts(found: readonly number[], truth: ShotTruth, fps: number, tolFrames = 1): Score {
   const f = (t: number) => Math.round(t * fps);
   const windows = [
-    ...truth.cuts.map((c) => ({ at: c, lo: f(c) - tolFrames, hi: f(c) + tolFrames, mid: f(c) })),
+    ...truth.cuts.map((c) => ({
+      at: c,
+      gradual: false,
+      lo: f(c) - tolFrames,
+      hi: f(c) + tolFrames,
+      mid: f(c),
+    })),
     ...truth.gradual.map(([a, b]) => ({
       at: a,
+      gradual: true,
       lo: f(a) - tolFrames,
       hi: f(b) + tolFrames,
       mid: f((a + b) / 2),
@@ -30,6 +42,8 @@ export function scoreCuts(found: readonly number[], truth: ShotTruth, fps: numbe
   const det = [...found].sort((a, b) => a - b).map((t) => ({ t, frame: f(t), used: false }));
   const missed: number[] = [];
   let tp = 0;
+  let cutsFound = 0;
+  let gradualFound = 0;
   for (const w of windows) {
     const hit = det
       .filter((d) => !d.used && d.frame >= w.lo && d.frame <= w.hi)
@@ -37,6 +51,8 @@ export function scoreCuts(found: readonly number[], truth: ShotTruth, fps: numbe
     if (hit) {
       hit.used = true;
       tp++;
+      if (w.gradual) gradualFound++;
+      else cutsFound++;
     } else missed.push(w.at);
   }
   const spurious = det.filter((d) => !d.used).map((d) => d.t);
@@ -45,5 +61,18 @@ export function scoreCuts(found: readonly number[], truth: ShotTruth, fps: numbe
   const precision = tp + fp === 0 ? Number.NaN : tp / (tp + fp);
   const recall = tp + fn === 0 ? Number.NaN : tp / (tp + fn);
   const f1 = tp + fp + fn === 0 ? Number.NaN : (2 * tp) / (2 * tp + fp + fn);
-  return { tp, fp, fn, precision, recall, f1, missed: missed.sort((a, b) => a - b), spurious };
+  return {
+    tp,
+    fp,
+    fn,
+    precision,
+    recall,
+    f1,
+    missed: missed.sort((a, b) => a - b),
+    spurious,
+    cutsFound,
+    cutsTotal: truth.cuts.length,
+    gradualFound,
+    gradualTotal: truth.gradual.length,
+  };
 }

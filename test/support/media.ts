@@ -205,3 +205,108 @@ export function variableFrameRate(dir: string, video: GeneratedVideo): Generated
   ]);
   return { ...video, file };
 }
+
+/** A generated clip whose shot boundaries are all known: hard cuts and gradual transitions [from, to]. */
+export interface TransitionVideo extends GeneratedVideo {
+  gradual: [number, number][];
+}
+
+/**
+ * Two shots joined by an ffmpeg xfade: `fade` is a cross-dissolve, `fadeblack` a fade out through black
+ * and in again. The transition covers [offset, offset + seconds]; the shots are testsrc2 (moving) and
+ * smptebars (still), so the change is unlike either shot's own motion.
+ */
+export function transitionVideo(
+  dir: string,
+  name: string,
+  o: { transition: 'fade' | 'fadeblack'; offset?: number; seconds?: number; fps?: number; size?: string },
+): TransitionVideo {
+  const fps = o.fps ?? 25;
+  const size = o.size ?? '320x240';
+  const offset = o.offset ?? 3;
+  const seconds = o.seconds ?? 1;
+  const second = 3;
+  const duration = offset + seconds + second;
+  const file = join(dir, `${name}.mp4`);
+  ff([
+    ...['-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${fps}:duration=${offset + seconds}`],
+    ...['-f', 'lavfi', '-i', `smptebars=size=${size}:rate=${fps}:duration=${seconds + second}`],
+    '-filter_complex',
+    `[0:v]format=yuv420p,setsar=1[a];[1:v]format=yuv420p,setsar=1[b];[a][b]xfade=transition=${o.transition}:duration=${seconds}:offset=${offset}[v]`,
+    ...['-map', '[v]', ...x264, '-t', String(duration), file],
+  ]);
+  return { file, duration, cuts: [], gradual: [[offset, offset + seconds]], fps };
+}
+
+/** RGB colours of (near) equal BT.601 luma, about 118, and clearly different hue: red, green, blue. */
+export const EQUAL_LUMA_COLOURS = ['0xdc5028', '0x3ca028', '0x6e64e6'] as const;
+
+/** Flat backgrounds of equal brightness and different hue, cut hard every `seconds`: only colour changes. */
+export function equalLumaVideo(dir: string, name = 'equal-luma', seconds = 2, fps = 25): GeneratedVideo {
+  const file = join(dir, `${name}.mp4`);
+  const n = EQUAL_LUMA_COLOURS.length;
+  ff([
+    ...EQUAL_LUMA_COLOURS.flatMap((c) => [
+      '-f',
+      'lavfi',
+      '-i',
+      `color=c=${c}:size=320x240:rate=${fps}:duration=${seconds}`,
+    ]),
+    '-filter_complex',
+    `${EQUAL_LUMA_COLOURS.map((_, i) => `[${i}:v]format=yuv420p,setsar=1[v${i}]`).join(';')};${EQUAL_LUMA_COLOURS.map((_, i) => `[v${i}]`).join('')}concat=n=${n}:v=1:a=0[v]`,
+    ...['-map', '[v]', ...x264, file],
+  ]);
+  return {
+    file,
+    duration: n * seconds,
+    cuts: Array.from({ length: n - 1 }, (_, i) => (i + 1) * seconds),
+    fps,
+  };
+}
+
+/** A moving picture with a white flash of `frames` frames at `at` seconds (a camera flash): no cut. */
+export function flashVideo(
+  dir: string,
+  o: { at?: number; frames?: number; seconds?: number; fps?: number } = {},
+) {
+  const fps = o.fps ?? 25;
+  const at = o.at ?? 2;
+  const seconds = o.seconds ?? 5;
+  const until = at + (o.frames ?? 2) / fps - 0.5 / fps;
+  const file = join(dir, 'flash.mp4');
+  ff([
+    ...['-f', 'lavfi', '-i', `testsrc2=size=320x240:rate=${fps}:duration=${seconds}`],
+    '-vf',
+    `drawbox=x=0:y=0:w=iw:h=ih:color=white:t=fill:enable='between(t\\,${at - 0.5 / fps}\\,${until})'`,
+    ...x264,
+    file,
+  ]);
+  return { file, duration: seconds, cuts: [], fps } satisfies GeneratedVideo;
+}
+
+/**
+ * A camera pan across one wide still picture at `pxPerSecond` (of a 320-px frame): motion, no cut. The
+ * picture is a smooth colourful texture (sums of sines of unrelated periods), as scenery is: a pan across
+ * large flat areas instead shows a colour edge sweeping through the frame, which looks like a wipe.
+ */
+export function panVideo(dir: string, o: { pxPerSecond?: number; seconds?: number; fps?: number } = {}) {
+  const fps = o.fps ?? 25;
+  const seconds = o.seconds ?? 6;
+  const speed = o.pxPerSecond ?? 240;
+  const width = 320 + Math.ceil(speed * seconds) + 2;
+  const still = join(dir, `pan-${speed}.png`);
+  const geq = [
+    "r='128+90*sin(X/37)*cos(Y/23)+30*sin(X/11+Y/7)'",
+    "g='128+90*sin(X/53+1)*sin(Y/31)+30*cos(X/13)'",
+    "b='128+90*cos((X+Y)/41)+30*sin(Y/9-X/17)'",
+  ].join(':');
+  ff(['-f', 'lavfi', '-i', `nullsrc=size=${width}x240,format=rgb24,geq=${geq}`, '-frames:v', '1', still]);
+  const file = join(dir, `pan-${speed}.mp4`);
+  ff([
+    ...['-loop', '1', '-framerate', String(fps), '-i', still],
+    '-vf',
+    `crop=320:240:x='min(t*${speed}\\,${width - 320})':y=0,format=yuv420p`,
+    ...['-t', String(seconds), ...x264, file],
+  ]);
+  return { file, duration: seconds, cuts: [], fps } satisfies GeneratedVideo;
+}

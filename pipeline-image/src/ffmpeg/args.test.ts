@@ -2,10 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   audioArgs,
   escapeFilterValue,
+  frameStreamArgs,
   keyframeArgs,
   keyframeFilter,
   keyframeSelectExpr,
-  shotScoreArgs,
   subtitleArgs,
 } from './args.js';
 
@@ -17,8 +17,8 @@ describe('ffmpeg command lines', () => {
       ['-ac', '1', '-ar', '16000', '-c:a', 'pcm_s16le'],
     ],
     [
-      'shot scoring decodes only the first video stream and writes nothing',
-      shotScoreArgs('in.mp4', '/tmp/s.txt', { width: 256 }),
+      'shot analysis decodes only the first video stream and streams raw frames on stdout',
+      frameStreamArgs('in.mp4', '/tmp/s.txt', { width: 128, height: 72 }),
       ['-map', '0:v:0', '-an', '-sn', '-dn', '-vf'],
     ],
     [
@@ -53,12 +53,18 @@ describe('ffmpeg command lines', () => {
     expect(args.slice(args.indexOf('-threads'), args.indexOf('-threads') + 2)).toEqual(['-threads', '2']);
   });
 
-  it('scales frames down before scoring them and prints every frame score to the given file', () => {
-    const args = shotScoreArgs('in.mp4', '/tmp/a:b/scores.txt', { width: 128 });
+  it('squeezes frames to the analysis size, prints every frame time to the given file, and streams RGB', () => {
+    const args = frameStreamArgs('in.mp4', '/tmp/a:b/times.txt', { width: 128, height: 72 });
     const filter = args[args.indexOf('-vf') + 1]!;
     expect(filter).toBe(
-      "scale=128:-2:flags=fast_bilinear,select='gte(scene\\,0)',metadata=mode=print:key=lavfi.scene_score:file=/tmp/a\\:b/scores.txt",
+      "scale=128:72:flags=area,select='gte(scene\\,0)',metadata=mode=print:key=lavfi.scene_score:file=/tmp/a\\:b/times.txt,format=rgb24",
     );
+    expect(args.slice(-5)).toEqual(['-fps_mode', 'passthrough', '-f', 'rawvideo', 'pipe:1']);
+    // Frames own stdout, so progress moves to fd 3.
+    expect(args.slice(args.indexOf('-progress'), args.indexOf('-progress') + 2)).toEqual([
+      '-progress',
+      'pipe:3',
+    ]);
   });
 
   it.each([

@@ -3,8 +3,8 @@
 
 /** Flags every invocation starts with: never read stdin (a Job has none), errors only on stderr,
  * and machine-readable progress on stdout so a stage can report how far it is. */
-export function baseArgs(threads = 0): string[] {
-  const args = ['-nostdin', '-hide_banner', '-loglevel', 'error', '-progress', 'pipe:1', '-nostats', '-y'];
+export function baseArgs(threads = 0, progress = 'pipe:1'): string[] {
+  const args = ['-nostdin', '-hide_banner', '-loglevel', 'error', '-progress', progress, '-nostats', '-y'];
   // 0 lets ffmpeg pick; a Job with a CPU limit wants a number matching it.
   if (threads > 0) args.push('-threads', String(threads));
   return args;
@@ -42,8 +42,8 @@ export function audioArgs(input: string, output: string, threads = 0): string[] 
 }
 
 /** The input's first video stream only: no audio, subtitle or data streams read into the graph. */
-function videoOnly(input: string, threads = 0): string[] {
-  return [...baseArgs(threads), '-i', input, '-map', '0:v:0', '-an', '-sn', '-dn'];
+function videoOnly(input: string, threads = 0, progress = 'pipe:1'): string[] {
+  return [...baseArgs(threads, progress), '-i', input, '-map', '0:v:0', '-an', '-sn', '-dn'];
 }
 
 /** Escapes a value for use inside an ffmpeg filter graph option (`:`, `\`, `'`, `,`, `;`, `[`, `]`). */
@@ -52,23 +52,34 @@ export function escapeFilterValue(value: string): string {
 }
 
 /**
- * One decode pass that scores every frame for shot changes: frames are scaled down first (the scene
- * score is a mean absolute difference, which a 256-px frame estimates as well as a 4K one, for a
- * fraction of the filter's work), `select` with an always-true condition makes the scene score of
- * every frame available as metadata, and `metadata=print` writes `pts_time` and the score to a file.
+ * One decode pass for shot detection: every frame squeezed to a small RGB picture (area averaging, so a
+ * block is the mean of what it covers and noise and fine motion average out) and streamed raw on stdout;
+ * progress moves to fd 3, which streamFfmpeg reads. `select` with an always-true scene condition gives
+ * every frame metadata, so `metadata=print` writes each frame's pts_time to ptsFile: frames of a variable
+ * frame rate video keep their real times.
  */
-export function shotScoreArgs(
+export function frameStreamArgs(
   input: string,
-  scoresFile: string,
-  opts: { width: number; threads?: number },
+  ptsFile: string,
+  opts: { width: number; height: number; threads?: number },
 ): string[] {
   const filter = [
-    // fast_bilinear: precision does not matter for a difference score; speed does.
-    `scale=${opts.width}:-2:flags=fast_bilinear`,
+    `scale=${opts.width}:${opts.height}:flags=area`,
     "select='gte(scene\\,0)'",
-    `metadata=mode=print:key=lavfi.scene_score:file=${escapeFilterValue(scoresFile)}`,
+    `metadata=mode=print:key=lavfi.scene_score:file=${escapeFilterValue(ptsFile)}`,
+    'format=rgb24',
   ].join(',');
-  return [...videoOnly(input, opts.threads), '-vf', filter, '-f', 'null', '-'];
+  return [
+    ...videoOnly(input, opts.threads, 'pipe:3'),
+    '-vf',
+    filter,
+    // One raw frame out per decoded frame: no duplicates or drops to fill a constant rate.
+    '-fps_mode',
+    'passthrough',
+    '-f',
+    'rawvideo',
+    'pipe:1',
+  ];
 }
 
 export interface KeyframeTarget {

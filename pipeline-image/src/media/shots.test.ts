@@ -1,43 +1,137 @@
 import { describe, expect, it } from 'vitest';
-import { detectCuts, detectScenes, type FrameScore, parseSceneScores, scenesFromCuts } from './shots.js';
+import {
+  ANALYSIS_HEIGHT,
+  ANALYSIS_WIDTH,
+  FRAME_BYTES,
+  type FrameFeatures,
+  frameFeatures,
+} from './frame-features.js';
+import {
+  type Boundary,
+  detectBoundaries,
+  detectScenes,
+  type Frame,
+  parseFrameTimes,
+  scenesFromBoundaries,
+} from './shots.js';
 
-const P = { threshold: 0.3, minSeconds: 1, maxSeconds: 30, flashSeconds: 0.35 };
-/** Frames at `fps` for `seconds`, score 0.01 except 0.6 at the given times. */
-const frames = (seconds: number, spikes: number[], fps = 25): FrameScore[] =>
-  Array.from({ length: Math.round(seconds * fps) }, (_, i) => {
-    const t = i / fps;
-    return { t, score: spikes.some((s) => Math.abs(s - t) < 1e-9) ? 0.6 : 0.01 };
-  });
+const P = {
+  threshold: 0.1,
+  adaptiveRatio: 3,
+  minSeconds: 1,
+  maxSeconds: 30,
+  flashSeconds: 0.35,
+  gradualSeconds: 2,
+  gradualThreshold: 0.12,
+};
+const FPS = 25;
+type Rgb = [number, number, number];
+/** Equal BT.601 luma (about 118), different hue: what ffmpeg's luma-only scene score could not tell apart. */
+const RED: Rgb = [220, 80, 40];
+const GREEN: Rgb = [60, 160, 40];
+const BLUE: Rgb = [110, 100, 230];
+const WHITE: Rgb = [255, 255, 255];
 
-describe('shot detection from frame scores', () => {
-  it('reads the frame times and scores ffmpeg prints', () => {
+type Picture = Rgb | ((x: number, y: number) => Rgb);
+const cache = new Map<Picture, FrameFeatures>();
+function picture(p: Picture): Uint8Array {
+  const px = new Uint8Array(FRAME_BYTES);
+  for (let y = 0; y < ANALYSIS_HEIGHT; y++)
+    for (let x = 0; x < ANALYSIS_WIDTH; x++)
+      px.set(typeof p === 'function' ? p(x, y) : p, (y * ANALYSIS_WIDTH + x) * 3);
+  return px;
+}
+const features = (p: Picture) => {
+  const f = cache.get(p) ?? frameFeatures(picture(p));
+  cache.set(p, f);
+  return f;
+};
+/** A smooth colourful texture, moved `dx` pixels to the left: scenery a camera pans over. */
+const texture =
+  (dx: number) =>
+  (x: number, y: number): Rgb => [
+    128 + 90 * Math.sin((x + dx) / 9) * Math.cos(y / 7),
+    128 + 90 * Math.sin((x + dx) / 13 + 1) * Math.sin(y / 5),
+    128 + 90 * Math.cos((x + dx + y) / 11),
+  ];
+const mix = (a: Picture, b: Picture, w: number): Picture => {
+  const pa = picture(a);
+  const pb = picture(b);
+  return (x, y) => {
+    const i = (y * ANALYSIS_WIDTH + x) * 3;
+    return [0, 1, 2].map((c) => (1 - w) * pa[i + c]! + w * pb[i + c]!) as Rgb;
+  };
+};
+/** `seconds` of frames at FPS, each the picture `at(t)` gives. */
+const clip = (seconds: number, at: (t: number) => Picture): Frame[] =>
+  Array.from({ length: Math.round(seconds * FPS) }, (_, i) => ({
+    t: i / FPS,
+    features: features(at(i / FPS)),
+  }));
+const found = (frames: Frame[]) => detectBoundaries(frames, P).map((b) => [b.kind, Number(b.t.toFixed(2))]);
+const at = (ts: number[]): Boundary[] => ts.map((t) => ({ t, kind: 'cut' }));
+const STILL = texture(0);
+
+describe('shot detection from frames', () => {
+  it('reads the frame times ffmpeg prints', () => {
     const text =
       'frame:0    pts:0       pts_time:0\nlavfi.scene_score=0.000000\nframe:1    pts:512     pts_time:0.04\nlavfi.scene_score=0.654321\n';
-    expect(parseSceneScores(text)).toEqual([
-      { t: 0, score: 0 },
-      { t: 0.04, score: 0.654321 },
+    expect(parseFrameTimes(text)).toEqual([0, 0.04]);
+  });
+
+  it('cuts between flat pictures of equal brightness and different colour, at their first frames', () => {
+    expect(found(clip(6, (t) => (t < 2 ? RED : t < 4 ? GREEN : BLUE)))).toEqual([
+      ['cut', 2],
+      ['cut', 4],
     ]);
   });
 
   it.each([
-    ['hard cuts become boundaries at their exact frames', [2, 5], [2, 5]],
-    ['a flash (cut in and straight back out) is no boundary', [2, 2.12], []],
-    ['a strobe of many flashes is no boundary', Array.from({ length: 40 }, (_, i) => 1 + i * 0.12), []],
-    ['a cut after a flash is still a cut', [1, 1.08, 3], [3]],
-  ])('%s', (_name, spikes, cuts) => {
-    expect(detectCuts(frames(8, spikes as number[]), P).map((t) => Number(t.toFixed(2)))).toEqual(cuts);
+    ['a two-frame flash over a still picture', (t: number) => (t >= 2 && t < 2.08 ? WHITE : STILL)],
+    ['a strobe of many flashes', (t: number) => (t > 1 && t < 5 && t % 0.2 < 0.1 ? WHITE : STILL)],
+    ['a camera pan across scenery', (t: number) => texture(Math.round(t * 200))],
+    ['a slow pan across scenery', (t: number) => texture(Math.round(t * 20))],
+    [
+      'a colour that drifts all the time',
+      (t: number) => [128 + 100 * Math.sin(t), 128, 128 + 100 * Math.cos(t)] as Rgb,
+    ],
+  ])('%s is no boundary', (_name, look) => {
+    expect(found(clip(6, look))).toEqual([]);
   });
 
-  it('ignores the first frame, which has nothing to differ from', () => {
-    expect(
-      detectCuts(
-        [
-          { t: 0, score: 1 },
-          { t: 0.04, score: 0 },
-        ],
-        P,
-      ),
-    ).toEqual([]);
+  it('a cut after a flash is still a cut', () => {
+    expect(found(clip(6, (t) => (t >= 1 && t < 1.08 ? WHITE : t < 3 ? RED : GREEN)))).toEqual([['cut', 3]]);
+  });
+
+  it.each([
+    ['a 1 s cross-dissolve', 3, 4, (t: number) => mix(STILL, BLUE, Math.min(1, Math.max(0, t - 3)))],
+    ['a 2 s cross-dissolve', 3, 5, (t: number) => mix(STILL, RED, Math.min(1, Math.max(0, (t - 3) / 2)))],
+    [
+      'a 0.5 s cross-dissolve',
+      3,
+      3.5,
+      (t: number) => mix(STILL, GREEN, Math.min(1, Math.max(0, (t - 3) * 2))),
+    ],
+    [
+      'a fade out to black and in again',
+      3,
+      4,
+      (t: number) =>
+        t < 3.5
+          ? mix(STILL, [0, 0, 0], Math.min(1, Math.max(0, (t - 3) * 2)))
+          : mix([0, 0, 0], GREEN, Math.min(1, (t - 3.5) * 2)),
+    ],
+    [
+      'a fade to black and back to the same picture',
+      3,
+      4,
+      (t: number) => mix(STILL, [0, 0, 0], Math.max(0, 1 - Math.abs(t - 3.5) * 2)),
+    ],
+  ])('%s is one boundary inside the transition', (_name, from, to, look) => {
+    const b = detectBoundaries(clip(7, look), P);
+    expect(b).toHaveLength(1);
+    expect(b[0]!.t).toBeGreaterThanOrEqual(from - 1 / FPS);
+    expect(b[0]!.t).toBeLessThanOrEqual(to + 1 / FPS);
   });
 
   it.each([
@@ -73,23 +167,34 @@ describe('shot detection from frame scores', () => {
       ],
     ],
   ])('%s', (_name, cuts, duration, expected) => {
-    expect(scenesFromCuts(cuts as number[], duration as number, P).map((s) => [s.start, s.end])).toEqual(
-      expected,
-    );
+    expect(
+      scenesFromBoundaries(at(cuts as number[]), duration as number, P).map((s) => [s.start, s.end]),
+    ).toEqual(expected);
   });
 
   it('says why each scene starts where it does, and numbers scenes from 0', () => {
-    const scenes = scenesFromCuts([40], 100, P);
+    const scenes = scenesFromBoundaries(
+      [
+        { t: 40, kind: 'cut' },
+        { t: 70, kind: 'gradual' },
+      ],
+      100,
+      P,
+    );
     expect(scenes.map((s) => [s.idx, s.startsWith])).toEqual([
       [0, 'start'],
       [1, 'split'],
       [2, 'cut'],
-      [3, 'split'],
+      [3, 'gradual'],
     ]);
   });
 
   it('ends the last scene at the last frame when the container claims more than the stream holds', () => {
-    const scenes = detectScenes(frames(4, [2]), 60, P);
+    const scenes = detectScenes(
+      clip(4, (t) => (t < 2 ? RED : GREEN)),
+      60,
+      P,
+    );
     expect(scenes.at(-1)!.end).toBeCloseTo(4.96, 2);
   });
 });
