@@ -54,6 +54,7 @@ beforeAll(async () => {
     settings: {
       uploadsBucket: 'heimdex-uploads',
       maxVideoBytes: 1024 ** 3,
+      maxVideoSeconds: 600,
       uploadUrlSeconds: 900,
       uploadTtlSeconds: 3600,
       defaultLanguage: 'ko',

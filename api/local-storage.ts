@@ -1,7 +1,15 @@
 // Serves standalone mode's presigned URLs: PUT and GET /storage/<bucket>/<key>, checked for expiry and HMAC.
+// A PUT stores exactly the signed number of bytes or nothing: a longer body is refused at its first byte
+// too many (413), a shorter one when it ends (422), and neither leaves a file behind.
+import { PassThrough } from 'node:stream';
 import express, { type Router } from 'express';
+import { BodyLengthError } from '../core/storage/exact-length.js';
 import { type LocalStore, verifySignature } from '../core/storage/local.js';
 import { ApiError } from './errors.js';
+import { uploadMessages as say } from './upload-messages.js';
+
+/** How long a client refused mid-body gets to read the answer before its connection is closed. */
+const REFUSED_GRACE_MS = 2000;
 
 export function localStorageRouter(store: LocalStore, secret: string): Router {
   const router = express.Router();
@@ -14,40 +22,71 @@ export function localStorageRouter(store: LocalStore, secret: string): Router {
     const sig = String(req.query.sig ?? '');
     const part = req.query.part ? `${req.query.upload}:${req.query.part}` : '';
     const ct = String(req.query.ct ?? '');
+    const len = req.query.len === undefined ? '' : String(req.query.len);
     if (
       !Number.isInteger(expires) ||
-      !verifySignature(secret, sig, method, bucket, objectKey, expires, ct, part)
+      !verifySignature(secret, sig, method, bucket, objectKey, expires, ct, part, len)
     ) {
-      throw new ApiError(
-        'forbidden',
-        'The signature of this storage URL does not match; ask the API for a new one.',
-      );
+      throw new ApiError('forbidden', say.urlForged());
     }
-    if (expires < Date.now() / 1000)
-      throw new ApiError('forbidden', 'This storage URL has expired; ask the API for a new one.');
+    if (expires < Date.now() / 1000) throw new ApiError('forbidden', say.urlExpired());
     if (method === 'PUT' && ct && req.header('content-type') !== ct) {
-      throw new ApiError('forbidden', `This URL was signed for Content-Type ${ct}.`);
+      throw new ApiError('forbidden', say.urlContentType(ct));
     }
-    return { bucket: String(bucket), key: objectKey };
+    // Every PUT URL the API hands out carries its size; one without could store anything.
+    if (method === 'PUT' && !/^\d+$/.test(len)) throw new ApiError('forbidden', say.urlUnsized());
+    return { bucket: String(bucket), key: objectKey, length: Number(len) };
   };
   router.put('/storage/:bucket/*key', async (req, res, next) => {
+    // Whatever is refused, the rest of the body is not read: the connection closes once the answer is out.
+    const refuse = (error: unknown) => {
+      if (!req.complete) {
+        res.setHeader('Connection', 'close');
+        res.once('finish', () => setTimeout(() => req.socket.destroy(), REFUSED_GRACE_MS).unref());
+      }
+      next(error);
+    };
+    let length: number;
+    let target: { bucket: string; key: string };
     try {
-      const { bucket, key } = check('PUT', req);
+      ({ length, ...target } = check('PUT', req));
+      const announced = req.header('content-length');
+      if (announced !== undefined && Number(announced) !== length)
+        throw sizeError(
+          new BodyLengthError(
+            Number(announced) > length ? 'too_large' : 'too_short',
+            length,
+            Number(announced),
+          ),
+        );
+    } catch (e) {
+      return refuse(e);
+    }
+    // The store reads a copy of the body: when it stops early, the request (and its socket) stays open
+    // long enough to carry the answer.
+    const body = new PassThrough();
+    req.pipe(body);
+    req.once('close', () => {
+      if (!req.complete) body.destroy(new Error('the client closed the connection before the body ended'));
+    });
+    try {
       if (req.query.part) {
-        await store.writePart(bucket, key, String(req.query.upload), Number(req.query.part), req);
+        const part = Number(req.query.part);
+        await store.writePart(target.bucket, target.key, String(req.query.upload), part, body, length);
         res.setHeader('ETag', `"${req.query.part}"`);
       } else {
-        await store.writeStream(bucket, key, req, req.header('content-type') ?? undefined);
+        await store.writeStream(target.bucket, target.key, body, req.header('content-type'), length);
       }
       res.status(200).end();
     } catch (e) {
-      next(
-        (e as NodeJS.ErrnoException).code === 'ENOSPC'
-          ? new ApiError(
-              'insufficient_storage',
-              'The disk holding heimdex data is full; free some space and upload again.',
-            )
-          : e,
+      req.unpipe(body);
+      if (req.destroyed && !req.complete) return; // the client went away: nobody to answer, nothing kept
+      refuse(
+        e instanceof BodyLengthError
+          ? sizeError(e)
+          : (e as NodeJS.ErrnoException).code === 'ENOSPC'
+            ? new ApiError('insufficient_storage', say.diskFull())
+            : e,
       );
     }
   });
@@ -66,4 +105,10 @@ export function localStorageRouter(store: LocalStore, secret: string): Router {
     }
   });
   return router;
+}
+
+function sizeError(e: BodyLengthError): ApiError {
+  return e.kind === 'too_large'
+    ? new ApiError('payload_too_large', say.bodyTooLarge(e.expected))
+    : new ApiError('upload_size_mismatch', say.bodyTooShort(e.expected, e.received));
 }

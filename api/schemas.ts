@@ -55,8 +55,9 @@ export const MultipartInitBody = Type.Composite([
 
 export const MultipartInitResponse = Type.Object({
   video_id: Uuid,
-  part_size: Type.Integer(),
+  part_size: Type.Integer({ description: 'bytes of every part but the last' }),
   part_count: Type.Integer(),
+  last_part_size: Type.Integer({ description: 'bytes of the last part (the rest of the file)' }),
   expires_at: Type.String({ format: 'date-time', description: 'when an unfinished upload is abandoned' }),
 });
 
@@ -71,7 +72,13 @@ export const PartsBody = Type.Object({
 export const PartsResponse = Type.Object({
   video_id: Uuid,
   expires_in: Type.Integer(),
-  parts: Type.Array(Type.Object({ part_number: Type.Integer(), url: Type.String() })),
+  parts: Type.Array(
+    Type.Object({
+      part_number: Type.Integer(),
+      url: Type.String(),
+      size_bytes: Type.Integer({ description: 'the exact size this URL takes: any other is refused' }),
+    }),
+  ),
   uploaded: Type.Array(Type.Integer(), { description: 'part numbers the store already has' }),
 });
 

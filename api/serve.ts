@@ -87,6 +87,7 @@ export async function serveApi(p: ApiParts): Promise<RunningApi> {
     settings: {
       uploadsBucket: config.S3_BUCKET_UPLOADS,
       maxVideoBytes: config.MAX_VIDEO_BYTES,
+      maxVideoSeconds: config.MAX_VIDEO_SECONDS,
       uploadUrlSeconds: 15 * 60,
       uploadTtlSeconds: apiConfig.HEIMDEX_UPLOAD_TTL_SECONDS,
       defaultLanguage: apiConfig.HEIMDEX_DEFAULT_LANGUAGE,
@@ -113,7 +114,11 @@ export async function serveApi(p: ApiParts): Promise<RunningApi> {
       { name: 'storage', check: () => store.ping() },
       { name: p.submitterName, check: () => submitter.ping() },
     ],
-    web: webOptionsFrom(apiConfig, config.MAX_VIDEO_BYTES, p.localAuth?.tokenFile),
+    web: webOptionsFrom(
+      apiConfig,
+      { maxVideoBytes: config.MAX_VIDEO_BYTES, maxVideoSeconds: config.MAX_VIDEO_SECONDS },
+      p.localAuth?.tokenFile,
+    ),
     ...(p.extraRouters ? { extraRouters: p.extraRouters } : {}),
   });
   const server = answerClientErrors(

@@ -2,11 +2,14 @@
 // to ingestion, and cleanup of uploads that were abandoned.
 import { randomUUID } from 'node:crypto';
 import { VIDEO_MIME_TYPES } from '../core/crd/videoingestion.js';
+import { containerHeader } from '../core/media/container-header.js';
 import { keys } from '../core/storage/store.js';
 import { ApiError } from './errors.js';
 import { sanitizeFilename } from './filename.js';
 import { SNIFF_BYTES, sniffContainer } from './media-sniff.js';
 import * as videos from './repositories/videos.js';
+import { uploadMessages as say } from './upload-messages.js';
+import { partBytes, planParts } from './upload-plan.js';
 import { notFound, type VideoDeps } from './videos-service.js';
 
 interface InitInput {
@@ -18,27 +21,17 @@ interface InitInput {
   language?: string;
 }
 
-const MULTIPART_DEFAULT_PART = 16 * 1024 * 1024;
-const MAX_PARTS = 10_000;
-
 function checkUpload(deps: VideoDeps, input: InitInput): { filename: string; mime: string } {
   const mime = input.mime_type.trim().toLowerCase();
   if (!(VIDEO_MIME_TYPES as readonly string[]).includes(mime)) {
-    throw new ApiError(
-      'unsupported_media_type',
-      `${input.mime_type} is not a supported video type; upload MP4, MOV, AVI, MKV or WebM (${VIDEO_MIME_TYPES.join(', ')}).`,
-    );
+    throw new ApiError('unsupported_media_type', say.unsupportedType(input.mime_type, VIDEO_MIME_TYPES));
   }
   if (input.size_bytes > deps.settings.maxVideoBytes) {
-    const gib = (deps.settings.maxVideoBytes / 1024 ** 3).toFixed(2).replace(/\.?0+$/, '');
-    throw new ApiError(
-      'payload_too_large',
-      `The file is ${input.size_bytes} bytes; the limit is ${deps.settings.maxVideoBytes} bytes (${gib} GiB).`,
-    );
+    throw new ApiError('payload_too_large', say.tooLarge(input.size_bytes, deps.settings.maxVideoBytes));
   }
   const filename = sanitizeFilename(input.filename);
   if (!filename)
-    throw new ApiError('validation_failed', 'The file name has no usable characters.', [
+    throw new ApiError('validation_failed', say.noUsableName(), [
       { field: 'body.filename', message: 'no usable characters' },
     ]);
   return { filename, mime };
@@ -64,6 +57,7 @@ export async function initUpload(deps: VideoDeps, userId: string, input: InitInp
   const put = await deps.store.presignPut(deps.settings.uploadsBucket, v.storage_key, {
     expiresIn: deps.settings.uploadUrlSeconds,
     contentType: mime,
+    contentLength: input.size_bytes,
   });
   await videos.insertVideoWithUpload(deps.db, v, {
     multipart_id: null,
@@ -87,11 +81,7 @@ export async function initMultipart(
   input: InitInput & { part_size?: number },
 ) {
   const { filename, mime } = checkUpload(deps, input);
-  const partSize = Math.max(
-    input.part_size ?? MULTIPART_DEFAULT_PART,
-    Math.ceil(input.size_bytes / MAX_PARTS),
-  );
-  const partCount = Math.ceil(input.size_bytes / partSize);
+  const { partSize, partCount, lastPartSize } = planParts(input.size_bytes, input.part_size);
   const v = newVideo(userId, input, filename, mime);
   const uploadId = await deps.store.createMultipart(deps.settings.uploadsBucket, v.storage_key, mime);
   const expiresAt = new Date(Date.now() + deps.settings.uploadTtlSeconds * 1000);
@@ -111,6 +101,7 @@ export async function initMultipart(
     video_id: v.video_id,
     part_size: partSize,
     part_count: partCount,
+    last_part_size: lastPartSize,
     expires_at: expiresAt.toISOString(),
   };
 }
@@ -120,10 +111,7 @@ async function multipartOf(deps: VideoDeps, userId: string, videoId: string) {
   if (!video) throw notFound();
   const upload = await videos.findUpload(deps.db, videoId);
   if (video.state !== 'uploading' || !upload?.multipart_id) {
-    throw new ApiError(
-      'invalid_state',
-      `Video ${videoId} has no resumable upload in progress (it is ${video.state}).`,
-    );
+    throw new ApiError('invalid_state', say.noResumable(video.state));
   }
   return { video, upload, multipartId: upload.multipart_id };
 }
@@ -133,27 +121,28 @@ export async function partUrls(deps: VideoDeps, userId: string, videoId: string,
   const { video, upload, multipartId } = await multipartOf(deps, userId, videoId);
   const beyond = partNumbers.filter((n) => n > (upload.part_count ?? 0));
   if (beyond.length) {
-    throw new ApiError(
-      'validation_failed',
-      `This upload has ${upload.part_count} parts; part ${beyond[0]} does not exist.`,
-    );
+    throw new ApiError('validation_failed', say.partOutsidePlan(upload.part_count ?? 0, beyond[0]!));
   }
   const expiresIn = deps.settings.uploadUrlSeconds;
+  const plan = {
+    sizeBytes: Number(video.size_bytes),
+    partSize: Number(upload.part_size),
+    partCount: upload.part_count ?? 0,
+  };
   const parts = await Promise.all(
     [...new Set(partNumbers)]
       .sort((a, b) => a - b)
-      .map(async (n) => ({
-        part_number: n,
-        url: (
-          await deps.store.presignPart(
-            deps.settings.uploadsBucket,
-            video.storage_key,
-            multipartId,
-            n,
-            expiresIn,
-          )
-        ).url,
-      })),
+      .map(async (n) => {
+        const size = partBytes(plan, n);
+        const { url } = await deps.store.presignPart(
+          deps.settings.uploadsBucket,
+          video.storage_key,
+          multipartId,
+          n,
+          { expiresIn, contentLength: size },
+        );
+        return { part_number: n, url, size_bytes: size };
+      }),
   );
   const uploaded = (
     await deps.store.listParts(deps.settings.uploadsBucket, video.storage_key, multipartId)
@@ -180,10 +169,7 @@ export async function completeUpload(deps: VideoDeps, userId: string, videoId: s
   const video = await videos.findVideo(deps.db, userId, videoId);
   if (!video) throw notFound();
   if (video.state === 'failed' || video.state === 'deleted') {
-    throw new ApiError(
-      'invalid_state',
-      `Video ${videoId} is ${video.state}${video.error_text ? `: ${video.error_text}` : ''}; start a new upload.`,
-    );
+    throw new ApiError('invalid_state', say.ended(video.state, video.error_text));
   }
   if (video.state !== 'uploading') {
     if (video.state === 'validating') {
@@ -203,7 +189,7 @@ export async function completeUpload(deps: VideoDeps, userId: string, videoId: s
       // Not a lie, just unfinished: the client can upload the rest and call complete again.
       throw new ApiError(
         'upload_incomplete',
-        `${missing.length} of ${upload.part_count} parts have not arrived yet (first missing: part ${missing[0]}).`,
+        say.partsMissing(missing.length, upload.part_count ?? 0, missing[0]!),
       );
     }
     await deps.store.completeMultipart(bucket, video.storage_key, upload.multipart_id, parts);
@@ -211,26 +197,25 @@ export async function completeUpload(deps: VideoDeps, userId: string, videoId: s
   const declared = Number(video.size_bytes);
   const head = await deps.store.head(bucket, video.storage_key);
   if (!head) {
-    await fail(
-      deps,
-      video,
-      'upload_incomplete',
-      'No file was uploaded to the upload URL before complete was called.',
-    );
+    await fail(deps, video, 'upload_incomplete', say.noFile());
   } else if (head.sizeBytes !== declared) {
-    await fail(
-      deps,
-      video,
-      'upload_size_mismatch',
-      `The uploaded file has ${head.sizeBytes} bytes but ${declared} were announced.`,
-    );
+    await fail(deps, video, 'upload_size_mismatch', say.sizeMismatch(head.sizeBytes, declared));
   } else if (!sniffContainer(await deps.store.getRange(bucket, video.storage_key, 0, SNIFF_BYTES - 1))) {
-    await fail(
-      deps,
-      video,
-      'not_a_video',
-      'The uploaded file does not start like a video container (MP4, MOV, AVI, MKV or WebM).',
+    await fail(deps, video, 'not_a_video', say.notAVideo());
+  } else {
+    // What the container header says, from a few range reads; what it does not say, the probe decides.
+    const header = await containerHeader(
+      (start, end) => deps.store.getRange(bucket, video.storage_key, start, end),
+      head.sizeBytes,
     );
+    const seconds = header.durationSeconds;
+    const max = deps.settings.maxVideoSeconds;
+    if (header.truncatedAt) {
+      const { size, expected } = header.truncatedAt;
+      await fail(deps, video, 'video_truncated', say.truncated(size, expected));
+    } else if (seconds !== undefined && seconds > max) {
+      await fail(deps, video, 'video_too_long', say.tooLong(seconds, max));
+    }
   }
   const moved = await videos.transition(deps.db, userId, videoId, ['uploading'], 'validating');
   if (!moved) return completeUpload(deps, userId, videoId); // a concurrent complete won the race
@@ -253,10 +238,7 @@ async function submit(deps: VideoDeps, video: videos.VideoRow, language?: string
     });
   } catch (error) {
     deps.log.error({ err: error, videoId: video.video_id }, 'could not hand the video to ingestion');
-    throw new ApiError(
-      'dependency_unavailable',
-      'The upload is safe but processing could not be started; call complete again shortly.',
-    );
+    throw new ApiError('dependency_unavailable', say.notStarted());
   }
 }
 
@@ -264,7 +246,7 @@ async function submit(deps: VideoDeps, video: videos.VideoRow, language?: string
 async function fail(
   deps: VideoDeps,
   video: videos.VideoRow,
-  code: 'upload_incomplete' | 'upload_size_mismatch' | 'not_a_video',
+  code: 'upload_incomplete' | 'upload_size_mismatch' | 'not_a_video' | 'video_too_long' | 'video_truncated',
   reason: string,
 ): Promise<never> {
   await videos.transition(deps.db, video.user_id, video.video_id, ['uploading'], 'failed', {
@@ -286,7 +268,7 @@ export async function sweepAbandonedUploads(deps: VideoDeps, now = new Date()): 
         await deps.store.abortMultipart(deps.settings.uploadsBucket, u.storage_key, u.multipart_id);
       await deps.store.delete(deps.settings.uploadsBucket, u.storage_key).catch(() => {});
       await videos.transition(deps.db, u.user_id, u.video_id, ['uploading'], 'failed', {
-        text: 'the upload was not completed in time and was abandoned',
+        text: say.abandoned(),
         category: 'BadInput',
       });
       await videos.deleteUpload(deps.db, u.video_id);

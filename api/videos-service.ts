@@ -5,10 +5,13 @@ import type { Logger } from '../core/log.js';
 import type { ObjectStore } from '../core/storage/store.js';
 import { ApiError } from './errors.js';
 import * as videos from './repositories/videos.js';
+import { processingMessage } from './upload-messages.js';
 
 export interface VideoSettings {
   uploadsBucket: string;
   maxVideoBytes: number;
+  /** Longest accepted video: refused at complete when the container header says so. */
+  maxVideoSeconds: number;
   /** Seconds a presigned upload URL stays valid (15 minutes by default). */
   uploadUrlSeconds: number;
   /** Seconds after which an upload that never completed is abandoned and cleaned up. */
@@ -40,17 +43,9 @@ export function presentVideo(v: videos.VideoRow) {
   };
 }
 
-/** What a person reads when processing failed: what happened and what to do. */
+/** What a person reads when processing failed: what happened and what to do (api/upload-messages.ts). */
 export function humanError(v: Pick<videos.VideoRow, 'error_category' | 'error_text'>): string {
-  const why = v.error_text ?? 'no reason was recorded';
-  switch (v.error_category) {
-    case 'BadInput':
-      return `This file could not be processed: ${why}. Check the file and upload it again.`;
-    case 'Transient':
-      return `Processing failed after several attempts because a service was unavailable (${why}). Upload the video again later.`;
-    default:
-      return `Processing failed because of a problem on our side (${why}). It has been logged; try again later.`;
-  }
+  return processingMessage(v.error_category, v.error_text);
 }
 
 /**

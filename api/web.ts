@@ -19,6 +19,7 @@ export interface WebOptions {
   /** Origins other than the API's own allowed to call it from a browser (CORS); none by default. */
   corsOrigins?: string[];
   maxVideoBytes: number;
+  maxVideoSeconds: number;
   mimeTypes: readonly string[];
 }
 
@@ -35,7 +36,11 @@ const WebConfig = Type.Object({
     Type.Object({ issuer: Type.String(), client_id: Type.String(), scope: Type.String() }),
     Type.Null(),
   ]),
-  upload: Type.Object({ max_bytes: Type.Integer(), mime_types: Type.Array(Type.String()) }),
+  upload: Type.Object({
+    max_bytes: Type.Integer(),
+    max_seconds: Type.Integer({ description: 'longest accepted video (MAX_VIDEO_SECONDS)' }),
+    mime_types: Type.Array(Type.String()),
+  }),
 });
 
 /** The routes the app calls before it has a token; in /openapi.json like every other route. */
@@ -52,7 +57,11 @@ export function webRoutes(o: WebOptions): AnyRoute[] {
         body: {
           sign_in: o.localTokenFile ? 'local' : o.oidc ? 'oidc' : 'token',
           oidc: o.oidc ? { issuer: o.oidc.issuer, client_id: o.oidc.clientId, scope: o.oidc.scope } : null,
-          upload: { max_bytes: o.maxVideoBytes, mime_types: [...o.mimeTypes] },
+          upload: {
+            max_bytes: o.maxVideoBytes,
+            max_seconds: o.maxVideoSeconds,
+            mime_types: [...o.mimeTypes],
+          },
         },
       }),
     }),
@@ -197,7 +206,7 @@ export function webOptionsFrom(
     ApiConfig,
     'HEIMDEX_OIDC_ISSUER' | 'HEIMDEX_OIDC_CLIENT_ID' | 'HEIMDEX_OIDC_SCOPE' | 'HEIMDEX_CORS_ORIGINS'
   >,
-  maxVideoBytes: number,
+  limits: { maxVideoBytes: number; maxVideoSeconds: number },
   localTokenFile?: string,
 ): WebOptions {
   return {
@@ -214,7 +223,7 @@ export function webOptionsFrom(
     corsOrigins: c.HEIMDEX_CORS_ORIGINS.split(',')
       .map((s) => s.trim().replace(/\/$/, ''))
       .filter(Boolean),
-    maxVideoBytes,
+    ...limits,
     mimeTypes: VIDEO_MIME_TYPES,
   };
 }

@@ -31,6 +31,10 @@ export const ConfigSchema = Type.Object({
   MODELS_DIR: Str('where model files live', { default: './models/cache' }),
   MAX_VIDEO_SECONDS: Int('longest accepted video, in seconds', { default: 600, minimum: 1 }),
   MAX_VIDEO_BYTES: Int('largest accepted upload, in bytes', { default: 1024 ** 3, minimum: 1 }),
+  MAX_VIDEO_PIXELS: Int('largest accepted picture, in pixels per frame (width × height; 8K UHD by default)', {
+    default: 7680 * 4320,
+    minimum: 1,
+  }),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info', description: 'pino log level' },

@@ -50,7 +50,7 @@ for (const height of heights.length > 0 ? heights : [720, 1080]) {
   };
   const startKiB = Number(/VmRSS:\s*(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
   const info = await stage('probe', async () =>
-    judgeProbe(await ffprobe(clip.file), { maxSeconds: 600, sizeBytes: 1 }),
+    judgeProbe(await ffprobe(clip.file), { maxSeconds: 600, maxPixels: 7680 * 4320, sizeBytes: 1 }),
   );
   if (!info.ok) throw new Error(info.reason);
   await stage('audio', () => runFfmpeg(audioArgs(clip.file, join(dir, 'a.wav'), cfg.FFMPEG_THREADS)));

@@ -1,8 +1,10 @@
 // heimdex on the command line: upload (with progress), status, search, list, delete — over the REST API,
 // with HEIMDEX_TOKEN or the standalone server's local token.
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { containerHeader } from '../core/media/container-header.js';
+import { formatDuration } from '../core/media/format-duration.js';
 
 const USAGE = `usage: npm run cli -- <command> [options]
   upload <file> [--title T] [--language ko|en|auto] [--no-wait]   upload a video and follow its processing
@@ -74,7 +76,10 @@ async function upload(
     throw new CliError(
       `${basename(file)}: unsupported file type; heimdex takes ${Object.keys(MIME).join(' ')}`,
     );
-  const size = statSync(file).size;
+  // Read once: the size announced is the size of exactly these bytes (the URL takes no other).
+  const body = readFileSync(file);
+  const size = body.length;
+  await checkLimits(file, body);
   const init = await call('POST', '/videos/upload/init', {
     filename: basename(file),
     mime_type: mime,
@@ -83,15 +88,42 @@ async function upload(
     ...(opts.language ? { language: opts.language } : {}),
   });
   process.stdout.write(`uploading ${basename(file)} (${(size / 1e6).toFixed(1)} MB) as ${init.video_id}… `);
-  const put = await fetch(init.upload_url, {
-    method: 'PUT',
-    body: readFileSync(file),
-    headers: init.upload_headers,
-  });
-  if (!put.ok) throw new CliError(`upload failed with HTTP ${put.status}`);
+  const put = await fetch(init.upload_url, { method: 'PUT', body, headers: init.upload_headers });
+  if (!put.ok) {
+    const problem = (await put.json().catch(() => undefined)) as { detail?: string } | undefined;
+    throw new CliError(
+      `upload failed with HTTP ${put.status}${problem?.detail ? `: ${problem.detail}` : ''}`,
+    );
+  }
   await call('POST', '/videos/upload/complete', { video_id: init.video_id });
   console.log('done');
   if (opts.wait) await follow(init.video_id);
+}
+
+/**
+ * The server's limits, checked before a byte is sent: the size, and the length the container header
+ * gives (the server reads the same header at complete; a header without one is left to the server).
+ */
+async function checkLimits(file: string, body: Buffer): Promise<void> {
+  const limits = (await call('GET', '/auth/config'))?.upload as
+    | { max_bytes: number; max_seconds?: number }
+    | undefined;
+  if (!limits) return;
+  const name = basename(file);
+  if (body.length > limits.max_bytes)
+    throw new CliError(
+      `${name} is ${(body.length / 1e6).toFixed(1)} MB; this server takes at most ${(limits.max_bytes / 1e6).toFixed(1)} MB`,
+    );
+  const header = await containerHeader(async (start, end) => body.subarray(start, end + 1), body.length);
+  if (header.truncatedAt)
+    throw new CliError(
+      `${name} looks incomplete: it ends after ${body.length} bytes, but its container says it holds at least ${header.truncatedAt.expected}. Copy the whole file and upload it again.`,
+    );
+  const seconds = header.durationSeconds;
+  if (limits.max_seconds !== undefined && seconds !== undefined && seconds > limits.max_seconds)
+    throw new CliError(
+      `${name} is ${formatDuration(seconds)} long; this server takes videos of at most ${formatDuration(limits.max_seconds)}. Trim it and upload it again.`,
+    );
 }
 
 async function follow(id: string): Promise<void> {

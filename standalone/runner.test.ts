@@ -138,7 +138,7 @@ describe('the standalone runner', () => {
     // The same row the operator writes for the same failure (test/integration/operator-lifecycle.test.ts).
     expect(await rowOf(bad)).toEqual({
       state: 'failed',
-      error_text: 'stage probe failed: not a playable video',
+      error_text: 'not a playable video',
       error_category: 'BadInput',
       duration_s: null,
     });

@@ -114,10 +114,13 @@ const ROW_STATE: Record<StageState, JobRowState> = {
 export function dbRows(status: VideoIngestionStatus): DbRows {
   const state: VideoState =
     status.phase === 'Succeeded' ? 'indexed' : status.phase === 'Failed' ? 'failed' : 'processing';
+  // The owner reads videos.error_text (the API's humanError): the failing stage's own words, written for
+  // them, rather than the summary that names our stage; the jobs rows keep which stage it was.
+  const cause = status.stages?.find((s) => s.state === 'Failed' && s.category);
   return {
     video: {
       state,
-      errorText: status.phase === 'Failed' ? (status.message ?? 'ingestion failed') : null,
+      errorText: status.phase === 'Failed' ? (cause?.message ?? status.message ?? 'ingestion failed') : null,
       errorCategory: status.phase === 'Failed' ? (status.errorCategory ?? 'Internal') : null,
       durationSeconds: status.durationSeconds ?? null,
     },

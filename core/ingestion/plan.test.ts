@@ -184,7 +184,7 @@ describe('plan', () => {
     });
     expect(last.db.video).toEqual({
       state: 'failed',
-      errorText: 'stage probe failed: not a video',
+      errorText: 'not a video',
       errorCategory: 'BadInput',
       durationSeconds: null,
     });

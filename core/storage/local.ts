@@ -16,6 +16,7 @@ import {
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { exactLength } from './exact-length.js';
 import type { ObjectInfo, ObjectStore, PresignedUrl, UploadedPart } from './store.js';
 
 export interface LocalStoreOptions {
@@ -29,8 +30,24 @@ export interface LocalStoreOptions {
 
 const META = '.heimdex-meta.json';
 const PARTS = '.heimdex-multipart';
+const PARTIAL = '.partial';
 
-/** What a signature covers: the method, the object, the expiry and (for PUT) the content type. */
+/** Streams body into tmp, then renames it to file; on any failure tmp is removed and the error rethrown. */
+async function writeBounded(body: Readable, tmp: string, file: string, exactBytes?: number): Promise<void> {
+  try {
+    if (exactBytes === undefined) await pipeline(body, createWriteStream(tmp));
+    else await pipeline(body, exactLength(exactBytes), createWriteStream(tmp));
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/**
+ * What a signature covers: the method, the object, the expiry and, for PUT, the content type, the part
+ * and the exact length of the body (so a URL for a 10-byte upload cannot store 1 GB).
+ */
 export function signature(
   secret: string,
   method: string,
@@ -39,9 +56,10 @@ export function signature(
   expires: number,
   contentType = '',
   part = '',
+  length = '',
 ): string {
   return createHmac('sha256', secret)
-    .update([method, bucket, key, expires, contentType, part].join('\n'))
+    .update([method, bucket, key, expires, contentType, part, length].join('\n'))
     .digest('base64url');
 }
 
@@ -110,18 +128,22 @@ export class LocalStore implements ObjectStore {
     await copyFile(this.path(bucket, key), file);
   }
 
-  /** Writes to a temporary name and renames: readers never see half an object. */
-  async writeStream(bucket: string, key: string, body: Readable, contentType?: string): Promise<number> {
+  /**
+   * Writes to a temporary name and renames: readers never see half an object. With `exactBytes`, a body
+   * of any other length fails with BodyLengthError (reading stops at the first byte too many) and leaves
+   * nothing on disk.
+   */
+  async writeStream(
+    bucket: string,
+    key: string,
+    body: Readable,
+    contentType?: string,
+    exactBytes?: number,
+  ): Promise<number> {
     const file = this.path(bucket, key);
     await mkdir(dirname(file), { recursive: true });
-    const tmp = `${file}.${randomUUID()}.partial`;
-    try {
-      await pipeline(body, createWriteStream(tmp));
-      await rename(tmp, file);
-    } catch (e) {
-      await rm(tmp, { force: true });
-      throw e;
-    }
+    const tmp = `${file}.${randomUUID()}${PARTIAL}`;
+    await writeBounded(body, tmp, file, exactBytes);
     await writeFile(`${file}${META}`, JSON.stringify({ contentType }));
     return (await stat(file)).size;
   }
@@ -161,7 +183,7 @@ export class LocalStore implements ObjectStore {
         const full = join(dir, e.name);
         if (e.isDirectory()) {
           if (e.name !== PARTS) await walk(full);
-        } else if (!e.name.endsWith(META) && !e.name.endsWith('.partial')) {
+        } else if (!e.name.endsWith(META) && !e.name.endsWith(PARTIAL)) {
           const key = relative(base, full).split(sep).join('/');
           if (key.startsWith(prefix)) out.push({ key, sizeBytes: (await stat(full)).size });
         }
@@ -176,13 +198,30 @@ export class LocalStore implements ObjectStore {
     bucket: string,
     key: string,
     expiresIn: number,
-    extra: { contentType?: string; part?: string; upload?: string; filename?: string } = {},
+    extra: {
+      contentType?: string;
+      part?: string;
+      upload?: string;
+      filename?: string;
+      length?: number;
+    } = {},
   ): string {
     const expires = Math.floor(Date.now() / 1000) + expiresIn;
     const part = extra.part ? `${extra.upload}:${extra.part}` : '';
-    const sig = signature(this.opts.secret, method, bucket, key, expires, extra.contentType ?? '', part);
+    const length = extra.length === undefined ? '' : String(extra.length);
+    const sig = signature(
+      this.opts.secret,
+      method,
+      bucket,
+      key,
+      expires,
+      extra.contentType ?? '',
+      part,
+      length,
+    );
     const q = new URLSearchParams({ expires: String(expires), sig });
     if (extra.contentType) q.set('ct', extra.contentType);
+    if (length) q.set('len', length);
     if (extra.part) {
       q.set('upload', extra.upload!);
       q.set('part', extra.part);
@@ -195,10 +234,14 @@ export class LocalStore implements ObjectStore {
   async presignPut(
     bucket: string,
     key: string,
-    { expiresIn, contentType }: { expiresIn: number; contentType?: string },
+    {
+      expiresIn,
+      contentType,
+      contentLength,
+    }: { expiresIn: number; contentType?: string; contentLength: number },
   ): Promise<PresignedUrl> {
     return {
-      url: this.url('PUT', bucket, key, expiresIn, { contentType }),
+      url: this.url('PUT', bucket, key, expiresIn, { contentType, length: contentLength }),
       method: 'PUT',
       expiresIn,
       headers: contentType ? { 'Content-Type': contentType } : {},
@@ -239,10 +282,14 @@ export class LocalStore implements ObjectStore {
     key: string,
     uploadId: string,
     partNumber: number,
-    expiresIn: number,
+    { expiresIn, contentLength }: { expiresIn: number; contentLength: number },
   ): Promise<PresignedUrl> {
     return {
-      url: this.url('PUT', bucket, key, expiresIn, { part: String(partNumber), upload: uploadId }),
+      url: this.url('PUT', bucket, key, expiresIn, {
+        part: String(partNumber),
+        upload: uploadId,
+        length: contentLength,
+      }),
       method: 'PUT',
       expiresIn,
       headers: {},
@@ -255,12 +302,12 @@ export class LocalStore implements ObjectStore {
     uploadId: string,
     partNumber: number,
     body: Readable,
+    exactBytes?: number,
   ): Promise<void> {
     const dir = this.partsDir(bucket, key, uploadId);
     await stat(dir); // an aborted or finished upload takes no parts
-    const tmp = join(dir, `${partNumber}.${randomUUID()}.partial`);
-    await pipeline(body, createWriteStream(tmp));
-    await rename(tmp, join(dir, String(partNumber)));
+    const tmp = join(dir, `${partNumber}.${randomUUID()}${PARTIAL}`);
+    await writeBounded(body, tmp, join(dir, String(partNumber)), exactBytes);
   }
 
   async listParts(bucket: string, key: string, uploadId: string): Promise<UploadedPart[]> {

@@ -43,6 +43,15 @@ export function createS3Client(config: Config): S3Client {
   });
 }
 
+/**
+ * Headers a presigned PUT binds. Content-Length is what keeps a client from storing more (or less) than
+ * the upload announced: the store computes the signature over the length the request really has, so any
+ * other size is a 403 before a byte is kept. (SigV4 signs every header the request carries; naming it
+ * here keeps it signed should the presigner ever move it to the unsigned set, as it does Content-Type.)
+ */
+const signed = (contentType?: string) =>
+  new Set(contentType ? ['content-length', 'content-type'] : ['content-length']);
+
 const notFound = (e: unknown) => {
   const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
   return err.name === 'NotFound' || err.name === 'NoSuchKey' || err.$metadata?.httpStatusCode === 404;
@@ -133,12 +142,14 @@ export function createS3Store(config: Config, client: S3Client = createS3Client(
       } while (token);
       return out;
     },
-    async presignPut(bucket, key, { expiresIn, contentType }): Promise<PresignedUrl> {
-      const cmd = new PutObjectCommand({ Bucket: bucket, Key: key, ContentType: contentType });
-      const url = await getSignedUrl(client, cmd, {
-        expiresIn,
-        ...(contentType ? { signableHeaders: new Set(['content-type']) } : {}),
+    async presignPut(bucket, key, { expiresIn, contentType, contentLength }): Promise<PresignedUrl> {
+      const cmd = new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        ContentType: contentType,
+        ContentLength: contentLength,
       });
+      const url = await getSignedUrl(client, cmd, { expiresIn, signableHeaders: signed(contentType) });
       return { url, method: 'PUT', expiresIn, headers: contentType ? { 'Content-Type': contentType } : {} };
     },
     async presignGet(bucket, key, { expiresIn, filename }): Promise<PresignedUrl> {
@@ -155,14 +166,16 @@ export function createS3Store(config: Config, client: S3Client = createS3Client(
       );
       return r.UploadId!;
     },
-    async presignPart(bucket, key, uploadId, partNumber, expiresIn) {
+    async presignPart(bucket, key, uploadId, partNumber, { expiresIn, contentLength }) {
       const cmd = new UploadPartCommand({
         Bucket: bucket,
         Key: key,
         UploadId: uploadId,
         PartNumber: partNumber,
+        ContentLength: contentLength,
       });
-      return { url: await getSignedUrl(client, cmd, { expiresIn }), method: 'PUT', expiresIn, headers: {} };
+      const url = await getSignedUrl(client, cmd, { expiresIn, signableHeaders: signed() });
+      return { url, method: 'PUT', expiresIn, headers: {} };
     },
     async listParts(bucket, key, uploadId) {
       const parts: UploadedPart[] = [];

@@ -32,10 +32,14 @@ export interface ObjectStore {
   /** Deletes every object whose key starts with prefix; returns how many. Idempotent. */
   deletePrefix(bucket: string, prefix: string): Promise<number>;
   list(bucket: string, prefix: string): Promise<ObjectInfo[]>;
+  /**
+   * A URL that takes one PUT of exactly `contentLength` bytes: the length is part of what is signed, so
+   * the store refuses a body of any other size (more is never written, fewer never becomes the object).
+   */
   presignPut(
     bucket: string,
     key: string,
-    opts: { expiresIn: number; contentType?: string },
+    opts: { expiresIn: number; contentType?: string; contentLength: number },
   ): Promise<PresignedUrl>;
   presignGet(
     bucket: string,
@@ -46,12 +50,13 @@ export interface ObjectStore {
   ping(): Promise<void>;
   // Resumable uploads: parts go straight from the client to the store through presigned URLs.
   createMultipart(bucket: string, key: string, contentType?: string): Promise<string>;
+  /** A URL for one part of exactly `contentLength` bytes, signed like presignPut's. */
   presignPart(
     bucket: string,
     key: string,
     uploadId: string,
     partNumber: number,
-    expiresIn: number,
+    opts: { expiresIn: number; contentLength: number },
   ): Promise<PresignedUrl>;
   listParts(bucket: string, key: string, uploadId: string): Promise<UploadedPart[]>;
   completeMultipart(bucket: string, key: string, uploadId: string, parts: UploadedPart[]): Promise<void>;

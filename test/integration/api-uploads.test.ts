@@ -1,10 +1,13 @@
 // Uploading a video through the REST API: single PUT, resumable parts, and every way an upload can be wrong.
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { API_VERSION, GROUP, PLURAL, VERSION } from '../../core/crd/videoingestion.js';
 import { keys } from '../../core/storage/store.js';
 import { client, sampleVideo, startApi, token } from '../support/api.js';
+import { tempDir } from '../support/cleanup.js';
 import { type Clients, clients, createNamespace, deleteNamespace } from '../support/kube.js';
+import { cutsVideo, longVideo, truncatedMp4 } from '../support/media.js';
 
 const env = inject('testbed');
 let api: Awaited<ReturnType<typeof startApi>>;
@@ -38,6 +41,21 @@ const put = (
   body: Buffer | string,
   headers: Record<string, string> = { 'Content-Type': 'video/mp4' },
 ) => fetch(url, { method: 'PUT', body, headers });
+/** A second API instance with other settings, called as the same user, closed afterwards. */
+async function withApi<T>(
+  settings: Parameters<typeof startApi>[2],
+  use: (c: ReturnType<typeof client>, other: Awaited<ReturnType<typeof startApi>>) => Promise<T>,
+): Promise<T> {
+  const other = await startApi(env, ns, settings);
+  try {
+    return await use(
+      client(other.url, await token(subject, { email: `${subject}@example.com`, email_verified: true })),
+      other,
+    );
+  } finally {
+    await other.close();
+  }
+}
 const row = async (videoId: string) =>
   (await api.db.query('SELECT * FROM videos WHERE video_id = $1', [videoId])).rows[0];
 const resource = (videoId: string) =>
@@ -155,14 +173,14 @@ describe('bad uploads get a clear error and leave nothing half-written', () => {
     expect(again).toMatchObject({ status: 409, json: { code: 'invalid_state' } });
   });
 
-  it('fails a video whose uploaded size differs from the announced size and removes the object', async () => {
+  it('fails a video whose file of another size never landed: the PUT is refused, complete finds nothing', async () => {
     const started = await init({ size_bytes: sampleVideo().length + 10 });
-    await put(started.json.upload_url, sampleVideo());
+    expect((await put(started.json.upload_url, sampleVideo())).status).toBe(403);
     const r = await call('POST', '/videos/upload/complete', { video_id: started.json.video_id });
-    expect(r).toMatchObject({ status: 422, json: { code: 'upload_size_mismatch' } });
+    expect(r).toMatchObject({ status: 409, json: { code: 'upload_incomplete' } });
     const v = await row(started.json.video_id);
     expect(v).toMatchObject({ state: 'failed' });
-    expect(v.error_text).toMatch(/has \d+ bytes but \d+ were announced/);
+    expect(v.error_text).toMatch(/No file arrived at the upload URL/);
     expect(await api.store.head(env.S3_BUCKET_UPLOADS, v.storage_key)).toBeUndefined();
   });
 
@@ -175,6 +193,58 @@ describe('bad uploads get a clear error and leave nothing half-written', () => {
     const status = await call('GET', `/videos/${started.json.video_id}/status`);
     expect(status.json).toMatchObject({ state: 'failed', error: { category: 'BadInput' } });
     expect(status.json.error.message).toMatch(/does not start like a video/);
+  });
+
+  it('takes exactly the announced size at the upload URL: storage refuses more and fewer bytes', async () => {
+    // The size is in the URL's signature: the report's 10-byte upload that stored 1.2 GB cannot happen.
+    const started = await init();
+    const url = started.json.upload_url;
+    const more = Buffer.concat([sampleVideo(), Buffer.alloc(1024 * 1024)]);
+    expect((await put(url, more, started.json.upload_headers)).status).toBe(403);
+    expect((await put(url, sampleVideo().subarray(1), started.json.upload_headers)).status).toBe(403);
+    const key = (await row(started.json.video_id)).storage_key;
+    expect(await api.store.head(env.S3_BUCKET_UPLOADS, key)).toBeUndefined();
+    expect((await put(url, sampleVideo(), started.json.upload_headers)).status).toBe(200);
+  });
+
+  it('refuses at complete a video longer than MAX_VIDEO_SECONDS, from its header, before creating anything', async () => {
+    await withApi({ maxVideoSeconds: 4 }, async (c) => {
+      const bytes = readFileSync(longVideo(tempDir('api-uploads'), 7));
+      const started = await c('POST', '/videos/upload/init', {
+        filename: 'long.mp4',
+        mime_type: 'video/mp4',
+        size_bytes: bytes.length,
+      });
+      expect((await put(started.json.upload_url, bytes, started.json.upload_headers)).status).toBe(200);
+      const r = await c('POST', '/videos/upload/complete', { video_id: started.json.video_id });
+      expect(r).toMatchObject({ status: 422, json: { code: 'video_too_long' } });
+      expect(r.json.detail).toBe(
+        'The video is 7 s long; the longest accepted is 4 s. Trim it and upload it again.',
+      );
+      const v = await row(started.json.video_id);
+      expect(v).toMatchObject({ state: 'failed', error_category: 'BadInput' });
+      await expect(resource(started.json.video_id)).rejects.toMatchObject({ code: 404 });
+      expect(await api.store.head(env.S3_BUCKET_UPLOADS, v.storage_key)).toBeUndefined();
+      // The same file under the limit goes through.
+      const ok = await init({ size_bytes: bytes.length });
+      await put(ok.json.upload_url, bytes, ok.json.upload_headers);
+      expect(await call('POST', '/videos/upload/complete', { video_id: ok.json.video_id })).toMatchObject({
+        status: 200,
+      });
+    });
+  });
+
+  it('fails at complete a file cut short, saying the upload looks incomplete, before creating anything', async () => {
+    const dir = tempDir('api-uploads');
+    const bytes = readFileSync(truncatedMp4(dir, cutsVideo(dir, 'to-cut', { segments: [2] })));
+    const started = await init({ size_bytes: bytes.length });
+    expect((await put(started.json.upload_url, bytes, started.json.upload_headers)).status).toBe(200);
+    const r = await call('POST', '/videos/upload/complete', { video_id: started.json.video_id });
+    expect(r).toMatchObject({ status: 422, json: { code: 'video_truncated' } });
+    expect(r.json.detail).toMatch(/^The upload looks incomplete — the file ends after \d+ bytes/);
+    await expect(resource(started.json.video_id)).rejects.toMatchObject({ code: 404 });
+    const status = await call('GET', `/videos/${started.json.video_id}/status`);
+    expect(status.json.error).toEqual({ category: 'BadInput', message: r.json.detail });
   });
 
   it('rejects a PUT with another content type than the one the URL was signed for', async () => {
@@ -197,11 +267,24 @@ describe('a resumable upload in parts', () => {
       size_bytes: big.length,
       part_size: 5 * MiB,
     });
-    expect(started).toMatchObject({ status: 201, json: { part_size: 5 * MiB, part_count: 3 } });
+    expect(started).toMatchObject({
+      status: 201,
+      json: { part_size: 5 * MiB, part_count: 3, last_part_size: MiB },
+    });
     const id = started.json.video_id;
     const part = (n: number) => big.subarray((n - 1) * 5 * MiB, Math.min(n * 5 * MiB, big.length));
     const urls = await call('POST', `/videos/${id}/upload/parts`, { part_numbers: [3, 1] });
-    expect(urls.json.parts.map((p: { part_number: number }) => p.part_number)).toEqual([1, 3]);
+    expect(
+      urls.json.parts.map((p: { part_number: number; size_bytes: number }) => [p.part_number, p.size_bytes]),
+    ).toEqual([
+      [1, 5 * MiB],
+      [3, MiB],
+    ]);
+    // Each part URL takes its planned size and no other: a part cannot carry more than the plan.
+    expect((await put(urls.json.parts[1].url, part(2), {})).status).toBe(403);
+    expect((await put(urls.json.parts[0].url, Buffer.concat([part(1), Buffer.alloc(1)]), {})).status).toBe(
+      403,
+    );
     expect((await put(urls.json.parts[1].url, part(3), {})).status).toBe(200);
     expect((await put(urls.json.parts[0].url, part(1), {})).status).toBe(200);
 
@@ -211,18 +294,11 @@ describe('a resumable upload in parts', () => {
     expect((await row(id)).state).toBe('uploading');
 
     // A second API instance whose URLs live one second issues the URL that goes stale.
-    const shortLived = await startApi(env, ns, { uploadUrlSeconds: 1 });
-    try {
-      const c = client(
-        shortLived.url,
-        await token(subject, { email: `${subject}@example.com`, email_verified: true }),
-      );
+    await withApi({ uploadUrlSeconds: 1 }, async (c) => {
       const stale = await c('POST', `/videos/${id}/upload/parts`, { part_numbers: [2] });
       await new Promise((r) => setTimeout(r, 2100));
       expect((await put(stale.json.parts[0].url, part(2), {})).status).toBe(403);
-    } finally {
-      await shortLived.close();
-    }
+    });
     const fresh = await call('POST', `/videos/${id}/upload/parts`, { part_numbers: [2] });
     expect(fresh.json.uploaded).toEqual([1, 3]);
     expect((await put(fresh.json.parts[0].url, part(2), {})).status).toBe(200);
@@ -265,12 +341,7 @@ describe('a resumable upload in parts', () => {
 
 describe('abandoned uploads', () => {
   it('are cleaned up after their TTL: parts aborted, video failed with a reason', async () => {
-    const quick = await startApi(env, ns, { uploadTtlSeconds: 1 });
-    try {
-      const c = client(
-        quick.url,
-        await token(subject, { email: `${subject}@example.com`, email_verified: true }),
-      );
+    await withApi({ uploadTtlSeconds: 1 }, async (c, other) => {
       const started = await c('POST', '/videos/upload/multipart/init', {
         filename: 'gone.mp4',
         mime_type: 'video/mp4',
@@ -278,15 +349,13 @@ describe('abandoned uploads', () => {
       });
       const id = started.json.video_id;
       const { sweepAbandonedUploads } = await import('../../api/uploads-service.js');
-      const swept = await sweepAbandonedUploads(quick.deps, new Date(Date.now() + 5000));
+      const swept = await sweepAbandonedUploads(other.deps, new Date(Date.now() + 5000));
       expect(swept).toBeGreaterThanOrEqual(1);
       expect(await row(id)).toMatchObject({
         state: 'failed',
-        error_text: 'the upload was not completed in time and was abandoned',
+        error_text: 'The upload was not completed in time and was abandoned; upload the video again.',
       });
       expect((await api.db.query('SELECT 1 FROM uploads WHERE video_id = $1', [id])).rowCount).toBe(0);
-    } finally {
-      await quick.close();
-    }
+    });
   });
 });

@@ -108,7 +108,7 @@ describe('the operator', () => {
     const video = await t.pool.query('select state, error_text from videos where video_id = $1', [videoId]);
     expect(video.rows[0]).toEqual({
       state: 'failed',
-      error_text: 'stage probe failed: not a playable video',
+      error_text: 'not a playable video',
     });
     // The Event is written after the status; wait for it rather than race it.
     let failedEvent: { type?: string } | undefined;

@@ -216,10 +216,16 @@ describe('uploads heimdex cannot index are rejected with exit code 42 and a reas
   it('a text file named .mp4 is not a playable video', () =>
     rejects(textFileNamedMp4(dir), /not a playable video/));
   it('a zero-length file is empty', () => rejects(emptyFile(dir), /empty/));
-  it('a truncated MP4 is not playable', async () => {
+  it('a truncated MP4 reads as an incomplete upload, to be uploaded again', async () => {
     const clip = cutsVideo(dir, 'to-truncate', { segments: [2, 2] });
-    await rejects(truncatedMp4(dir, clip), /not a playable video|truncated|damaged/);
+    await rejects(truncatedMp4(dir, clip), /^the upload looks incomplete — upload it again$/);
   });
+  it('frames larger than MAX_VIDEO_PIXELS are refused with the size and the limit', () =>
+    rejects(
+      longVideo(dir, 2),
+      /^the picture is 32×32 \(1024 pixels\); the largest accepted is 1000 pixels — scale it down/,
+      { MAX_VIDEO_PIXELS: '1000' },
+    ));
   it('an audio-only file has no picture', () => rejects(audioOnly(dir), /no picture|no video/));
   it('a 12-minute video is longer than the 10-minute maximum', () =>
     rejects(longVideo(dir, 720), /12 min long; the longest accepted is 10 min/));

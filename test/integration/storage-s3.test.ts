@@ -57,6 +57,7 @@ describe('the S3 object store', () => {
     const put = await store.presignPut(config.S3_BUCKET_UPLOADS, key, {
       expiresIn: 900,
       contentType: 'video/mp4',
+      contentLength: 'video-bytes'.length,
     });
     const wrongType = await fetch(put.url, {
       method: 'PUT',
@@ -73,6 +74,56 @@ describe('the S3 object store', () => {
     const res = await fetch(get.url);
     expect(await res.text()).toBe('video-bytes');
     expect(res.headers.get('content-disposition')).toContain(encodeURIComponent('바닷가.mp4'));
+  });
+
+  it('presigns a PUT that takes exactly the announced size: MinIO refuses more and fewer bytes', async () => {
+    // The length is in the signature (SignedHeaders has content-length), so another size fails it.
+    const key = keys.source(randomUUID(), randomUUID());
+    const put = await store.presignPut(config.S3_BUCKET_UPLOADS, key, {
+      expiresIn: 900,
+      contentType: 'video/mp4',
+      contentLength: 10,
+    });
+    expect(new URL(put.url).searchParams.get('X-Amz-SignedHeaders')).toContain('content-length');
+    for (const body of ['0123456789x', '01234', randomBytes(1024 * 1024)]) {
+      const r = await fetch(put.url, { method: 'PUT', body, headers: put.headers });
+      expect(r.status).toBe(403);
+      expect(await r.text()).toMatch(/SignatureDoesNotMatch/);
+    }
+    expect(await store.head(config.S3_BUCKET_UPLOADS, key)).toBeUndefined();
+    expect((await fetch(put.url, { method: 'PUT', body: '0123456789', headers: put.headers })).status).toBe(
+      200,
+    );
+    expect((await store.head(config.S3_BUCKET_UPLOADS, key))?.sizeBytes).toBe(10);
+  });
+
+  it('presigns multipart part URLs that each take exactly their planned size', async () => {
+    const MiB = 1024 * 1024;
+    const key = keys.source(randomUUID(), randomUUID());
+    const id = await store.createMultipart(config.S3_BUCKET_UPLOADS, key, 'video/mp4');
+    try {
+      const first = await store.presignPart(config.S3_BUCKET_UPLOADS, key, id, 1, {
+        expiresIn: 900,
+        contentLength: 5 * MiB,
+      });
+      const last = await store.presignPart(config.S3_BUCKET_UPLOADS, key, id, 2, {
+        expiresIn: 900,
+        contentLength: 100,
+      });
+      expect((await fetch(first.url, { method: 'PUT', body: randomBytes(5 * MiB + 1) })).status).toBe(403);
+      expect((await fetch(first.url, { method: 'PUT', body: randomBytes(5 * MiB - 1) })).status).toBe(403);
+      expect((await fetch(last.url, { method: 'PUT', body: randomBytes(101) })).status).toBe(403);
+      expect(await store.listParts(config.S3_BUCKET_UPLOADS, key, id)).toEqual([]);
+      expect((await fetch(first.url, { method: 'PUT', body: randomBytes(5 * MiB) })).status).toBe(200);
+      expect((await fetch(last.url, { method: 'PUT', body: randomBytes(100) })).status).toBe(200);
+      const parts = await store.listParts(config.S3_BUCKET_UPLOADS, key, id);
+      expect(parts.map((p) => p.sizeBytes)).toEqual([5 * MiB, 100]);
+      await store.completeMultipart(config.S3_BUCKET_UPLOADS, key, id, parts);
+      expect((await store.head(config.S3_BUCKET_UPLOADS, key))?.sizeBytes).toBe(5 * MiB + 100);
+    } finally {
+      await store.abortMultipart(config.S3_BUCKET_UPLOADS, key, id);
+      await store.delete(config.S3_BUCKET_UPLOADS, key);
+    }
   });
 
   it('stops serving a presigned GET once it expired', async () => {

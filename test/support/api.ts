@@ -53,6 +53,7 @@ export async function startApi(
     settings: {
       uploadsBucket: config.S3_BUCKET_UPLOADS,
       maxVideoBytes: 50 * 1024 * 1024,
+      maxVideoSeconds: 600,
       uploadUrlSeconds: 900,
       uploadTtlSeconds: 3600,
       defaultLanguage: 'ko',

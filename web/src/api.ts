@@ -113,5 +113,5 @@ export interface Preview {
 export interface WebConfig {
   sign_in: 'local' | 'oidc' | 'token';
   oidc: { issuer: string; client_id: string; scope: string } | null;
-  upload: { max_bytes: number; mime_types: string[] };
+  upload: { max_bytes: number; max_seconds?: number; mime_types: string[] };
 }

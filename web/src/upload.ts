@@ -5,7 +5,7 @@ import { signal } from '@preact/signals';
 import { ApiProblem, api } from './api.js';
 import { config } from './auth.js';
 import { checkBasics, mimeOf, type Problem, readDuration } from './checks.js';
-import { bytes } from './format.js';
+import { bytes, clock } from './format.js';
 
 export type Phase = 'checking' | 'invalid' | 'sending' | 'finishing' | 'done' | 'failed' | 'cancelled';
 
@@ -86,6 +86,11 @@ async function run(task: Task): Promise<void> {
   const duration = await readDuration(task.file, mime);
   if (duration === 'none') return finish(task, 'invalid', { problem: { key: 'check.duration' } });
   task.durationS = duration;
+  // The server refuses it at complete (it reads the same header); nothing is sent that would be refused.
+  if (typeof duration === 'number' && limits.max_seconds !== undefined && duration > limits.max_seconds)
+    return finish(task, 'invalid', {
+      problem: { key: 'check.too-long', vars: { d: clock(duration), max: clock(limits.max_seconds) } },
+    });
   task.abort = new AbortController();
   const key = fileKey(task.file);
   try {
@@ -155,7 +160,7 @@ function finish(task: Task, phase: Phase, o: { problem?: Problem; detail?: strin
 }
 
 const partUrls = (videoId: string, partNumbers: number[]) =>
-  api<{ parts: { part_number: number; url: string }[]; uploaded: number[] }>(
+  api<{ parts: { part_number: number; url: string; size_bytes: number }[]; uploaded: number[] }>(
     'POST',
     `/videos/${videoId}/upload/parts`,
     { part_numbers: partNumbers },
@@ -182,14 +187,17 @@ async function sendParts(task: Task, up: Saved, uploaded: number[]): Promise<voi
   const signal = task.abort!.signal;
   for (let i = 0; i < todo.length; i += 100) {
     const batch = todo.slice(i, i + 100);
-    const urls = new Map((await partUrls(up.videoId, batch)).parts.map((p) => [p.part_number, p.url]));
+    const urls = new Map((await partUrls(up.videoId, batch)).parts.map((p) => [p.part_number, p]));
     const queue = [...batch];
     const worker = async () => {
       for (let n = queue.shift(); n !== undefined; n = queue.shift()) {
         const [start, end] = partRange(n, up.partSize, size);
+        // Each URL takes exactly the size the API planned for its part (storage refuses any other).
+        if (urls.get(n)?.size_bytes !== end - start)
+          throw new Error(`part ${n} should have ${urls.get(n)?.size_bytes} bytes, not ${end - start}`);
         for (let attempt = 1; ; attempt++) {
           try {
-            await put(urls.get(n)!, task.file.slice(start, end), signal, (loaded) => {
+            await put(urls.get(n)!.url, task.file.slice(start, end), signal, (loaded) => {
               inFlight.set(n, loaded);
               progress();
             });
@@ -202,7 +210,7 @@ async function sendParts(task: Task, up: Saved, uploaded: number[]): Promise<voi
             else await pause(Math.min(30_000, 1000 * 2 ** (attempt - 1)), signal);
             if ((e as { status?: number }).status === 403) {
               const fresh = (await partUrls(up.videoId, [n])).parts[0];
-              if (fresh) urls.set(n, fresh.url);
+              if (fresh) urls.set(n, fresh);
             }
           }
         }

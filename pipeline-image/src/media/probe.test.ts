@@ -1,6 +1,7 @@
 import type { FfprobeData } from 'fluent-ffmpeg';
 import { describe, expect, it } from 'vitest';
-import { formatDuration, judgeProbe, parseRate, rotationOf } from './probe.js';
+import { formatDuration } from '../../../core/media/format-duration.js';
+import { judgeProbe, parseRate, rotationOf } from './probe.js';
 
 const video = (extra: Record<string, unknown> = {}) => ({
   index: 0,
@@ -16,7 +17,7 @@ const data = (
   streams: Record<string, unknown>[],
   format: Record<string, unknown> = { duration: 12.5, format_name: 'mov,mp4' },
 ) => ({ streams, format, chapters: [] }) as unknown as FfprobeData;
-const opts = { maxSeconds: 600, sizeBytes: 1000 };
+const opts = { maxSeconds: 600, maxPixels: 7680 * 4320, sizeBytes: 1000 };
 
 describe('judging a probed file', () => {
   it('accepts a video and reports its size, frame rate, sound and subtitle tracks', () => {
@@ -40,7 +41,12 @@ describe('judging a probed file', () => {
   });
 
   it.each([
-    ['an empty file', data([video()]), { sizeBytes: 0 }, 'the file is empty (0 bytes)'],
+    [
+      'an empty file',
+      data([video()]),
+      { sizeBytes: 0 },
+      'the file is empty (0 bytes); upload the video file itself',
+    ],
     [
       'sound only',
       data([{ index: 0, codec_type: 'audio' }]),
@@ -53,24 +59,36 @@ describe('judging a probed file', () => {
       {},
       'the file has sound but no picture (audio only); upload a video',
     ],
-    ['no streams at all', data([]), {}, 'the file has no video stream'],
+    ['no streams at all', data([]), {}, 'the file has no video stream; upload a video file'],
     [
       'no duration',
       data([video()], { duration: 'N/A' }),
       {},
-      'the video has no readable duration; the file may be truncated or damaged',
+      'the video has no readable length; the file may be cut short or damaged — upload it again',
     ],
     [
       '12 minutes',
       data([video()], { duration: 720 }),
       {},
-      'the video is 12 min long; the longest accepted is 10 min',
+      'the video is 12 min long; the longest accepted is 10 min — trim it and upload it again',
     ],
     [
       '10 min 30 s',
       data([video()], { duration: 630.2 }),
       {},
-      'the video is 10 min 30 s long; the longest accepted is 10 min',
+      'the video is 10 min 30 s long; the longest accepted is 10 min — trim it and upload it again',
+    ],
+    [
+      'frames larger than MAX_VIDEO_PIXELS',
+      data([video({ width: 16384, height: 8192 })]),
+      {},
+      'the picture is 16384×8192 (134.2 megapixels); the largest accepted is 33.2 megapixels — scale it down (to 3840×2160, for example) and upload it again',
+    ],
+    [
+      'frames one pixel row over a lowered limit',
+      data([video({ width: 1920, height: 1081 })]),
+      { maxPixels: 1920 * 1080 },
+      'the picture is 1920×1081 (2.1 megapixels); the largest accepted is 2.1 megapixels — scale it down (to 3840×2160, for example) and upload it again',
     ],
   ])('rejects %s with a reason a person understands', (_name, d, o, reason) => {
     expect(judgeProbe(d, { ...opts, ...o })).toEqual({ ok: false, reason });

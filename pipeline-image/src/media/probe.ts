@@ -1,6 +1,7 @@
 // What a video is (container, streams, duration, frame rate, rotation), read with ffprobe through
 // fluent-ffmpeg, and the pure rules that accept it or reject it with a reason a person understands.
 import ffmpeg, { type FfprobeData, type FfprobeStream } from 'fluent-ffmpeg';
+import { formatDuration } from '../../../core/media/format-duration.js';
 
 export interface SubtitleTrack {
   /** Index among the file's subtitle streams (`-map 0:s:N`). */
@@ -31,6 +32,15 @@ export interface ProbeInfo {
   tags: Record<string, string>;
 }
 
+/** Reasons the probe stage gives in its own words, beside judgeProbe's. */
+export const REASONS = {
+  missing: 'the uploaded file is not in storage; upload it again',
+  empty: 'the file is empty (0 bytes); upload the video file itself',
+  incomplete: 'the upload looks incomplete — upload it again',
+  unplayable: (why: string) =>
+    `the file is not a playable video (ffprobe: ${why}); upload a video in MP4, MOV, AVI, MKV or WebM`,
+};
+
 export type ProbeVerdict = { ok: true; info: ProbeInfo } | { ok: false; reason: string };
 
 /** "30000/1001" → 29.97; undefined for "0/0", "N/A" and the like. */
@@ -57,13 +67,6 @@ export function rotationOf(stream: FfprobeStream): number {
   return (((Math.round(degrees / 90) * 90) % 360) + 360) % 360;
 }
 
-export function formatDuration(seconds: number): string {
-  const s = Math.round(seconds);
-  const m = Math.floor(s / 60);
-  if (m === 0) return `${s} s`;
-  return s % 60 === 0 ? `${m} min` : `${m} min ${s % 60} s`;
-}
-
 const nfcTags = (tags: Record<string, unknown> | undefined): Record<string, string> =>
   Object.fromEntries(
     Object.entries(tags ?? {})
@@ -71,9 +74,22 @@ const nfcTags = (tags: Record<string, unknown> | undefined): Record<string, stri
       .map(([k, v]) => [k.toLowerCase(), String(v).normalize('NFC')]),
   );
 
-/** Accepts a probed file or says, for a person, why it is not a video heimdex can index. */
-export function judgeProbe(data: FfprobeData, opts: { maxSeconds: number; sizeBytes: number }): ProbeVerdict {
-  if (opts.sizeBytes === 0) return { ok: false, reason: 'the file is empty (0 bytes)' };
+export interface ProbeLimits {
+  maxSeconds: number;
+  /** Width × height of one frame (MAX_VIDEO_PIXELS): larger frames fail to decode or exhaust memory. */
+  maxPixels: number;
+  sizeBytes: number;
+}
+
+const megapixels = (n: number) =>
+  n >= 100_000 ? `${(n / 1e6).toFixed(1).replace(/\.0$/, '')} megapixels` : `${n} pixels`;
+
+/**
+ * Accepts a probed file or says, for a person, why it is not a video heimdex can index and what to do
+ * (every reason carries its action: the API shows it as it is).
+ */
+export function judgeProbe(data: FfprobeData, opts: ProbeLimits): ProbeVerdict {
+  if (opts.sizeBytes === 0) return { ok: false, reason: REASONS.empty };
   const streams = data.streams ?? [];
   // A cover picture in an audio file is a "video" stream with the attached_pic disposition.
   const video = streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
@@ -83,23 +99,34 @@ export function judgeProbe(data: FfprobeData, opts: { maxSeconds: number; sizeBy
       ok: false,
       reason: audio
         ? 'the file has sound but no picture (audio only); upload a video'
-        : 'the file has no video stream',
+        : 'the file has no video stream; upload a video file',
     };
   }
   const duration = finite(data.format?.duration) ?? finite(video.duration);
   if (duration === undefined || duration <= 0) {
-    return { ok: false, reason: 'the video has no readable duration; the file may be truncated or damaged' };
+    return {
+      ok: false,
+      reason: 'the video has no readable length; the file may be cut short or damaged — upload it again',
+    };
   }
   if (duration > opts.maxSeconds) {
     return {
       ok: false,
-      reason: `the video is ${formatDuration(duration)} long; the longest accepted is ${formatDuration(opts.maxSeconds)}`,
+      reason: `the video is ${formatDuration(duration)} long; the longest accepted is ${formatDuration(opts.maxSeconds)} — trim it and upload it again`,
     };
   }
   const width = finite(video.width) ?? 0;
   const height = finite(video.height) ?? 0;
   if (width <= 0 || height <= 0)
-    return { ok: false, reason: 'the video stream has no picture size; the file may be damaged' };
+    return {
+      ok: false,
+      reason: 'the video stream has no picture size; the file may be damaged — export it again and upload it',
+    };
+  if (width * height > opts.maxPixels)
+    return {
+      ok: false,
+      reason: `the picture is ${width}×${height} (${megapixels(width * height)}); the largest accepted is ${megapixels(opts.maxPixels)} — scale it down (to 3840×2160, for example) and upload it again`,
+    };
   const avg = parseRate(video.avg_frame_rate);
   const real = parseRate(video.r_frame_rate);
   const fps = avg ?? real ?? 25;
