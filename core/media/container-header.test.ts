@@ -149,6 +149,7 @@ describe('the length a container header carries', () => {
     for (const file of [fragmented, live, cut, text]) {
       const r = reader(file);
       expect(await containerDuration(r.read, r.size), file).toBeUndefined();
+      if (file !== cut) expect((await containerHeader(r.read, r.size)).truncatedAt, file).toBeUndefined();
     }
   });
 });

@@ -51,7 +51,11 @@ const positive = (x: number) => (Number.isFinite(x) && x > 0 ? x : undefined);
 // ISO-BMFF (MP4, MOV): top-level boxes are walked by their sizes (the moov box is often after mdat, at
 // the end), mvhd's timescale and duration are read inside moov, and a box ending past the file's last
 // byte means the file was cut short.
+/** Boxes an ISO-BMFF file starts with: anything else is not one (a text file's first word is no box). */
+const FIRST_BOXES = new Set(['ftyp', 'moov', 'mdat', 'free', 'skip', 'wide', 'pnot', 'uuid', 'styp']);
+
 async function mp4Header(read: RangeReader, size: number): Promise<ContainerHeader> {
+  if (!FIRST_BOXES.has((await read(4, 7)).toString('latin1'))) return {};
   let offset = 0;
   let durationSeconds: number | undefined;
   for (let i = 0; i < MAX_BOXES && offset + 8 <= size; i++) {
