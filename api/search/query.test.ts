@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fuse, highlight, normalizeQuery, queryTerms, relevanceOf, strengthOf } from './query.js';
+import { fuse, highlight, normalizeQuery, relevanceOf, strengthOf } from './query.js';
 
 describe('the search query', () => {
   it('is refused when empty, blank or too long', () => {
@@ -11,19 +11,6 @@ describe('the search query', () => {
 
   it('is NFC-normalised so decomposed Hangul matches stored text', () => {
     expect(normalizeQuery('  바닷가   고기 '.normalize('NFD'))).toBe('바닷가 고기'.normalize('NFC'));
-  });
-
-  it('splits into lower-case terms without punctuation, keeping Korean words', () => {
-    expect(queryTerms('The scene, where we GRILL meat!')).toEqual([
-      'the',
-      'scene',
-      'where',
-      'we',
-      'grill',
-      'meat',
-    ]);
-    expect(queryTerms('바닷가에서 고기 굽는 장면')).toEqual(['바닷가에서', '고기', '굽는', '장면']);
-    expect(queryTerms('a 고 b')).toEqual(['고']);
   });
 });
 
@@ -70,6 +57,17 @@ describe('snippets', () => {
     expect(highlight('Grill <b>meat</b>, grill!', ['grill'])).toBe(
       '<mark>Grill</mark> &#60;b&#62;meat&#60;/b&#62;, <mark>grill</mark>!',
     );
+  });
+
+  it('mark Korean typed with other spacing than the transcript’s, and full-width text', () => {
+    expect(highlight('바닷가에서 조개를 주웠다', ['바닷가에서조개'])).toBe(
+      '<mark>바닷가에서 조개</mark>를 주웠다',
+    );
+    expect(highlight('ＴＨＥ ＲＥＤ ＣＡＲ', ['red'])).toBe('ＴＨＥ <mark>ＲＥＤ</mark> ＣＡＲ');
+  });
+
+  it('mark Latin words only at a word start', () => {
+    expect(highlight('the oscar and the car', ['car'])).toBe('the oscar and the <mark>car</mark>');
   });
 
   it('center a long transcript on the first match', () => {

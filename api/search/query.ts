@@ -1,5 +1,6 @@
 // Pure parts of search: checking the query, its terms, fusing ranked lists, and marking matches in a snippet.
 import { ApiError } from '../errors.js';
+import { foldedIndex } from './text.js';
 
 export const MAX_QUERY_CHARS = 500;
 
@@ -19,15 +20,6 @@ export function normalizeQuery(raw: string | undefined): string {
     ]);
   }
   return q;
-}
-
-/** Words to match lexically: lower-cased, punctuation stripped, duplicates and one-letter Latin words dropped. */
-export function queryTerms(q: string): string[] {
-  const words = q
-    .toLowerCase()
-    .split(/[\s\p{P}]+/u)
-    .filter((w) => w.length > 1 || /[^\p{Script=Latin}\d]/u.test(w));
-  return [...new Set(words)].slice(0, 16);
 }
 
 export interface Ranked {
@@ -69,18 +61,24 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt
 
 /**
  * A window of the transcript around the first match, with every occurrence of a query term wrapped in
- * <mark>…</mark>; the rest is HTML-escaped so the snippet can be shown as is. Terms match as substrings,
- * which is what Korean needs (고기 inside 고기를).
+ * <mark>…</mark>; the rest is HTML-escaped so the snippet can be shown as is. Terms (normalised as for matching,
+ * text.ts) are found in the transcript as matching sees it: folded (NFKC, lower case) and with spaces and
+ * punctuation skipped, so "바닷가에서조개" marks "바닷가에서 조개" and "red" marks "ＲＥＤ"; Hangul anywhere (고기 inside
+ * 고기를), Latin at a word start.
  */
 export function highlight(transcript: string, terms: readonly string[], width = 160): string {
   if (!transcript) return '';
   const text = transcript.normalize('NFC');
-  const lower = text.toLowerCase();
+  const { flat, from, to } = foldedIndex(text);
   const spans: [number, number][] = [];
   for (const t of terms) {
-    if (!t) continue;
-    for (let at = lower.indexOf(t); at !== -1; at = lower.indexOf(t, at + t.length))
-      spans.push([at, at + t.length]);
+    const needle = t.replaceAll(' ', '');
+    if (!needle) continue;
+    const wordStart = !/\p{Script=Hangul}/u.test(needle);
+    for (let at = flat.indexOf(needle); at !== -1; at = flat.indexOf(needle, at + 1)) {
+      if (wordStart && at > 0 && to[at - 1] === from[at]) continue;
+      spans.push([from[at]!, to[at + needle.length - 1]!]);
+    }
   }
   spans.sort((a, b) => a[0] - b[0]);
   const merged: [number, number][] = [];

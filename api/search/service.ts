@@ -6,17 +6,9 @@ import type { ObjectStore } from '../../core/storage/store.js';
 import { LEXICAL_CALIBRATION, logistic, type VectorCalibration } from '../../models/calibration.js';
 import { ApiError } from '../errors.js';
 import type { QueryEmbedders } from './embedders.js';
-import {
-  fuse,
-  highlight,
-  normalizeQuery,
-  queryTerms,
-  type Ranked,
-  relevanceOf,
-  type Signal,
-} from './query.js';
+import { fuse, highlight, normalizeQuery, type Ranked, relevanceOf, type Signal } from './query.js';
 import * as repo from './repository.js';
-import { matchTerms, needles, normalizeForMatch, phraseOf } from './text.js';
+import { markTerms, matchTerms, needles, normalizeForMatch, phraseOf } from './text.js';
 
 export interface SearchDeps {
   db: pg.Pool;
@@ -41,8 +33,8 @@ const MAX_DEPTH = 500;
 
 export async function search(deps: SearchDeps, userId: string, input: SearchInput) {
   const q = normalizeQuery(input.q);
-  const terms = queryTerms(q);
   const normalised = normalizeForMatch(q);
+  const marks = markTerms(normalised);
   const lexicalQuery = { phrase: phraseOf(normalised), needles: needles(matchTerms(normalised)) };
   const fingerprint = createHash('sha256')
     .update(JSON.stringify([q, input.filters]))
@@ -107,7 +99,7 @@ export async function search(deps: SearchDeps, userId: string, input: SearchInpu
           video_title: d.title,
           start_s: d.start_s,
           end_s: d.end_s,
-          snippet: highlight(d.transcript, terms),
+          snippet: highlight(d.transcript, marks),
           thumbnail_url: await thumbnailUrl(deps, d.thumbnail_key),
           relevance: round(r.relevance),
           strength: r.strength,

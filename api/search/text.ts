@@ -22,6 +22,32 @@ export function normalizeForMatch(s: string): string {
   return folded.replace(/ {2,}/g, ' ').replace(/^ | $/g, '');
 }
 
+/**
+ * The text as matching sees it, space- and separator-free (`flat`), with where each of its UTF-16 units came from
+ * in `text`: `from[i]`..`to[i]` is the source character's span. `to[i - 1] === from[i]` means nothing was skipped
+ * between the two, i.e. flat position i is not at a word start.
+ */
+export function foldedIndex(text: string): { flat: string; from: number[]; to: number[] } {
+  let flat = '';
+  const from: number[] = [];
+  const to: number[] = [];
+  let i = 0;
+  for (const c of text) {
+    const end = i + c.length;
+    const folded = c.normalize('NFKC').toLowerCase();
+    for (const f of folded) {
+      if (f === ' ' || SEPARATOR_SET.has(f)) continue;
+      flat += f;
+      for (let u = 0; u < f.length; u++) {
+        from.push(i);
+        to.push(end);
+      }
+    }
+    i = end;
+  }
+  return { flat, from, to };
+}
+
 const HANGUL = /\p{Script=Hangul}/u;
 const isHangul = (term: string) => HANGUL.test(term);
 
@@ -94,8 +120,8 @@ function stem(w: string): string | undefined {
   ] as const) {
     if (w.endsWith(suffix) && w.length - suffix.length >= min) {
       const base = w.slice(0, -suffix.length);
-      // "grilling" → "grill" rather than "grilll"; "running" → "run".
-      return /(.)\1$/.test(base) && suffix === 'ing' && base.length > 4 ? base.slice(0, -1) : base;
+      // "running" → "run"; "grilling" keeps "grill" (English doubles l, s, f and z in the stem itself).
+      return suffix === 'ing' && /([^lsfz])\1$/.test(base) ? base.slice(0, -1) : base;
     }
   }
   return undefined;
@@ -171,6 +197,13 @@ export const phraseOf = (normalised: string) => (isHangul(normalised) ? compact(
  * hit is worth (1 whole, 0.95 stripped; an n-gram, counted as a share: -2 the first, which must be found, -1 the
  * others), and the term's weight.
  */
+/** What to mark in a snippet: the phrase (Korean typed without spaces), and each meaningful term's whole forms. */
+export function markTerms(normalised: string): string[] {
+  const phrase = phraseOf(normalised);
+  const terms = matchTerms(normalised).filter((t) => t.weight > 0);
+  return [...(phrase ? [phrase] : []), ...terms.flatMap((t) => t.exact)];
+}
+
 export interface Needles {
   term: number[];
   needle: string[];

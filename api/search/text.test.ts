@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { lexicalScore, markTerms, matchTerms, needles, normalizeForMatch, phraseOf } from './text.js';
+
+describe('normalising text for matching', () => {
+  it('folds full-width forms, compatibility characters and case, and turns punctuation into single spaces', () => {
+    expect(normalizeForMatch('ＲＥＤ　Ｃａｒ！ ２０２６')).toBe('red car 2026');
+    expect(normalizeForMatch('  “바닷가”에서,   조개를…  ')).toBe('바닷가 에서 조개를');
+    expect(normalizeForMatch('「인용」・『책』')).toBe('인용 책');
+  });
+});
+
+describe('the terms of a query', () => {
+  it('splits where Hangul meets Latin or digits, and drops one-letter Latin words', () => {
+    expect(matchTerms('iphone으로 a 찍은 12개').map((t) => t.term)).toEqual([
+      'iphone',
+      '으로',
+      '찍은',
+      '12',
+      '개',
+    ]);
+  });
+
+  it('gives English function words no weight, unless the query has nothing else', () => {
+    expect(matchTerms('the zebra near me').map((t) => [t.term, t.weight])).toEqual([
+      ['the', 0],
+      ['zebra', 1],
+      ['near', 0],
+      ['me', 0],
+    ]);
+    expect(matchTerms('the').map((t) => t.weight)).toEqual([1]);
+  });
+
+  it('also looks for a Korean word without its particle, and an English word without its suffix', () => {
+    expect(matchTerms('조개를 바닷가에서 grilling').map((t) => t.exact)).toEqual([
+      ['조개를', '조개'],
+      ['바닷가에서', '바닷가'],
+      ['grilling', 'grill'],
+    ]);
+    // Never down to one syllable: 고기 keeps its 기.
+    expect(matchTerms('고기').map((t) => t.exact)).toEqual([['고기']]);
+  });
+
+  it('anchors a word’s n-grams at its start', () => {
+    const n = needles(matchTerms('김치찌게'));
+    expect(n.needle).toEqual(['김치찌게', '김치', '치찌', '찌게']);
+    expect(n.value).toEqual([1, -2, -1, -1]);
+    expect(n.compact.every(Boolean)).toBe(true);
+    expect(needles(matchTerms('car')).needle).toEqual([' car']);
+  });
+
+  it('is a phrase without spaces only when it has Hangul', () => {
+    expect(phraseOf('바닷가에서 조개')).toBe('바닷가에서조개');
+    expect(phraseOf('red car')).toBe('');
+  });
+
+  it('marks the phrase and each meaningful term', () => {
+    expect(markTerms('the 바닷가에서 zebra')).toEqual([
+      'the바닷가에서zebra',
+      '바닷가에서',
+      '바닷가',
+      'zebra',
+    ]);
+  });
+});
+
+describe('the lexical score in TypeScript', () => {
+  it('is 0 for a transcript without the words, and 1 for one with all of them', () => {
+    expect(lexicalScore('zebra', 'the red car')).toBe(0);
+    expect(lexicalScore('red car', 'The RED car!')).toBe(1);
+  });
+});
