@@ -1,6 +1,7 @@
 // API-only settings (the shared ones are in core/config.ts), parsed once with the same schema rules.
 import { type Static, Type } from '@sinclair/typebox';
 import { parseWith } from '../core/config.js';
+import { DEFAULT_LANGUAGE } from '../core/crd/videoingestion.js';
 import { DEFAULT_MODELS } from '../models/manifest.js';
 import { VERIFIED_EMAIL_CLAIMS } from './auth.js';
 import { LANGUAGE_CODES } from './text.js';
@@ -38,8 +39,10 @@ export const ApiConfigSchema = Type.Object({
   }),
   HEIMDEX_DEFAULT_LANGUAGE: Type.String({
     pattern: `^(${LANGUAGE_CODES.join('|')})$`,
-    default: 'ko',
-    description: 'spoken language when an upload names none: a code the speech model knows, or auto',
+    default: DEFAULT_LANGUAGE,
+    description:
+      'spoken language when an upload names none: auto (detected among the pipeline’s ASR_LANGUAGES), or a code ' +
+      'the speech model knows',
   }),
   AUTH_VERIFIED_EMAIL_CLAIM: Type.Union(
     VERIFIED_EMAIL_CLAIMS.map((c) => Type.Literal(c)),

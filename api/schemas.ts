@@ -127,4 +127,8 @@ export const StatusResponse = Type.Object({
     }),
   ),
   error: Type.Union([Type.Object({ category: Type.String(), message: Type.String() }), Type.Null()]),
+  /** The spoken language speech recognition used (detected, or the one the upload named); null before asr. */
+  language: Type.Union([Type.String(), Type.Null()]),
+  /** The speech model's probability of that language (0–1); null when it was not measured. */
+  language_probability: Type.Union([Type.Number(), Type.Null()]),
 });

@@ -80,6 +80,8 @@ export async function videoStatus(deps: VideoDeps, userId: string, videoId: stri
       video.state === 'failed'
         ? { category: video.error_category ?? 'Internal', message: humanError(video) }
         : null,
+    language: ingestion?.language ?? null,
+    language_probability: ingestion?.languageProbability ?? null,
   };
 }
 

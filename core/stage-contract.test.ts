@@ -36,7 +36,7 @@ describe('the stage contract', () => {
       [STAGE_ENV.sourceBucket]: 'heimdex-uploads',
       [STAGE_ENV.sourceKey]: 'uploads/u/v/source',
       [STAGE_ENV.mimeType]: 'video/mp4',
-      [STAGE_ENV.language]: 'ko',
+      [STAGE_ENV.language]: 'auto',
       [STAGE_ENV.resultFile]: '/s/result.json',
       [STAGE_ENV.scratchDir]: '/s',
     });

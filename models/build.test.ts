@@ -2,11 +2,27 @@
 // inputs become the converter's arguments. The build itself runs in the real-model tier (test/integration).
 import { describe, expect, it } from 'vitest';
 import { converterArgs, defaultBuildSet, venvDir } from './build.js';
-import { modelSpec, PROFILES } from './manifest.js';
+import { modelSpec, PROFILES, VAD_MODEL } from './manifest.js';
 
 describe('models:build', () => {
-  it('makes the small profile by default', () => {
-    expect(defaultBuildSet().sort()).toEqual([...new Set(Object.values(PROFILES.small))].sort());
+  it('makes the small profile and the voice activity detector by default', () => {
+    expect(defaultBuildSet().sort()).toEqual(
+      [...new Set([...Object.values(PROFILES.small), VAD_MODEL])].sort(),
+    );
+  });
+
+  it('copies Silero VAD from its wheel as it is, then checks it tells speech from silence', () => {
+    const [copy, verify] = converterArgs(
+      modelSpec(VAD_MODEL),
+      new Map([['onnx', ['/site/silero_vad/data/silero_vad.onnx']]]),
+      '/out',
+    );
+    expect(copy!.slice(-2)).toEqual(['/site/silero_vad/data/silero_vad.onnx', '/out/silero_vad.onnx']);
+    expect(verify).toEqual([
+      expect.stringMatching(/verify_silero_vad\.py$/),
+      '--model',
+      '/out/silero_vad.onnx',
+    ]);
   });
 
   it('keys the venv by the requirements, so a changed pin gets a fresh one', () => {

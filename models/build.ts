@@ -14,10 +14,11 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sha256Of } from './fetch.js';
-import { MODELS, type ModelSpec, modelSpec, PROFILES, TINY_MODELS_DIR } from './manifest.js';
+import { MODELS, type ModelSpec, modelSpec, PROFILES, TINY_MODELS_DIR, VAD_MODEL } from './manifest.js';
 
 const TOOLS = new URL('./tools/', import.meta.url).pathname;
 const REQUIREMENTS = join(TOOLS, 'requirements-build.txt');
+const NODEPS = join(TOOLS, 'requirements-nodeps.txt');
 
 export function cacheDir(env: Record<string, string | undefined> = process.env): string {
   return env.HEIMDEX_CACHE_DIR || join(homedir(), '.cache', 'heimdex');
@@ -50,6 +51,36 @@ function run(cmd: string, args: string[], step: Step): Promise<void> {
   });
 }
 
+/**
+ * The packages installed without their dependencies (requirements-nodeps.txt), on top of a ready venv; a marker
+ * per file content, so a changed pin installs again without rebuilding the whole venv.
+ */
+async function ensureNoDeps(dir: string, python: string, step: Step): Promise<void> {
+  const pins = readFileSync(NODEPS);
+  const marker = join(
+    dir,
+    `.installed-nodeps-${createHash('sha256').update(pins).digest('hex').slice(0, 12)}`,
+  );
+  if (existsSync(marker)) return;
+  step('python tools: pip install --no-deps -r models/tools/requirements-nodeps.txt');
+  await run(
+    python,
+    [
+      '-m',
+      'pip',
+      'install',
+      '-q',
+      '--disable-pip-version-check',
+      '--only-binary=:all:',
+      '--no-deps',
+      '-r',
+      NODEPS,
+    ],
+    step,
+  );
+  execFileSync('touch', [marker]);
+}
+
 /** The venv's python, created and filled on first use; a marker file says the install finished. */
 async function ensureVenv(cache: string, step: Step): Promise<string> {
   const dir = venvDir(cache);
@@ -57,6 +88,7 @@ async function ensureVenv(cache: string, step: Step): Promise<string> {
   const ready = join(dir, '.installed');
   if (existsSync(ready)) {
     step(`python tools: ${dir} (cached)`);
+    await ensureNoDeps(dir, python, step);
     return python;
   }
   await rm(dir, { recursive: true, force: true });
@@ -75,10 +107,12 @@ async function ensureVenv(cache: string, step: Step): Promise<string> {
     step,
   );
   execFileSync('touch', [ready]);
+  await ensureNoDeps(dir, python, step);
   return python;
 }
 
-function packageDir(python: string, pkg: string): string {
+/** Where an installed Python package lives in a venv (its first search location). */
+export function packageDir(python: string, pkg: string): string {
   return execFileSync(
     python,
     [
@@ -132,6 +166,16 @@ export function converterArgs(spec: ModelSpec, files: Map<string, string[]>, out
           '--vocabulary',
           one('vocabulary'),
         ],
+      ];
+    case 'silero-vad':
+      return [
+        [
+          '-c',
+          'import shutil, sys; shutil.copy(sys.argv[1], sys.argv[2])',
+          one('onnx'),
+          join(out, 'silero_vad.onnx'),
+        ],
+        [join(TOOLS, 'verify_silero_vad.py'), '--model', join(out, 'silero_vad.onnx')],
       ];
     case 'e5s1':
       return [
@@ -215,9 +259,9 @@ async function buildModel(
   }
 }
 
-/** The models `npm run models:build` makes by default: every model of the small profile. */
+/** The models `npm run models:build` makes by default: every model of the small profile, and the VAD. */
 export function defaultBuildSet(): string[] {
-  return [...new Set(Object.values(PROFILES.small))];
+  return [...new Set([...Object.values(PROFILES.small), VAD_MODEL])];
 }
 
 export async function buildModels(

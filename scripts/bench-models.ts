@@ -16,26 +16,11 @@ import { PROFILES } from '../models/manifest.js';
 import { loadTextEmbedder } from '../models/runtime/embeddings.js';
 import { loadSpeechRecognizer, SAMPLE_RATE } from '../models/runtime/speech.js';
 import { espeak } from '../test/support/real-models.js';
+import { MINUTE } from './eval/speech-set.js';
 import { wordErrorRate } from './eval/wer.js';
 
 const MODELS_DIR = process.env.MODELS_DIR || join(cacheDir(), 'models');
 const SMALL = PROFILES.small;
-
-/** Twelve sentences, about five seconds each with the pauses: a generated minute. */
-export const MINUTE = [
-  'Welcome to the cooking show. Today we make a simple tomato soup.',
-  'First, cut the onions and the garlic into small pieces.',
-  'Heat some olive oil in a large pot over a medium flame.',
-  'Add the onions and stir them until they turn golden.',
-  'Now pour in the tomatoes and a cup of fresh water.',
-  'Let the soup cook slowly for about twenty minutes.',
-  'Meanwhile, the children play football in the garden.',
-  'The weather is warm and the sky is clear and blue.',
-  'After dinner we will walk along the river to the old bridge.',
-  'The train to the city leaves the station at nine.',
-  'Please remember to buy bread and milk on the way home.',
-  'Thank you for watching, and see you again next week.',
-];
 
 interface StepResult {
   step: string;

@@ -72,8 +72,8 @@ for (const height of heights.length > 0 ? heights : [720, 1080]) {
     const r = await loadSpeechRecognizer('tiny-whisper', { modelsDir: TINY_MODELS_DIR });
     await r.transcribe(readPcm16Wav(readFileSync(join(dir, 'a.wav'))).samples, {
       language: 'ko',
-      windowSeconds: cfg.ASR_WINDOW_SECONDS,
-      overlapSeconds: cfg.ASR_OVERLAP_SECONDS,
+      beamSize: cfg.ASR_BEAM_SIZE,
+      maxTokensPerWindow: cfg.ASR_MAX_TOKENS_PER_WINDOW,
     });
   });
   const frames = readdirSync(dir)

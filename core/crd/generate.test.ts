@@ -121,7 +121,7 @@ describe('the generated CustomResourceDefinition', () => {
   it('turns a union of literals into a string enum with the defaults kept', () => {
     const language = ((root.properties as Record<string, Node>).spec!.properties as Record<string, Node>)
       .language;
-    expect(language).toMatchObject({ type: 'string', default: 'ko' });
+    expect(language).toMatchObject({ type: 'string', default: 'auto' });
     const mime = (
       ((root.properties as Record<string, Node>).spec!.properties as Record<string, Node>).source!
         .properties as Record<string, Node>

@@ -31,9 +31,9 @@ describe('the VideoIngestion spec', () => {
     expect([...Value.Errors(VideoIngestionSpecSchema, spec())]).toEqual([]);
   });
 
-  it('fills in Korean as the language when none is given', () => {
+  it('fills in detection (auto) as the language when none is given', () => {
     const filled = Value.Default(VideoIngestionSpecSchema, spec()) as VideoIngestionSpec;
-    expect(filled.language).toBe('ko');
+    expect(filled.language).toBe('auto');
   });
 
   it('accepts auto-detection, an explicit language, a stage subset and model overrides', () => {

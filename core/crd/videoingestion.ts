@@ -22,7 +22,12 @@ export const VIDEO_MIME_TYPES = [
 ] as const;
 export type VideoMimeType = (typeof VIDEO_MIME_TYPES)[number];
 
-export const DEFAULT_LANGUAGE = 'ko';
+/**
+ * A video's spoken language when none is named: detected (among the pipeline's ASR_LANGUAGES, ko and en by
+ * default). A forced code is only right when every upload is in that language: Whisper decodes any speech as
+ * the language it is told.
+ */
+export const DEFAULT_LANGUAGE = 'auto';
 export const PHASES = ['Pending', 'Running', 'Succeeded', 'Failed'] as const;
 export type Phase = (typeof PHASES)[number];
 export const ERROR_CATEGORIES = ['BadInput', 'Transient', 'Internal'] as const;
@@ -171,6 +176,19 @@ export const VideoIngestionStatusSchema = Type.Object(
     progress: Type.Optional(Type.Integer({ minimum: 0, maximum: 100, description: 'percent done' })),
     durationSeconds: Type.Optional(Type.Number({ minimum: 0, description: 'length of the video' })),
     sceneCount: Type.Optional(Type.Integer({ minimum: 0, format: 'int32', description: 'scenes indexed' })),
+    language: Type.Optional(
+      Type.String({
+        maxLength: 4,
+        description: 'the spoken language speech recognition used (detected or given)',
+      }),
+    ),
+    languageProbability: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 1,
+        description: 'how likely the speech is in that language, by the speech model (0–1)',
+      }),
+    ),
     conditions: Type.Optional(
       Type.Array(ConditionSchema, { maxItems: 16, description: 'Kubernetes conditions', ...listMap('type') }),
     ),

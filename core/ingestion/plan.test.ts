@@ -78,6 +78,19 @@ describe('plan', () => {
     expect(p.db.video.durationSeconds).toBe(12.5);
   });
 
+  it('records the spoken language asr used and its probability, and keeps them to the end', () => {
+    const outputs: Partial<Record<string, Record<string, string | number>>> = {
+      asr: { language: 'en', languageProbability: 0.97 },
+      'embed-text': { language: 'xx' },
+    };
+    const { status } = drive((s) => {
+      const o = outputs[s];
+      return o ? { result: { outcome: 'Succeeded', outputs: o } } : {};
+    });
+    // Only asr's word counts: another stage's output of the same name does not overwrite it.
+    expect(status).toMatchObject({ phase: 'Succeeded', language: 'en', languageProbability: 0.97 });
+  });
+
   it('runs every stage to Succeeded with progress 100, the scene count and a Ready condition', () => {
     const { status, created } = drive((s) =>
       s === 'index' ? { result: { outcome: 'Succeeded', outputs: { sceneCount: 7 } } } : {},

@@ -65,6 +65,9 @@ interface Failure {
 interface Outputs {
   durationSeconds?: number;
   sceneCount?: number;
+  /** From asr: the spoken language it used, and its probability when it was detected. */
+  language?: string;
+  languageProbability?: number;
 }
 
 const DONE_STATES: ReadonlySet<StageState> = new Set(['Succeeded', 'Skipped', 'Failed']);
@@ -126,6 +129,8 @@ function observeStages(
   const outputs: Outputs = {
     ...(old.durationSeconds !== undefined ? { durationSeconds: old.durationSeconds } : {}),
     ...(old.sceneCount !== undefined ? { sceneCount: old.sceneCount } : {}),
+    ...(old.language !== undefined ? { language: old.language } : {}),
+    ...(old.languageProbability !== undefined ? { languageProbability: old.languageProbability } : {}),
   };
   for (const name of run) {
     const prev: StageStatus = oldStages.get(name) ?? { name, state: 'Pending' };
@@ -168,6 +173,9 @@ function stageFromRun(
     if (prev.name === 'probe' && typeof out.durationSeconds === 'number')
       outputs.durationSeconds = out.durationSeconds;
     if (typeof out.sceneCount === 'number') outputs.sceneCount = out.sceneCount;
+    if (prev.name === 'asr' && typeof out.language === 'string') outputs.language = out.language;
+    if (prev.name === 'asr' && typeof out.languageProbability === 'number')
+      outputs.languageProbability = out.languageProbability;
     const skipped = result?.outcome === 'Skipped';
     const message = result?.message ?? (skipped ? 'skipped by the stage' : undefined);
     return { ...base, state: skipped ? 'Skipped' : 'Succeeded', finishedAt, ...(message ? { message } : {}) };

@@ -3,8 +3,8 @@
 import * as ort from 'onnxruntime-node';
 
 export interface Tensor {
-  type: 'float32' | 'int64';
-  data: Float32Array | BigInt64Array;
+  type: 'float32' | 'int64' | 'bool';
+  data: Float32Array | BigInt64Array | Uint8Array;
   dims: readonly number[];
 }
 
@@ -87,6 +87,13 @@ export function loadSession(file: string): Promise<Session> {
 export const int64 = (values: readonly number[], dims: readonly number[]): Tensor => ({
   type: 'int64',
   data: BigInt64Array.from(values, (v) => BigInt(v)),
+  dims,
+});
+
+/** A boolean tensor (Whisper's merged decoder takes `use_cache_branch` as one). */
+export const bool = (values: readonly boolean[], dims: readonly number[]): Tensor => ({
+  type: 'bool',
+  data: Uint8Array.from(values, (v) => (v ? 1 : 0)),
   dims,
 });
 

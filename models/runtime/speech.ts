@@ -1,14 +1,40 @@
-// Speech recognition (Whisper) for the asr stage: 16 kHz mono samples in, timed segments out.
-// @huggingface/transformers does the log-Mel features, the decoder loop with the KV cache, the timestamp
-// rules and the merging of overlapping 30 s windows at the token level (no word lost or doubled at a
-// seam); its sessions run on the same onnxruntime-node as runtime/onnx.ts, with the same provider choice.
-// What it lacks, and this module adds: language detection, and turning its chunks into clean segments.
-import type { AutomaticSpeechRecognitionPipeline } from '@huggingface/transformers';
+// Speech recognition (Whisper) for the asr stage: 16 kHz mono samples in, timed segments out. Decoding follows
+// faster-whisper: 30 s windows advanced by the timestamps the model emits (the "seek"), so a line across a seam
+// is decoded whole in the next window at its place; beam search or greedy first, then a temperature fallback
+// when a window's text is a loop (compression ratio) or unsure (average log-probability); windows the model
+// calls silent are skipped; speech regions (voice activity, runtime/vad.ts) limit what is decoded at all.
+// The encoder and decoder run on runtime/onnx.ts; @huggingface/transformers gives only the log-Mel features and
+// the tokenizer's decode.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { modelDir, modelSpec, type SpeechContract } from '../manifest.js';
 import type { ModelInfo } from './embeddings.js';
-import { executionProviders } from './onnx.js';
+import { float32, loadSession, type Output } from './onnx.js';
+import { type Region, RegionMap } from './vad.js';
+import {
+  compressionRatio,
+  DEFAULT_GUARDS,
+  DEFAULT_TEMPERATURES,
+  type Decoded,
+  FRAMES_PER_SECOND,
+  fallbackReason,
+  type Guards,
+  isLoop,
+  isSilence,
+  languageProbabilities,
+  pickAfterFallback,
+  pickLanguage,
+  splitAtTimestamps,
+  type WhisperTokens,
+} from './whisper-decode.js';
+import { type DecoderShape, type Search, searchWindow } from './whisper-search.js';
+
+export { pickLanguage } from './whisper-decode.js';
 
 export const SAMPLE_RATE = 16_000;
+const HOP = 160;
+const WINDOW_FRAMES = 3000;
+const MIN_WINDOW_FRAMES = 20;
 
 export interface SpeechSegment {
   start: number;
@@ -16,19 +42,52 @@ export interface SpeechSegment {
   text: string;
 }
 
+/** What each guard did, for the stage's result and the benchmarks. */
+export interface DecodeStats {
+  windows: number;
+  /** Windows decoded again at a higher temperature. */
+  fallbacks: number;
+  /** Windows the model called silent (no-speech probability over the threshold, text unsure): no text. */
+  silent: number;
+  /** Windows still a repetition loop after the whole fallback: their text dropped. */
+  loops: number;
+  /** Segments dropped for repeating the one before them word for word, in the same window. */
+  repeats: number;
+  /** Seconds of audio voice activity detection kept (the whole audio when it did not run). */
+  speechSeconds: number;
+}
+
 export interface Transcription {
   /** ISO 639-1 code: the one asked for, or the detected one. */
   language: string;
+  /** True when the language was detected rather than given. */
+  detected: boolean;
+  /** The detected language's probability (among all the model's languages); absent when nothing was heard. */
+  languageProbability?: number;
   segments: SpeechSegment[];
+  /** Things a person should know about this transcript (a forced language that does not match the speech…). */
+  notes: string[];
+  stats: DecodeStats;
 }
 
 export interface TranscribeOptions {
-  /** ISO 639-1 code, or "auto" to detect it from the first window. */
+  /** ISO 639-1 code, or "auto" to detect it from the first speech. */
   language: string;
-  /** Window length (at most the model's 30 s) and the overlap on each side of a seam. */
-  windowSeconds?: number;
-  overlapSeconds?: number;
-  /** Called as windows finish, with the share done (0–1, approximate: a window may take two passes). */
+  /** The languages "auto" chooses among (default: every language the model knows). */
+  languages?: readonly string[];
+  /** Beam width at temperature 0 (1: greedy). Default 5, as faster-whisper. */
+  beamSize?: number;
+  /** Candidates sampled at each fallback temperature. Default 5. */
+  bestOf?: number;
+  temperatures?: readonly number[];
+  guards?: Partial<Guards>;
+  /** At most this many tokens per window (a loop that the guards miss still ends). Default 224. */
+  maxTokensPerWindow?: number;
+  /** Prompt each window with the previous one's text (faster-whisper's default), reset after a hot fallback. */
+  conditionOnPreviousText?: boolean;
+  /** Speech regions (seconds): only these are decoded, and the times map back. Absent: the whole audio. */
+  speech?: readonly Region[];
+  /** Called as windows finish, with the share of the audio done (0–1). */
   onProgress?: (share: number) => void;
 }
 
@@ -39,47 +98,25 @@ export interface SpeechRecognizer {
   transcribe(samples: Float32Array, options: TranscribeOptions): Promise<Transcription>;
 }
 
-/** A chunk as the library returns it with `return_timestamps: true`. */
-export interface RawChunk {
-  timestamp: [number | null, number | null];
-  text: string;
+/** Whitespace collapsed, undecodable bytes (U+FFFD) and control characters dropped, NFC. */
+export function cleanText(text: string): string {
+  return text
+    .replace(/[\uFFFD]|[^\P{Cc}\s]/gu, '')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .normalize('NFC');
 }
 
-/**
- * The library's chunks as segments a person can read: times inside [0, duration] and in order, an open end
- * closed by the next start (or the end of the audio), undecodable bytes (U+FFFD) and empty texts dropped, NFC.
- */
-export function cleanChunks(chunks: readonly RawChunk[], duration: number): SpeechSegment[] {
-  const clamp = (t: number) => Math.min(Math.max(t, 0), duration);
-  const out: SpeechSegment[] = [];
-  chunks.forEach((c, i) => {
-    const text = c.text
-      .replace(/\uFFFD/g, '')
-      .replace(/\s+/g, ' ')
-      .trim()
-      .normalize('NFC');
-    if (!text) return;
-    const start = clamp(c.timestamp[0] ?? out.at(-1)?.end ?? 0);
-    const nextStart = chunks[i + 1]?.timestamp[0];
-    const end = clamp(c.timestamp[1] ?? nextStart ?? duration);
-    out.push({ start, end: Math.max(start, end), text });
-  });
-  return out.sort((a, b) => a.start - b.start || a.end - b.end);
-}
-
-/** The language whose token the decoder finds likeliest right after <|startoftranscript|>. */
-export function pickLanguage(logits: ArrayLike<number>, langToId: Record<string, number>): string {
-  let best = '';
-  let bestLogit = Number.NEGATIVE_INFINITY;
-  for (const [token, id] of Object.entries(langToId)) {
-    const l = logits[id] ?? Number.NEGATIVE_INFINITY;
-    if (l > bestLogit) {
-      bestLogit = l;
-      best = token.slice(2, -2);
-    }
-  }
-  if (!best) throw new Error('the model lists no language tokens');
-  return best;
+/** A small seeded generator (mulberry32): sampling is the same on every run of the same audio. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 const recognizers = new Map<string, Promise<SpeechRecognizer>>();
@@ -96,83 +133,240 @@ export function loadSpeechRecognizer(name: string, opts: { modelsDir: string }):
   return r;
 }
 
+interface WhisperConfig {
+  decoder_start_token_id: number;
+  eos_token_id: number;
+  vocab_size: number;
+  decoder_attention_heads: number;
+  d_model: number;
+}
+
+interface GenerationConfig {
+  lang_to_id: Record<string, number>;
+  task_to_id: { transcribe: number; translate: number };
+  no_timestamps_token_id: number;
+  prev_sot_token_id?: number;
+  suppress_tokens?: number[];
+  begin_suppress_tokens?: number[];
+}
+
+function whisperTokens(c: WhisperConfig, g: GenerationConfig): WhisperTokens {
+  return {
+    sot: c.decoder_start_token_id,
+    eot: c.eos_token_id,
+    sotPrev: g.prev_sot_token_id ?? g.no_timestamps_token_id - 2,
+    // <|nospeech|> (<|nocaptions|> before v3) sits right before <|notimestamps|> in every Whisper vocabulary.
+    noSpeech: g.no_timestamps_token_id - 1,
+    noTimestamps: g.no_timestamps_token_id,
+    timestampBegin: g.no_timestamps_token_id + 1,
+    transcribe: g.task_to_id.transcribe,
+    translate: g.task_to_id.translate,
+    languages: Object.fromEntries(Object.entries(g.lang_to_id).map(([k, id]) => [k.slice(2, -2), id])),
+    suppress: g.suppress_tokens ?? [],
+    beginSuppress: g.begin_suppress_tokens ?? [],
+    vocabSize: c.vocab_size,
+  };
+}
+
 async function create(name: string, modelsDir: string): Promise<SpeechRecognizer> {
   const spec = modelSpec(name);
   if (spec.contract.kind !== 'speech') throw new Error(`model ${name} is not a speech model`);
   const contract: SpeechContract = spec.contract;
-  modelDir(name, modelsDir); // every file there, or a message naming the fetch command
+  const dir = modelDir(name, modelsDir); // every file there, or a message naming the fetch command
+  const read = <T>(f: string) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as T;
+  const config = read<WhisperConfig>('config.json');
+  const t = whisperTokens(config, read<GenerationConfig>('generation_config.json'));
+  const [encoder, decoder] = await Promise.all([
+    loadSession(join(dir, contract.encoder)),
+    loadSession(join(dir, contract.decoder)),
+  ]);
+  const shape: DecoderShape = {
+    pastNames: decoder.inputNames.filter((n) => n.startsWith('past_key_values.')),
+    heads: config.decoder_attention_heads,
+    headDim: config.d_model / config.decoder_attention_heads,
+  };
   // Loaded here, not at the top: every stage process imports this module, and the library costs ~150 MiB.
-  const { env, pipeline, Tensor } = await import('@huggingface/transformers');
+  const { env, AutoFeatureExtractor, AutoTokenizer } = await import('@huggingface/transformers');
   // Files come from MODELS_DIR only: never from a hub at run time.
   env.allowRemoteModels = false;
   env.allowLocalModels = true;
   env.localModelPath = modelsDir.endsWith('/') ? modelsDir : `${modelsDir}/`;
-  const device = executionProviders()[0] === 'cuda' ? 'cuda' : 'cpu';
-  const asr = (await pipeline('automatic-speech-recognition', name, {
-    device,
-    dtype: 'fp32',
-    local_files_only: true,
-  })) as AutomaticSpeechRecognitionPipeline;
-  // The library's window merging (_decode_asr) decodes the tokens between two timestamps even when there
-  // are none (two timestamps in a row) and its decode() throws on an empty list; Python's returns "".
-  const tokenizer = asr.tokenizer as unknown as { decode: (ids: unknown[], args?: object) => string };
-  const decode = tokenizer.decode.bind(tokenizer);
-  tokenizer.decode = (ids, args) => (Array.isArray(ids) && ids.length === 0 ? '' : decode(ids, args));
-  const generation = (asr.model as unknown as { generation_config: { lang_to_id: Record<string, number> } })
-    .generation_config;
-  const langToId = generation.lang_to_id;
-  const languages = Object.keys(langToId).map((t) => t.slice(2, -2));
-  const sot = (asr.model.config as unknown as { decoder_start_token_id: number }).decoder_start_token_id;
+  const features = await AutoFeatureExtractor.from_pretrained(name, { local_files_only: true });
+  const tokenizer = await AutoTokenizer.from_pretrained(name, { local_files_only: true });
+  const languages = Object.keys(t.languages);
+  const decodeText = (ids: readonly number[]) =>
+    ids.some((id) => id < t.eot) ? tokenizer.decode(ids.filter((id) => id < t.eot)) : '';
 
-  async function detect(samples: Float32Array): Promise<string> {
-    const first = samples.subarray(0, contract.windowSeconds * SAMPLE_RATE);
-    const { input_features } = await asr.processor(first);
-    const out = await asr.model({
-      input_features,
-      decoder_input_ids: new Tensor('int64', BigInt64Array.from([BigInt(sot)]), [1, 1]),
-    });
-    return pickLanguage(out.logits.data as Float32Array, langToId);
+  async function encode(window: Float32Array): Promise<Output> {
+    const { input_features } = (await features(window)) as {
+      input_features: { data: Float32Array; dims: number[] };
+    };
+    const out = await encoder.run({ input_features: float32(input_features.data, input_features.dims) });
+    return out.last_hidden_state ?? Object.values(out)[0]!;
+  }
+
+  /** Language probabilities from the logits right after <|startoftranscript|>. */
+  async function detect(hidden: Output): Promise<Record<string, number>> {
+    const r = await searchWindow(
+      decoder,
+      shape,
+      hidden,
+      [t.sot],
+      0,
+      t,
+      { kind: 'greedy' },
+      {
+        maxTokens: 0,
+        timestamps: true,
+        maxTimestampIndex: 0,
+      },
+    );
+    return languageProbabilities(r.sotLogits, t.languages);
   }
 
   return {
     model: { name: spec.name, revision: spec.revision, dims: spec.dims },
     languages,
-    async transcribe(samples, options) {
+    async transcribe(samples, o) {
+      const notes: string[] = [];
+      const allowed = o.languages?.filter((l) => languages.includes(l)) ?? [];
+      if (o.language !== 'auto' && !languages.includes(o.language))
+        throw new RangeError(`${name} does not know the language "${o.language}"`);
+      if (o.languages && o.languages.length > 0 && allowed.length === 0)
+        throw new RangeError(`${name} knows none of the languages ${o.languages.join(', ')}`);
+      const guards = { ...DEFAULT_GUARDS, ...o.guards };
+      const temperatures = o.temperatures ?? DEFAULT_TEMPERATURES;
+      const beamSize = Math.max(1, o.beamSize ?? 5);
+      const bestOf = Math.max(1, o.bestOf ?? 5);
+      const maxTokens = Math.max(1, o.maxTokensPerWindow ?? 224);
       const duration = samples.length / SAMPLE_RATE;
-      if (samples.length === 0) return { language: options.language, segments: [] };
-      const language = options.language === 'auto' ? await detect(samples) : options.language;
-      if (!languages.includes(language)) {
-        throw new RangeError(`${name} does not know the language "${language}"`);
-      }
-      const window = Math.min(options.windowSeconds ?? contract.windowSeconds, contract.windowSeconds);
-      const overlap = options.overlapSeconds ?? 5;
-      if (window <= 2 * overlap) {
-        throw new RangeError(
-          `the ASR window (${window} s) must be longer than twice the overlap (${overlap} s)`,
-        );
-      }
-      // The pipeline's windows: `window` seconds, each `window - 2 × overlap` after the previous.
-      const windows = Math.max(1, Math.ceil((duration - window) / (window - 2 * overlap)) + 1);
-      let passes = 0;
-      // generate() calls end() once per decoding pass; that is the only hook the pipeline offers.
-      const streamer = {
-        put() {},
-        end() {
-          passes++;
-          options.onProgress?.(Math.min(passes / windows, 1));
-        },
+      const map = new RegionMap(o.speech ?? [{ start: 0, end: duration }], duration);
+      const audio = map.collect(samples, SAMPLE_RATE);
+      const stats: DecodeStats = {
+        windows: 0,
+        fallbacks: 0,
+        silent: 0,
+        loops: 0,
+        repeats: 0,
+        speechSeconds: map.speechSeconds,
       };
-      const out = await asr(samples, {
+      const fallbackLanguage = o.language === 'auto' ? (allowed[0] ?? 'en') : o.language;
+      const result = (language: string, segments: SpeechSegment[], probability?: number): Transcription => ({
         language,
-        task: 'transcribe',
-        return_timestamps: true,
-        chunk_length_s: window,
-        stride_length_s: overlap,
-        streamer,
-        // The library types `streamer` as a TextStreamer; generate() only calls put() and end().
-      } as unknown as Parameters<typeof asr>[1]);
-      const chunks = ((Array.isArray(out) ? out[0] : out) as { chunks?: RawChunk[] }).chunks ?? [];
-      return { language, segments: cleanChunks(chunks, duration) };
+        detected: o.language === 'auto',
+        ...(probability !== undefined ? { languageProbability: probability } : {}),
+        segments,
+        notes,
+        stats,
+      });
+      if (audio.length < SAMPLE_RATE / 10) {
+        o.onProgress?.(1);
+        return result(fallbackLanguage, []);
+      }
+      const totalFrames = Math.ceil(audio.length / HOP);
+      const random = seededRandom(audio.length);
+      let seek = 0;
+      let language = fallbackLanguage;
+      let probability: number | undefined;
+      const all: number[] = [];
+      let promptFrom = 0;
+      const segments: SpeechSegment[] = [];
+      while (seek < totalFrames) {
+        const windowFrames = Math.min(WINDOW_FRAMES, totalFrames - seek);
+        // A few frames at the end are no speech a person could say anything in (and Whisper invents text there).
+        if (windowFrames < MIN_WINDOW_FRAMES) break;
+        const hidden = await encode(audio.subarray(seek * HOP, (seek + windowFrames) * HOP));
+        if (stats.windows === 0) {
+          const probs = await detect(hidden);
+          const best = pickLanguage(probs);
+          if (o.language === 'auto') {
+            ({ language, probability } = pickLanguage(probs, allowed));
+          } else {
+            probability = probs[o.language];
+            if (best.language !== o.language && (probs[o.language] ?? 0) < 0.1) {
+              notes.push(
+                `the speech sounds like ${best.language} (p=${best.probability.toFixed(2)}), not the asked ` +
+                  `${o.language} (p=${(probs[o.language] ?? 0).toFixed(2)}); decoded as ${o.language}`,
+              );
+            }
+          }
+        }
+        stats.windows++;
+        const previous = o.conditionOnPreviousText !== false ? all.slice(promptFrom).slice(-223) : [];
+        const prompt = [
+          ...(previous.length > 0 ? [t.sotPrev, ...previous] : []),
+          t.sot,
+          t.languages[language]!,
+          t.transcribe,
+        ];
+        const sotIndex = prompt.indexOf(t.sot);
+        const maxTimestampIndex = Math.floor(windowFrames / 2);
+        const tries: Decoded[] = [];
+        let chosen: Decoded | undefined;
+        for (const temperature of temperatures) {
+          const search: Search =
+            temperature > 0
+              ? { kind: 'sample', temperature, bestOf, random }
+              : beamSize > 1
+                ? { kind: 'beam', width: beamSize }
+                : { kind: 'greedy' };
+          const r = await searchWindow(decoder, shape, hidden, prompt, sotIndex, t, search, {
+            maxTokens,
+            timestamps: true,
+            maxTimestampIndex,
+          });
+          const text = decodeText(r.tokens).trim();
+          const d: Decoded = {
+            tokens: r.tokens,
+            text,
+            avgLogProb: r.sumLogProb / (r.tokens.length + 1),
+            compressionRatio: compressionRatio(text),
+            noSpeechProb: r.noSpeechProb,
+            temperature,
+          };
+          tries.push(d);
+          if (!fallbackReason(d, guards)) {
+            chosen = d;
+            break;
+          }
+          if (temperature !== temperatures.at(-1)) stats.fallbacks++;
+        }
+        chosen ??= pickAfterFallback(tries, guards);
+        const offset = seek / FRAMES_PER_SECOND;
+        if (isSilence(chosen, guards)) {
+          stats.silent++;
+          seek += windowFrames;
+        } else if (isLoop(chosen, guards)) {
+          stats.loops++;
+          seek += windowFrames;
+        } else {
+          const split = splitAtTimestamps(chosen.tokens, t.timestampBegin, windowFrames);
+          let previousText = '';
+          for (const s of split.segments) {
+            const text = cleanText(decodeText(s.tokens));
+            if (!text) continue;
+            // The same sentence again, right after itself in one window: Whisper repeating over silence.
+            if (text === previousText) {
+              stats.repeats++;
+              continue;
+            }
+            previousText = text;
+            const limit = offset + windowFrames / FRAMES_PER_SECOND;
+            const start = Math.min(offset + s.start, limit);
+            segments.push({ start, end: Math.min(Math.max(start, offset + s.end), limit), text });
+          }
+          all.push(...chosen.tokens.filter((id) => id < t.eot || id >= t.timestampBegin));
+          if (chosen.temperature > 0.5) promptFrom = all.length;
+          seek += split.advance;
+        }
+        o.onProgress?.(Math.min(seek / totalFrames, 1));
+      }
+      if (stats.loops > 0)
+        notes.push(`${stats.loops} window(s) decoded as a repetition loop even after the fallback: dropped`);
+      const timed = segments
+        .map((s) => ({ ...s, ...map.toOriginal(s.start, s.end) }))
+        .sort((a, b) => a.start - b.start || a.end - b.end);
+      return result(language, timed, probability);
     },
   };
 }

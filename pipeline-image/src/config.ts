@@ -2,7 +2,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { parseWith } from '../../core/config.js';
 import { MODEL_ENV } from '../../core/stage-contract.js';
-import { DEFAULT_MODELS } from '../../models/manifest.js';
+import { DEFAULT_MODELS, VAD_MODEL } from '../../models/manifest.js';
 
 const Num = (description: string, d: number, minimum = 0) =>
   Type.Number({ description, default: d, minimum });
@@ -36,8 +36,21 @@ export const PipelineConfigSchema = Type.Object({
     description: 'speech model name from models/manifest, or "none"',
     default: DEFAULT_MODELS.asr,
   }),
-  ASR_WINDOW_SECONDS: Num('length of one ASR window', 30, 5),
-  ASR_OVERLAP_SECONDS: Num('overlap between ASR windows so no word is cut at a seam', 5, 0),
+  ASR_LANGUAGES: Type.String({
+    description:
+      'spoken languages a video set to auto is detected among (comma-separated ISO 639-1 codes); also where a forced ' +
+      'language that the model does not know falls back to detection',
+    default: 'ko,en',
+    pattern: '^[a-z]{2,3}(,[a-z]{2,3})*$',
+  }),
+  ASR_BEAM_SIZE: Int('beam width of speech recognition at temperature 0 (1: greedy)', 5),
+  ASR_MAX_TOKENS_PER_WINDOW: Int('most tokens Whisper may emit for one 30 s window', 224),
+  ASR_VAD_MODEL: Type.String({
+    description:
+      'voice activity model run before Whisper so only speech is decoded (models/manifest), or "none"; when its ' +
+      'files are missing the stage decodes the whole audio and says so in its result',
+    default: VAD_MODEL,
+  }),
   FFMPEG_THREADS: Int('threads per ffmpeg process (0 = ffmpeg decides)', 0, 0),
 });
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { parseConfig } from '../../core/config.js';
+import { DEFAULT_LANGUAGE } from '../../core/crd/videoingestion.js';
 import { isStageName, STAGE_NAMES, type StageName } from '../../core/dag.js';
 import { createLogger, type Logger } from '../../core/log.js';
 import { encodeResult, exitCodeOf, STAGE_ENV, type StageResult } from '../../core/stage-contract.js';
@@ -42,7 +43,7 @@ function videoFromEnv(videoId: string, env: Record<string, string | undefined>):
     sourceBucket: need(STAGE_ENV.sourceBucket),
     sourceKey: need(STAGE_ENV.sourceKey),
     ...(env[STAGE_ENV.mimeType] && { mimeType: env[STAGE_ENV.mimeType] }),
-    language: env[STAGE_ENV.language]?.trim() || 'ko',
+    language: env[STAGE_ENV.language]?.trim() || DEFAULT_LANGUAGE,
   };
 }
 

@@ -200,8 +200,9 @@ describe('speech recognition on the soundtrack (tiny Whisper: real decoding, ran
     expect(t.language).toBe('ko');
     const fromAsr = t.segments.filter((s) => s.source === 'asr:tiny-whisper');
     expect(fromAsr.length).toBe(t.asr?.segments);
-    expect(fromAsr.length).toBeGreaterThan(0);
-    expect(t.sources).toEqual(expect.arrayContaining(['subtitle:mov_text:0', 'asr:tiny-whisper']));
+    // Random weights: the guards may drop all of its text (unsure, or a loop); the window was decoded all the same.
+    expect(t.asr?.stats.windows).toBeGreaterThanOrEqual(1);
+    expect(t.sources).toContain('subtitle:mov_text:0');
     expect(t.segments.find((s) => s.source === 'subtitle:mov_text:0')?.text).toBe('바닷가에서 고기를 구웠다');
     for (const s of t.segments) {
       expect(s.start).toBeGreaterThanOrEqual(0);
@@ -209,6 +210,10 @@ describe('speech recognition on the soundtrack (tiny Whisper: real decoding, ran
       expect(s.end).toBeGreaterThanOrEqual(s.start);
     }
     expect(run.result?.outputs).toMatchObject({ language: 'ko' });
+    // The tiny models' directory has no voice activity model: the whole audio is decoded, and the result says so.
+    expect(t.asr).toMatchObject({ vad: 'none', beamSize: 5 });
+    expect(t.asr?.notes.join(' ')).toMatch(/voice activity detection off: .*silero-vad/);
+    expect(run.result?.message).toMatch(/voice activity detection off/);
     const key = keys.artifact(video.userId, video.videoId, 'asr', 'transcript.json');
     const before = await store.head(ARTIFACTS, key);
     expect((await runStage('asr', video, env, withAsr)).exitCode).toBe(0);
@@ -228,7 +233,9 @@ describe('speech recognition on the soundtrack (tiny Whisper: real decoding, ran
     }
     const t = await transcriptOf(video);
     expect(t.asr?.detected).toBe(true);
-    expect(t.asr?.language).toMatch(/^[a-z]{2,3}$/);
+    // Detected among ASR_LANGUAGES (ko, en by default), with the model's probability recorded.
+    expect(['ko', 'en']).toContain(t.asr?.language);
+    expect(t.asr?.languageProbability).toBeGreaterThan(0);
     expect(t.language).toBe(t.asr?.language);
   });
 });

@@ -1,9 +1,11 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { nearest } from '../../api/search/repository.js';
+import { DEFAULT_LANGUAGE } from '../../core/crd/videoingestion.js';
 import { aUser, aVideo } from '../../core/db/testing.js';
 import { STAGE_ENV } from '../../core/stage-contract.js';
 import { keys } from '../../core/storage/store.js';
+import { VAD_MODEL } from '../../models/manifest.js';
 import { loadTextEmbedder } from '../../models/runtime/embeddings.js';
 import type { TranscriptOutput } from '../../pipeline-image/src/stages/asr.js';
 import { wordErrorRate } from '../../scripts/eval/wer.js';
@@ -37,9 +39,8 @@ beforeAll(async () => {
     VISION_MODEL: SMALL.vision,
     TEXT_MODEL: SMALL.text,
     ASR_MODEL: SMALL.asr,
-    // The resource's spoken language, as a person uploading an English talk sets it (the default is ko, with
-    // which Whisper base turns English speech into repeated Korean phrases).
-    [STAGE_ENV.language]: 'en',
+    // The default a person gets who names no language: detected among ASR_LANGUAGES (ko, en).
+    [STAGE_ENV.language]: DEFAULT_LANGUAGE,
   });
 }, BUILD_TIMEOUT_MS);
 afterAll(async () => {
@@ -53,7 +54,8 @@ describe('a spoken English video through every stage on the small profile’s re
       ARTIFACTS,
       keys.artifact(video.userId, video.videoId, 'asr', 'transcript.json'),
     );
-    expect(t.asr).toMatchObject({ model: SMALL.asr });
+    expect(t.asr).toMatchObject({ model: SMALL.asr, language: 'en', detected: true, vad: VAD_MODEL });
+    expect(t.asr?.languageProbability).toBeGreaterThan(0.5);
     const text = t.segments.map((s) => s.text).join(' ');
     expect(wordErrorRate(SAID, text), text).toBeLessThanOrEqual(0.3);
     for (const s of t.segments) {

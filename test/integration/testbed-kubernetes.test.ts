@@ -58,7 +58,7 @@ describe('the test bed Kubernetes control plane', () => {
     );
     expect(patched.status).toMatchObject({ phase: 'Running', progress: 40 });
     const read = await c.custom.getNamespacedCustomObject({ ...target, name: 'smoke-video' });
-    expect(read.spec.language).toBe('ko');
+    expect(read.spec.language).toBe('auto');
     expect(read.status).toMatchObject({ phase: 'Running', progress: 40 });
     await c.custom.patchNamespacedCustomObject(
       { ...target, name: 'smoke-video', body: { status: { phase: 'Failed' } } },

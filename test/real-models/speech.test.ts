@@ -37,8 +37,10 @@ describe(`${SMALL.asr} on espeak-ng English`, () => {
       GAP_S,
     );
     const duration = samples.length / 16_000;
-    const t = await asr.transcribe(samples, { language: 'auto' });
+    const t = await asr.transcribe(samples, { language: 'auto', languages: ['ko', 'en'], beamSize: 1 });
     expect(t.language).toBe('en');
+    expect(t.detected).toBe(true);
+    expect(t.languageProbability).toBeGreaterThan(0.5);
     const text = t.segments.map((s) => s.text).join(' ');
     const wer = wordErrorRate(SENTENCES.join(' '), text);
     expect(wer, `WER ${wer.toFixed(3)}: ${text}`).toBeLessThanOrEqual(MAX_WER);

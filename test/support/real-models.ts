@@ -7,8 +7,9 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { lockDirectory } from '../../core/db/dir-lock.js';
 import { buildModels, cacheDir, defaultBuildSet } from '../../models/build.js';
-import { PROFILES } from '../../models/manifest.js';
-import { SAMPLE_RATE } from '../../models/runtime/speech.js';
+import { PROFILES, VAD_MODEL } from '../../models/manifest.js';
+import { loadSpeechRecognizer, SAMPLE_RATE, type SpeechRecognizer } from '../../models/runtime/speech.js';
+import { loadVoiceDetector, type VoiceDetector } from '../../models/runtime/vad.js';
 
 export const SMALL = PROFILES.small;
 
@@ -82,4 +83,60 @@ export function joinWithSilence(
     at += c.length + gap;
   }
   return { samples, spans };
+}
+
+/** A melody of harmonic notes (a new note every 0.4 s, with an attack and decay): music without words. */
+export function music(seconds: number): Float32Array {
+  const out = new Float32Array(Math.round(seconds * SAMPLE_RATE));
+  const notes = [220, 277.2, 329.6, 440, 392, 329.6, 293.7, 246.9];
+  const noteLength = 0.4 * SAMPLE_RATE;
+  for (let i = 0; i < out.length; i++) {
+    const n = Math.floor(i / noteLength);
+    const f = notes[n % notes.length]!;
+    const local = (i % noteLength) / SAMPLE_RATE;
+    const envelope = Math.min(1, local * 50) * Math.exp(-3 * local);
+    const t = i / SAMPLE_RATE;
+    let v = 0;
+    for (let h = 1; h <= 4; h++) v += Math.sin(2 * Math.PI * f * h * t) / h;
+    out[i] = 0.25 * envelope * v;
+  }
+  return out;
+}
+
+/** White noise at the given peak level, the same every time (a fixed seed). */
+export function noise(seconds: number, level = 0.1): Float32Array {
+  const out = new Float32Array(Math.round(seconds * SAMPLE_RATE));
+  let a = 12345;
+  for (let i = 0; i < out.length; i++) {
+    a = (Math.imul(a, 1103515245) + 12345) >>> 0;
+    out[i] = level * ((a / 2 ** 32) * 2 - 1);
+  }
+  return out;
+}
+
+/** Clips placed at chosen start times (seconds) in `seconds` of silence; returns the samples and each clip's span. */
+export function placeAt(
+  seconds: number,
+  clips: { at: number; samples: Float32Array }[],
+): { samples: Float32Array; spans: [number, number][] } {
+  const samples = new Float32Array(Math.round(seconds * SAMPLE_RATE));
+  const spans: [number, number][] = [];
+  for (const c of clips) {
+    const from = Math.round(c.at * SAMPLE_RATE);
+    if (from + c.samples.length > samples.length)
+      throw new RangeError(`a clip at ${c.at} s runs past ${seconds} s`);
+    samples.set(c.samples, from);
+    spans.push([c.at, c.at + c.samples.length / SAMPLE_RATE]);
+  }
+  return { samples, spans };
+}
+
+/** The small profile's speech recognizer and the voice activity detector the asr stage runs before it. */
+export async function loadSpeechModels(): Promise<{ asr: SpeechRecognizer; vad: VoiceDetector }> {
+  const modelsDir = await ensureRealModels();
+  const [asr, vad] = await Promise.all([
+    loadSpeechRecognizer(SMALL.asr, { modelsDir }),
+    loadVoiceDetector(VAD_MODEL, { modelsDir }),
+  ]);
+  return { asr, vad };
 }

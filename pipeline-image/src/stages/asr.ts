@@ -2,8 +2,9 @@
 // with their source recorded; speech recognition (Whisper, models/runtime/speech.ts) adds what was said.
 
 import { mkdir, readFile } from 'node:fs/promises';
-import { modelDir } from '../../../models/manifest.js';
-import { loadSpeechRecognizer, SAMPLE_RATE } from '../../../models/runtime/speech.js';
+import { ModelMissingError, modelDir } from '../../../models/manifest.js';
+import { type DecodeStats, loadSpeechRecognizer, SAMPLE_RATE } from '../../../models/runtime/speech.js';
+import { loadVoiceDetector, type Region } from '../../../models/runtime/vad.js';
 import { ARTIFACTS } from '../artifacts.js';
 import {
   artifactKey,
@@ -16,7 +17,7 @@ import {
   sourceFile,
   succeeded,
 } from '../context.js';
-import { InternalError } from '../errors.js';
+import { InternalError, oneLine } from '../errors.js';
 import { subtitleArgs } from '../ffmpeg/args.js';
 import { runFfmpeg } from '../ffmpeg/run.js';
 import type { ProbeInfo, SubtitleTrack } from '../media/probe.js';
@@ -28,8 +29,21 @@ export interface TranscriptOutput {
   language: string;
   sources: string[];
   segments: Segment[];
-  /** Present when speech recognition ran: the model, and whether the language was detected. */
-  asr?: { model: string; revision: string; language: string; detected: boolean; segments: number };
+  /** Present when speech recognition ran: the model, the language (detected or given) and what the guards did. */
+  asr?: {
+    model: string;
+    revision: string;
+    language: string;
+    detected: boolean;
+    /** The speech model's probability of that language (absent when no speech was heard). */
+    languageProbability?: number;
+    segments: number;
+    /** Voice activity detection's model, or none (with the reason in notes). */
+    vad: string;
+    beamSize: number;
+    stats: DecodeStats;
+    notes: string[];
+  };
 }
 
 const ISO2_TO_3: Record<string, string> = { ko: 'kor', en: 'eng', ja: 'jpn', zh: 'zho' };
@@ -76,20 +90,50 @@ async function audioSamples(ctx: StageContext): Promise<Float32Array> {
   return audio.samples;
 }
 
+/** The speech regions voice activity detection finds, or undefined (with a note) when it is off or missing. */
+async function speechRegions(
+  ctx: StageContext,
+  samples: Float32Array,
+  notes: string[],
+): Promise<{ vad: string; regions?: Region[] }> {
+  const model = ctx.pipeline.ASR_VAD_MODEL;
+  if (model === 'none') return { vad: 'none' };
+  let detector: Awaited<ReturnType<typeof loadVoiceDetector>>;
+  try {
+    detector = await loadVoiceDetector(model, { modelsDir: ctx.config.MODELS_DIR });
+  } catch (error) {
+    if (!(error instanceof ModelMissingError)) throw error;
+    // Without it Whisper decodes the whole audio, guarded by its own no-speech probability: worse, not broken.
+    notes.push(`voice activity detection off: ${oneLine((error as Error).message)}`);
+    return { vad: 'none' };
+  }
+  return { vad: model, regions: await detector.regions(samples) };
+}
+
 async function speechSegments(
   ctx: StageContext,
   model: string,
-): Promise<{ segments: Segment[]; asr: TranscriptOutput['asr'] }> {
+): Promise<{ segments: Segment[]; asr: NonNullable<TranscriptOutput['asr']> }> {
   const recognizer = await loadSpeechRecognizer(model, { modelsDir: ctx.config.MODELS_DIR });
   const samples = await audioSamples(ctx);
+  const notes: string[] = [];
+  const { vad, regions } = await speechRegions(ctx, samples, notes);
   ctx.progress(0.3);
+  const allowed = ctx.pipeline.ASR_LANGUAGES.split(',');
+  const unknown = allowed.filter((l) => !recognizer.languages.includes(l));
+  if (unknown.length > 0)
+    throw new InternalError(`ASR_LANGUAGES names languages ${model} does not know: ${unknown.join(', ')}`);
   // A language the model does not know (a typo in the resource) is detected rather than failing the video.
   const asked = ctx.video.language;
   const language = recognizer.languages.includes(asked) ? asked : 'auto';
+  if (asked !== 'auto' && language === 'auto')
+    notes.push(`${model} does not know the language "${asked}": detected among ${allowed.join(', ')}`);
   const t = await recognizer.transcribe(samples, {
     language,
-    windowSeconds: ctx.pipeline.ASR_WINDOW_SECONDS,
-    overlapSeconds: ctx.pipeline.ASR_OVERLAP_SECONDS,
+    languages: allowed,
+    beamSize: ctx.pipeline.ASR_BEAM_SIZE,
+    maxTokensPerWindow: ctx.pipeline.ASR_MAX_TOKENS_PER_WINDOW,
+    ...(regions ? { speech: regions } : {}),
     onProgress: (share) => ctx.progress(0.3 + 0.65 * share),
   });
   const source = `asr:${recognizer.model.name}`;
@@ -99,8 +143,13 @@ async function speechSegments(
       model: recognizer.model.name,
       revision: recognizer.model.revision,
       language: t.language,
-      detected: language === 'auto',
+      detected: t.detected,
+      ...(t.languageProbability !== undefined ? { languageProbability: t.languageProbability } : {}),
       segments: t.segments.length,
+      vad,
+      beamSize: ctx.pipeline.ASR_BEAM_SIZE,
+      stats: t.stats,
+      notes: [...notes, ...t.notes],
     },
   };
 }
@@ -128,9 +177,16 @@ export const asr: StageHandler = async (ctx) => {
   const out: TranscriptOutput = { language, sources, segments: all, ...(speech ? { asr: speech.asr } : {}) };
   await putJson(ctx, ARTIFACTS.transcript, out);
   const from = sources.length > 0 ? sources.join(', ') : `${model} (no speech heard)`;
-  return succeeded(`${all.length} transcript segment(s) from ${from}, language ${language}`, {
+  const a = speech?.asr;
+  const heard = a?.detected
+    ? `, language ${language} (detected${a.languageProbability !== undefined ? `, p=${a.languageProbability.toFixed(2)}` : ''})`
+    : `, language ${language}`;
+  const notes = a && a.notes.length > 0 ? `; ${a.notes.join('; ')}` : '';
+  return succeeded(`${all.length} transcript segment(s) from ${from}${heard}${notes}`, {
     segments: all.length,
     source: sources.join(','),
     language,
+    ...(a?.languageProbability !== undefined ? { languageProbability: a.languageProbability } : {}),
+    ...(a ? { windows: a.stats.windows, silentWindows: a.stats.silent, loopWindows: a.stats.loops } : {}),
   });
 };
