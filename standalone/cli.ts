@@ -55,7 +55,10 @@ async function call(method: string, path: string, body?: unknown): Promise<any> 
     );
   }
   const json = res.status === 204 ? undefined : await res.json().catch(() => undefined);
-  if (!res.ok) throw new CliError(`${json?.title ?? res.statusText}: ${json?.detail ?? res.status}`);
+  if (!res.ok) {
+    const problem = json as { title?: string; detail?: string } | undefined;
+    throw new CliError(`${problem?.title ?? res.statusText}: ${problem?.detail ?? res.status}`);
+  }
   return json;
 }
 

@@ -128,5 +128,5 @@ describe('the API and operator image build', () => {
         await exited;
       }
     }
-  });
+  }, 300_000);
 });
