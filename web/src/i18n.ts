@@ -30,6 +30,7 @@ const en = {
   'search.noneMeaningOff':
     'Search by meaning is off on this server, so only the words said in a video can match.',
   'search.results': '{n} scenes',
+  'search.results.one': '{n} scene',
   'search.hint': 'Type what you remember: “바닷가에서 고기를 구웠다”, “the red car near the station”.',
   'search.more': 'More results',
   'search.strength': 'Match',
@@ -140,6 +141,7 @@ const ko: Record<Key, string> = {
   'search.noneHelp': '다른 말로 검색하거나 영상 처리가 끝났는지 확인해 보세요.',
   'search.noneMeaningOff': '이 서버에서는 의미 검색이 꺼져 있어 영상에서 말한 단어만 찾을 수 있습니다.',
   'search.results': '장면 {n}개',
+  'search.results.one': '장면 {n}개',
   'search.hint': '기억나는 대로 입력하세요: “바닷가에서 고기를 구웠다”, “the red car near the station”.',
   'search.more': '결과 더 보기',
   'search.strength': '일치도',
@@ -245,7 +247,14 @@ export function setLanguage(l: Lang): void {
   localStorage.setItem('heimdex.lang', l);
 }
 
+/**
+ * The words for `key` in `l`, with `{name}` filled from `vars`. A count `n` picks the key's `.one` form where
+ * the language says one is singular (English "1 scene"; Korean has no such form).
+ */
 export function translate(l: Lang, key: Key, vars: Record<string, string | number> = {}): string {
+  const one = `${key}.one`;
+  if (typeof vars.n === 'number' && one in en && new Intl.PluralRules(l).select(vars.n) === 'one')
+    key = one as Key;
   return dictionaries[l][key].replace(/\{(\w+)\}/g, (_, name: string) => String(vars[name] ?? `{${name}}`));
 }
 

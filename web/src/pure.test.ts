@@ -82,5 +82,9 @@ describe('language', () => {
     expect(pickLanguage(['fr-FR', 'en-GB'])).toBe('en');
     expect(pickLanguage(['de'])).toBe('en');
     expect(translate('ko', 'search.none', { q: '바닷가' })).toBe('“바닷가”에 맞는 장면이 없습니다.');
+    expect(translate('en', 'search.results', { n: 1 })).toBe('1 scene');
+    expect(translate('en', 'search.results', { n: 2 })).toBe('2 scenes');
+    expect(translate('en', 'search.results', { n: 0 })).toBe('0 scenes');
+    expect(translate('ko', 'search.results', { n: 1 })).toBe('장면 1개');
   });
 });
