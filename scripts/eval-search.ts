@@ -92,6 +92,8 @@ async function pipelineLibrary(): Promise<Library> {
   await admin.connect();
   await admin.query(`CREATE DATABASE ${dbName} LC_CTYPE 'C.UTF-8' TEMPLATE template0`);
   const pool = new pg.Pool({ connectionString: dbUrl, max: 4 });
+  // DROP DATABASE … WITH (FORCE) at the end terminates whatever connection is left; that is expected.
+  pool.on('error', () => {});
   const ingested: TestVideo[] = [];
   const close = async () => {
     await pool.end();
@@ -336,14 +338,14 @@ function report(results: Map<string, Tally>, misses: string[], signals: Record<s
   const kinds = [...new Set(QUERIES.filter((q) => q.relevant.length > 0).map((q) => q.kind))];
   console.log('\nMRR by query kind (queries per kind in brackets)');
   console.log(
-    `${'signals'.padEnd(22)}${kinds.map((k) => `${k} (${QUERIES.filter((q) => q.kind === k).length})`.padStart(17)).join('')}`,
+    `${'signals'.padEnd(22)}${kinds.map((k) => `${k} (${QUERIES.filter((q) => q.kind === k).length})`.padStart(19)).join('')}`,
   );
   for (const [name, t] of results)
     console.log(
       `${name.padEnd(22)}${kinds
         .map((k) => {
           const s = t.byKind.get(k);
-          return (s ? (s.mrr / s.n).toFixed(2) : '–').padStart(17);
+          return (s ? (s.mrr / s.n).toFixed(2) : '–').padStart(19);
         })
         .join('')}`,
     );

@@ -182,6 +182,16 @@ describe('searching scenes', () => {
     expect(wrong).toMatchObject({ status: 400, json: { code: 'validation_failed' } });
   });
 
+  it('documents in /openapi.json what relevance, the fused score and each signal score mean', async () => {
+    const r = await owner('GET', '/openapi.json');
+    const hit =
+      r.json.paths['/search'].get.responses['200'].content['application/json'].schema.properties.items.items;
+    expect(hit.properties.relevance.description).toMatch(/comparable across queries/);
+    expect(hit.properties.score.description).toMatch(/never across queries/);
+    expect(hit.properties.scores.properties.text.description).toMatch(/cosine similarity/);
+    expect(hit.required).toEqual(expect.arrayContaining(['relevance', 'strength', 'scores', 'relevances']));
+  });
+
   it('refuses empty, blank and too long queries with 400', async () => {
     for (const q of ['', '%20%20%20', 'x'.repeat(501)]) {
       const r = await owner('GET', `/search?q=${q}`);

@@ -218,27 +218,23 @@ describe('standalone mode', () => {
     expect((await call('GET', '/videos')).json.items.map((v: { title: string }) => v.title)).toEqual([
       'heimdex sample',
     ]);
-    const cli = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', 'standalone/cli.ts', 'search', 'red', 'car', '--limit', '1'],
-      {
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'standalone/cli.ts', ...args], {
         cwd: REPO_ROOT,
         env: { PATH: process.env.PATH, HEIMDEX_URL: `http://127.0.0.1:${port}`, HEIMDEX_DATA_DIR: fresh },
         encoding: 'utf8',
-      },
+      });
+    const found = cli('search', 'red', 'car', '--limit', '1');
+    expect(found.status).toBe(0);
+    expect(found.stdout).toMatch(
+      /^1\. heimdex sample {2}0:04–0:08 {2}(strong|good|weak) match \(relevance [01]\.\d\d\)/,
     );
-    expect(cli.status).toBe(0);
-    expect(cli.stdout).toMatch(/^1\. heimdex sample {2}0:04–0:08/);
-    expect(cli.stdout).toMatch(/#t=4,8/);
-    const bad = spawnSync(
-      process.execPath,
-      ['--import', 'tsx', 'standalone/cli.ts', 'upload', join(dir, 'notes.txt')],
-      {
-        cwd: REPO_ROOT,
-        env: { PATH: process.env.PATH, HEIMDEX_URL: `http://127.0.0.1:${port}`, HEIMDEX_DATA_DIR: fresh },
-        encoding: 'utf8',
-      },
-    );
+    expect(found.stdout).toMatch(/#t=4,8/);
+    // A query about nothing in the library: no scenes, said plainly, with what to try.
+    const none = cli('search', 'zebra');
+    expect(none.status).toBe(0);
+    expect(none.stdout).toMatch(/^no scenes found\nhint: No scene has these words/);
+    const bad = cli('upload', join(dir, 'notes.txt'));
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/no such file|unsupported file type/);
   });
