@@ -132,6 +132,14 @@ describe('the web app', () => {
     await page.waitForFunction(() => Number(document.querySelector('video')?.dataset?.start) > 5);
   });
 
+  it('says "no scenes found" for a query nothing matches, instead of listing the library', async () => {
+    await search('zebra xylophone');
+    await expect(page.locator('a.card').count()).resolves.toBe(0);
+    await expect(page.locator('.empty strong').textContent()).resolves.toBe(
+      'No scenes found for “zebra xylophone”.',
+    );
+  });
+
   it('switches to Korean, deletes the video after asking, and shows the empty library', async () => {
     await page.getByRole('button', { name: 'Switch the interface to Korean' }).click();
     await page.getByRole('navigation').getByRole('link', { name: '보관함' }).click();
