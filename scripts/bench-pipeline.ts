@@ -13,10 +13,10 @@ import { loadSpeechRecognizer } from '../models/runtime/speech.js';
 import { parsePipelineConfig } from '../pipeline-image/src/config.js';
 import { audioArgs, keyframeArgs, keyframeFilter } from '../pipeline-image/src/ffmpeg/args.js';
 import { runFfmpeg } from '../pipeline-image/src/ffmpeg/run.js';
+import { keyframeTargets } from '../pipeline-image/src/media/keyframes.js';
 import { ffprobe, judgeProbe } from '../pipeline-image/src/media/probe.js';
 import { detectScenes } from '../pipeline-image/src/media/shots.js';
 import { readPcm16Wav } from '../pipeline-image/src/media/wav.js';
-import { keyframeTargets } from '../pipeline-image/src/stages/keyframes.js';
 import { analyseFrames, shotParams } from '../pipeline-image/src/stages/shots.js';
 import { cutsVideo } from '../test/support/media.js';
 import {
@@ -62,7 +62,11 @@ for (const height of heights.length > 0 ? heights : [720, 1080]) {
   const score = scoreCuts(cuts, { cuts: clip.cuts, gradual: [] }, clip.fps);
   const kfPrefix = `kf${height}-`;
   await stage('keyframes', async () => {
-    writeFileSync(join(dir, 'f.txt'), keyframeFilter(keyframeTargets(scenes), cfg.KEYFRAME_MAX_SIDE));
+    const targets = keyframeTargets(scenes, {
+      intervalSeconds: cfg.KEYFRAME_INTERVAL_SECONDS,
+      maxPerScene: cfg.KEYFRAME_MAX_PER_SCENE,
+    });
+    writeFileSync(join(dir, 'f.txt'), keyframeFilter(targets, cfg.KEYFRAME_MAX_SIDE, join(dir, 'kt.txt')));
     await runFfmpeg(
       keyframeArgs(clip.file, join(dir, 'f.txt'), join(dir, `${kfPrefix}%05d.jpg`), cfg.FFMPEG_THREADS),
     );

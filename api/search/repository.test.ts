@@ -47,6 +47,33 @@ describe('nearest scenes with vectors of several dimensions in one column', () =
     }
   });
 
+  it('ranks a scene by its best-matching frame, on the exact and the index path, and still finds scenes without frames', async () => {
+    const user = await aUser(sql);
+    const video = await aVideo(sql, user, { state: 'indexed' });
+    // Scene 0 shows the queried thing in one of its four frames only: its mean leans away from it.
+    const early = await aScene(sql, video, 0, { image_vec: vectorLiteral(1152, { 0: 0.5, 1: 0.87 }) });
+    const frame = (scene: string, idx: number, at: Record<number, number>) =>
+      sql.query('INSERT INTO scene_frames (scene_id, idx, at_s, image_vec) VALUES ($1, $2, $3, $4::vector)', [
+        scene,
+        idx,
+        idx * 4 + 2,
+        vectorLiteral(1152, at),
+      ]);
+    await frame(early, 0, { 0: 1 });
+    for (const i of [1, 2, 3]) await frame(early, i, { 1: 1 });
+    // Scene 1's mean is nearer the query than scene 0's mean, but none of its frames is as near as scene 0's first.
+    const middling = await aScene(sql, video, 1, { image_vec: vectorLiteral(1152, { 0: 0.8, 2: 0.6 }) });
+    // Scene 2 was written without frames: its one vector still counts.
+    const plain = await aScene(sql, video, 2, { image_vec: vectorLiteral(1152, { 0: 0.6, 3: 0.8 }) });
+    for (const exactMaxRows of [10_000, 0]) {
+      await sql.query('BEGIN');
+      const found = await nearest(sql, 'image_vec', user, unit(1152, { 0: 1 }), {}, 10, { exactMaxRows });
+      await sql.query('COMMIT');
+      expect(found.map((r) => r.sceneId)).toEqual([early, middling, plain]);
+      expect(found[0]!.score).toBeGreaterThan(0.99);
+    }
+  });
+
   it('refuses an empty query vector', async () => {
     await expect(nearest(sql, 'text_vec', 'x', new Float32Array(0), {}, 10)).rejects.toThrow(/empty/);
   });

@@ -84,12 +84,21 @@ export async function lexical(
 export const EXACT_MAX_ROWS = 10_000;
 
 /**
+ * Frames one scene may have in scene_frames (the pipeline's KEYFRAME_MAX_PER_SCENE default): the index walk
+ * over frames asks for k × this many, so k distinct scenes usually come back without the exact fallback.
+ */
+export const FRAMES_PER_SCENE = 8;
+
+/**
  * Nearest scenes by cosine distance on one vector column, among the vectors of the query's dimension (the
  * columns are dimension-free: each model's vectors keep their size, and each dimension in use has its own
- * partial HNSW index over `column::vector(dims)`, migration 0005). A caller with few candidate rows gets them
- * ranked exactly; one with many goes through the HNSW index, where pgvector 0.8's iterative index scan
- * keeps looking past the first ef_search candidates until enough rows pass the per-user filter (relaxed
- * order: re-sorted below). Must run inside a transaction for SET LOCAL.
+ * partial HNSW index over `column::vector(dims)`, migration 0005). Pictures are searched frame by frame: a
+ * scene's image vectors are those of every frame it was looked at (scene_frames, migration 0008) and its own
+ * image_vec (their mean, or the one vector of a scene written without frames), and a scene ranks by its best
+ * one, so something seen only in a long scene's first seconds still finds it (a mean alone dilutes it). A
+ * caller with few candidate rows gets them ranked exactly; one with many goes through the HNSW indexes, where
+ * pgvector 0.8's iterative index scan keeps looking past the first ef_search candidates until enough rows pass
+ * the per-user filter (relaxed order: re-sorted below). Must run inside a transaction for SET LOCAL.
  */
 export async function nearest(
   db: pg.ClientBase,
@@ -106,29 +115,46 @@ export async function nearest(
   const where = scope(f, params);
   const v = params.push(`[${Array.from(vector).join(',')}]`);
   const limit = params.push(k);
-  // The same cast and predicate as the partial index's, so the planner can use it; `dims` is an integer.
-  const vec = `s.${column}::vector(${dims})`;
   const q = `$${v}::vector(${dims})`;
-  const candidates = `FROM scenes s JOIN videos v ON v.video_id = s.video_id
-        WHERE ${where} AND vector_dims(s.${column}) = ${dims}`;
+  // Each source of vectors: the same cast and predicate as its partial index's, so the planner can use it.
+  const sources = [{ vec: `s.${column}`, from: 'scenes s', perScene: 1 }];
+  if (column === 'image_vec')
+    sources.push({
+      vec: 'fr.image_vec',
+      from: 'scene_frames fr JOIN scenes s ON s.scene_id = fr.scene_id',
+      perScene: FRAMES_PER_SCENE,
+    });
+  const candidates = (src: (typeof sources)[number]) =>
+    `FROM ${src.from} JOIN videos v ON v.video_id = s.video_id
+        WHERE ${where} AND vector_dims(${src.vec}) = ${dims}`;
+  const distance = (src: (typeof sources)[number]) => `${src.vec}::vector(${dims}) <=> ${q}`;
   const exactMax = opts.exactMaxRows ?? EXACT_MAX_ROWS;
   // Counting stops one past the bound, so a heavy user costs a bounded index walk, not a full count.
   const counted = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM (SELECT 1 ${candidates} LIMIT ${exactMax + 1}) c`,
+    `SELECT ${sources
+      .map((src) => `(SELECT count(*)::int FROM (SELECT 1 ${candidates(src)} LIMIT ${exactMax + 1}) c)`)
+      .join(' + ')} AS n`,
     params.slice(0, v - 1),
   );
   const few = counted.rows[0]!.n <= exactMax;
+  // A scene's distance is its nearest vector's.
+  const best = (found: string) =>
+    `SELECT scene_id, min(distance)::float8 AS distance FROM (${found}) x
+      GROUP BY scene_id ORDER BY distance, scene_id LIMIT $${limit}`;
   if (!few) {
     await db.query(`SET LOCAL hnsw.iterative_scan = relaxed_order`);
     // pgvector stops an iterative scan after 20,000 tuples by default; a user holding 0.1% of 100k
     // scenes then got recall@10 of about 0.6 when the planner walked the index (scripts/bench-search.ts).
     await db.query(`SET LOCAL hnsw.max_scan_tuples = ${Math.trunc(opts.maxScanTuples ?? 200_000)}`);
     await db.query(`SET LOCAL hnsw.ef_search = ${Math.max(40, Math.min(1000, k * 2))}`);
+    const walks = sources.map(
+      (src, i) => `w${i} AS MATERIALIZED (
+         SELECT s.scene_id, ${distance(src)} AS distance ${candidates(src)}
+          ORDER BY ${distance(src)} LIMIT $${limit} * ${src.perScene})`,
+    );
     const { rows } = await db.query<{ scene_id: string; distance: number }>(
-      `WITH found AS MATERIALIZED (
-         SELECT s.scene_id, ${vec} <=> ${q} AS distance ${candidates}
-          ORDER BY ${vec} <=> ${q} LIMIT $${limit})
-       SELECT scene_id, distance::float8 AS distance FROM found ORDER BY distance, scene_id`,
+      `WITH ${walks.join(',\n')}
+       ${best(sources.map((_, i) => `SELECT * FROM w${i}`).join(' UNION ALL '))}`,
       params,
     );
     // Fewer than k from the index means the scan gave up early: fall through to the exact ranking.
@@ -137,8 +163,10 @@ export async function nearest(
   // Exact: the caller's rows through the videos index, a distance for each; MATERIALIZED keeps the
   // planner from handing the ORDER BY to the HNSW index.
   const { rows } = await db.query<{ scene_id: string; distance: number }>(
-    `WITH mine AS MATERIALIZED (SELECT s.scene_id, ${vec} <=> ${q} AS distance ${candidates})
-     SELECT scene_id, distance::float8 AS distance FROM mine ORDER BY distance, scene_id LIMIT $${limit}`,
+    `WITH mine AS MATERIALIZED (${sources
+      .map((src) => `SELECT s.scene_id, ${distance(src)} AS distance ${candidates(src)}`)
+      .join(' UNION ALL ')})
+     ${best('SELECT * FROM mine')}`,
     params,
   );
   return rows.map((r) => ({ sceneId: r.scene_id, score: 1 - r.distance }));

@@ -24,7 +24,7 @@ export const ARTIFACTS = {
   probe: artifact<ProbeInfo>('probe', 'probe.json'),
   /** Scene boundaries. */
   shots: artifact<ShotsOutput>('shots', 'shots.json'),
-  /** One keyframe and thumbnail per scene. */
+  /** Each scene's frames (several for a long scene), its representative keyframe and thumbnail. */
   keyframes: artifact<{ keyframes: Keyframe[] }>('keyframes', 'keyframes.json'),
   /** Subtitle-track and speech segments; absent when asr was skipped. */
   transcript: artifact<TranscriptOutput>('asr', 'transcript.json'),

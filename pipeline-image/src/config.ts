@@ -20,6 +20,8 @@ export const PipelineConfigSchema = Type.Object({
   ),
   SHOT_GRADUAL_SECONDS: Num('longest dissolve or fade looked for', 2, 0.1),
   SHOT_GRADUAL_THRESHOLD: Num('least change (0–1) across a dissolve or fade', 0.12),
+  KEYFRAME_INTERVAL_SECONDS: Num('a scene is looked at about once every this many seconds', 4, 0.5),
+  KEYFRAME_MAX_PER_SCENE: Int('most frames looked at (and embedded) per scene', 8),
   KEYFRAME_MAX_SIDE: Int('longest side of a stored keyframe, in pixels', 768, 32),
   THUMBNAIL_WIDTH: Int('thumbnail width, in pixels', 320, 16),
   EMBED_BATCH_SIZE: Int('images or texts per model call', 16),

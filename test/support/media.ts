@@ -310,3 +310,70 @@ export function panVideo(dir: string, o: { pxPerSecond?: number; seconds?: numbe
   ]);
   return { file, duration: seconds, cuts: [], fps } satisfies GeneratedVideo;
 }
+
+/** Flat colours told apart at a glance, one per marked scene (markedScenesVideo). */
+export const MARKER_COLOURS = [
+  '0xe02020',
+  '0x20c040',
+  '0x2040e0',
+  '0xe0e020',
+  '0xe020e0',
+  '0x20e0e0',
+] as const;
+
+export interface MarkedScenesVideo extends GeneratedVideo {
+  /** Per scene: [start, end] and the lavfi source of the marker shown in its first `markSeconds`. */
+  scenes: { start: number; end: number; marker: string }[];
+  markSeconds: number;
+}
+
+/**
+ * Scenes of `sceneSeconds` each in which something shows only in the first `markSeconds`: a flat marker colour
+ * (MARKER_COLOURS, one per scene), then the scene's body. `body: 'same'` gives every scene the same body
+ * (testsrc2: moving, so no two frames are identical), so only the first seconds tell the scenes apart;
+ * `'varied'` gives each its own (smptebars, rgbtestsrc, yuvtestsrc, testsrc, …), as real scenes differ.
+ * With shot detection turned off and SHOT_MAX_SECONDS = sceneSeconds, the scenes are exactly these.
+ */
+export function markedScenesVideo(
+  dir: string,
+  name: string,
+  o: {
+    scenes?: number;
+    sceneSeconds?: number;
+    markSeconds?: number;
+    body?: 'same' | 'varied';
+    fps?: number;
+  } = {},
+): MarkedScenesVideo {
+  const n = o.scenes ?? 6;
+  const sceneSeconds = o.sceneSeconds ?? 24;
+  const markSeconds = o.markSeconds ?? 4;
+  const fps = o.fps ?? 10;
+  const bodies = ['testsrc2', 'smptebars', 'rgbtestsrc', 'yuvtestsrc', 'testsrc', 'smptehdbars'];
+  const size = 'size=320x240';
+  const inputs: string[] = [];
+  const chains: string[] = [];
+  const scenes: MarkedScenesVideo['scenes'] = [];
+  for (let i = 0; i < n; i++) {
+    const marker = `color=c=${MARKER_COLOURS[i % MARKER_COLOURS.length]}:${size}`;
+    const body = o.body === 'varied' ? bodies[i % bodies.length]! : 'testsrc2';
+    inputs.push('-f', 'lavfi', '-i', `${marker}:rate=${fps}:duration=${markSeconds}`);
+    inputs.push('-f', 'lavfi', '-i', `${body}=${size}:rate=${fps}:duration=${sceneSeconds - markSeconds}`);
+    chains.push(
+      `[${2 * i}:v]format=yuv420p,setsar=1[m${i}]`,
+      `[${2 * i + 1}:v]format=yuv420p,setsar=1[b${i}]`,
+    );
+    scenes.push({ start: i * sceneSeconds, end: (i + 1) * sceneSeconds, marker });
+  }
+  const concat = `${scenes.map((_, i) => `[m${i}][b${i}]`).join('')}concat=n=${2 * n}:v=1:a=0[v]`;
+  const file = join(dir, `${name}.mp4`);
+  ff([...inputs, '-filter_complex', [...chains, concat].join(';'), '-map', '[v]', ...x264, file]);
+  return { file, duration: n * sceneSeconds, cuts: [], fps, scenes, markSeconds };
+}
+
+/** One frame of a lavfi source as a JPEG, the way a person would hold up a picture of what they look for. */
+export function stillImage(dir: string, name: string, source: string): Buffer {
+  const file = join(dir, `${name}.jpg`);
+  ff(['-f', 'lavfi', '-i', source, '-frames:v', '1', '-q:v', '2', file]);
+  return readFileSync(file);
+}

@@ -47,6 +47,32 @@ describe('writing a video’s scenes', () => {
     expect(video.rows[0]).toEqual({ state: 'indexed', duration_s: 6 });
   });
 
+  it('stores every frame’s picture vector, and a rerun replaces a scene’s frames whole', async () => {
+    const userId = await aUser(pool);
+    const videoId = await aVideo(pool, userId);
+    const withFrames = (n: number) =>
+      scenes(2).map((s) => ({
+        ...s,
+        frames: Array.from({ length: n }, (_, i) => ({ atS: s.startS + i, imageVec: unit(1152, i) })),
+      }));
+    const frames = async () =>
+      (
+        await pool.query(
+          `SELECT s.idx AS scene, f.idx, f.at_s, vector_dims(f.image_vec) AS dims
+             FROM scene_frames f JOIN scenes s USING (scene_id) WHERE s.video_id = $1 ORDER BY s.idx, f.idx`,
+          [videoId],
+        )
+      ).rows;
+    await replaceScenes(pool, { videoId, userId, durationS: 4 }, withFrames(3));
+    expect(await frames()).toHaveLength(6);
+    expect((await frames())[4]).toEqual({ scene: 1, idx: 1, at_s: 3, dims: 1152 });
+    await replaceScenes(pool, { videoId, userId, durationS: 4 }, withFrames(1));
+    expect(await frames()).toEqual([
+      { scene: 0, idx: 0, at_s: 0, dims: 1152 },
+      { scene: 1, idx: 0, at_s: 2, dims: 1152 },
+    ]);
+  });
+
   it('a second run replaces the first: same ids at the same positions, no rows left from a longer run', async () => {
     const userId = await aUser(pool);
     const videoId = await aVideo(pool, userId);

@@ -9,6 +9,8 @@ export interface SceneRow {
   transcript: string;
   textVec?: ArrayLike<number> | null;
   imageVec?: ArrayLike<number> | null;
+  /** The image vector of every frame the scene was looked at (scene_frames), in time order. */
+  frames?: readonly { atS: number; imageVec: ArrayLike<number> }[];
   visionTags?: unknown;
   thumbnailKey?: string | null;
   sidecarKey?: string | null;
@@ -51,6 +53,11 @@ export async function replaceScenes(
     if (found.rowCount === 0 || found.rows[0].user_id !== video.userId) {
       throw new VideoGone(`video ${video.videoId} of user ${video.userId} is not in the database (deleted?)`);
     }
+    // Frames are replaced whole: a rerun may look at a scene with fewer frames.
+    await client.query(
+      'DELETE FROM scene_frames f USING scenes s WHERE f.scene_id = s.scene_id AND s.video_id = $1',
+      [video.videoId],
+    );
     for (const s of scenes) {
       await client.query(
         `INSERT INTO scenes (scene_id, video_id, idx, start_s, end_s, transcript, text_vec, image_vec,
@@ -74,6 +81,17 @@ export async function replaceScenes(
           s.sidecarKey ?? null,
         ],
       );
+      if (s.frames?.length)
+        await client.query(
+          `INSERT INTO scene_frames (scene_id, idx, at_s, image_vec)
+           SELECT $1, f.i - 1, f.at, f.vec::vector
+             FROM unnest($2::float8[], $3::text[]) WITH ORDINALITY AS f(at, vec, i)`,
+          [
+            sceneId(video.videoId, s.idx),
+            s.frames.map((f) => f.atS),
+            s.frames.map((f) => vectorLiteral(f.imageVec)),
+          ],
+        );
     }
     await client.query('DELETE FROM scenes WHERE video_id = $1 AND idx >= $2', [
       video.videoId,

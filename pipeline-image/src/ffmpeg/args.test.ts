@@ -75,7 +75,7 @@ describe('ffmpeg command lines', () => {
     expect(escapeFilterValue(raw)).toBe(escaped);
   });
 
-  it('selects for each scene the first frame at or after its middle, and nothing else', () => {
+  it('selects for each target the first frame at or after its time and before its end, and nothing else', () => {
     expect(
       keyframeSelectExpr([
         { at: 1, end: 2 },
@@ -87,9 +87,11 @@ describe('ffmpeg command lines', () => {
     );
   });
 
-  it('downscales keyframes to fit the maximum side without enlarging small videos', () => {
-    expect(keyframeFilter([{ at: 1 / 3, end: 1 }], 768)).toBe(
+  it('prints the time of every picked keyframe and downscales it to fit the maximum side without enlarging', () => {
+    expect(keyframeFilter([{ at: 1 / 3, end: 1 }], 768, '/tmp/k:t.txt')).toBe(
       "select='gte(t,0.333333)*lt(t,1)*(isnan(prev_selected_t)+lt(prev_selected_t,0.333333))'," +
+        'metadata=mode=add:key=heimdex.keyframe:value=1,' +
+        'metadata=mode=print:key=heimdex.keyframe:file=/tmp/k\\:t.txt,' +
         "scale='min(768,iw)':'min(768,ih)':force_original_aspect_ratio=decrease",
     );
   });

@@ -104,10 +104,20 @@ export function keyframeSelectExpr(targets: readonly KeyframeTarget[]): string {
     .join('+');
 }
 
-/** The filter graph for keyframes: the selection, then a downscale to at most maxSide on the longest side. */
-export function keyframeFilter(targets: readonly KeyframeTarget[], maxSide: number): string {
+/**
+ * The filter graph for keyframes: the selection; each picked frame tagged and its pts_time printed to
+ * timesFile (so every output image is matched to its target by time, even where a variable frame rate
+ * leaves a target without a frame); then a downscale to at most maxSide on the longest side.
+ */
+export function keyframeFilter(
+  targets: readonly KeyframeTarget[],
+  maxSide: number,
+  timesFile: string,
+): string {
   return [
     `select='${keyframeSelectExpr(targets)}'`,
+    'metadata=mode=add:key=heimdex.keyframe:value=1',
+    `metadata=mode=print:key=heimdex.keyframe:file=${escapeFilterValue(timesFile)}`,
     // Fit inside maxSide × maxSide without ever upscaling a small video.
     `scale='min(${maxSide},iw)':'min(${maxSide},ih)':force_original_aspect_ratio=decrease`,
   ].join(',');

@@ -26,6 +26,7 @@ export const indexStage: StageHandler = async (ctx) => {
     transcript: text?.scenes[s.idx]?.transcript ?? '',
     textVec: text?.scenes[s.idx]?.vector ?? null,
     imageVec: vision.vectors[s.idx] ?? null,
+    frames: (vision.frames?.[s.idx] ?? []).map((f) => ({ atS: f.at, imageVec: f.vector })),
     thumbnailKey: keyframes[s.idx]?.thumbnailKey ?? null,
     sidecarKey,
   }));
@@ -42,6 +43,7 @@ export const indexStage: StageHandler = async (ctx) => {
       end: r.endS,
       transcript: r.transcript,
       keyframeKey: keyframes[r.idx]?.keyframeKey ?? null,
+      frames: keyframes[r.idx]?.frames.map((f) => ({ at: f.at, key: f.key })) ?? [],
       thumbnailKey: r.thumbnailKey,
     })),
   };
