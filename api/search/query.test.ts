@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fuse, highlight, normalizeQuery, relevanceOf, strengthOf } from './query.js';
+import { emptyHint, fuse, highlight, normalizeQuery, relevanceOf, signalState, strengthOf } from './query.js';
 
 describe('the search query', () => {
   it('is refused when empty, blank or too long', () => {
@@ -107,5 +107,29 @@ describe('calibrated relevance', () => {
       'weak',
       'weak',
     ]);
+  });
+});
+
+describe('what the response says about each signal', () => {
+  const cal = { floor: 0.8, relevance: { a: 1, b: 0 }, basis: 'test' };
+  const v = new Float32Array([1]);
+
+  it('is on for a calibrated model, with the caveat of a provisional floor', () => {
+    expect(signalState(1, v, cal, undefined)).toBe('on');
+    expect(signalState(1, v, { ...cal, provisional: 'a guess' }, undefined)).toBe('on (a guess)');
+  });
+
+  it('is off with the reason: weight 0, or no model, stand-in or calibration', () => {
+    expect(signalState(0, v, cal, undefined)).toBe('off: weight 0');
+    expect(signalState(1, undefined, undefined, 'model x is a random-weight stand-in')).toBe(
+      'off: model x is a random-weight stand-in',
+    );
+  });
+
+  it('gives a hint that fits why nothing came back', () => {
+    const on = { lexical: 'on', text: 'on', vision: 'off: stand-in' };
+    expect(emptyHint(on, true)).toMatch(/within the filters/);
+    expect(emptyHint(on, false)).toMatch(/close enough in meaning/);
+    expect(emptyHint({ ...on, text: 'off: x' }, false)).toMatch(/search by meaning is off/);
   });
 });

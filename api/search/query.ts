@@ -1,4 +1,5 @@
 // Pure parts of search: checking the query, its terms, fusing ranked lists, and marking matches in a snippet.
+import type { VectorCalibration } from '../../models/calibration.js';
 import { ApiError } from '../errors.js';
 import { foldedIndex } from './text.js';
 
@@ -137,3 +138,24 @@ export function relevanceOf(
 /** Named strengths: strong ≥ 0.8, good ≥ 0.5, weak below (still above every signal's floor). */
 export const strengthOf = (relevance: number): Strength =>
   relevance >= 0.8 ? 'strong' : relevance >= 0.5 ? 'good' : 'weak';
+
+/** A signal's state for the response: on, on with a caveat, or off and why. */
+export function signalState(
+  weight: number,
+  vector: Float32Array | undefined,
+  calibration: VectorCalibration | undefined,
+  why: string | undefined,
+): string {
+  if (weight <= 0) return 'off: weight 0';
+  if (!vector || !calibration) return `off: ${why ?? 'no query embedding'}`;
+  return calibration.provisional ? `on (${calibration.provisional})` : 'on';
+}
+
+/** What a person can try when nothing matched, from what was searched and how. */
+export function emptyHint(signals: Record<Signal, string>, narrowed: boolean): string {
+  if (narrowed) return 'No scene matched within the filters: try without them.';
+  const meaning = signals.text.startsWith('on') || signals.vision.startsWith('on');
+  return meaning
+    ? 'No scene has these words, and none is close enough in meaning: try other or fewer words, or the other language (Korean or English).'
+    : 'No scene has these words (search by meaning is off, see signals): try other or fewer words, as they are said in the video.';
+}

@@ -1,12 +1,22 @@
-// Hybrid scene search: the query embedded once, three ranked candidate lists from Postgres, fused by rank.
+// Hybrid scene search: the query embedded once, three ranked candidate lists from Postgres, each cut at its
+// signal's floor (only evidence is a candidate), fused by rank, each hit given a calibrated relevance.
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from '../../core/log.js';
 import type { ObjectStore } from '../../core/storage/store.js';
-import { LEXICAL_CALIBRATION, logistic, type VectorCalibration } from '../../models/calibration.js';
+import { LEXICAL_CALIBRATION, logistic } from '../../models/calibration.js';
 import { ApiError } from '../errors.js';
 import type { QueryEmbedders } from './embedders.js';
-import { fuse, highlight, normalizeQuery, type Ranked, relevanceOf, type Signal } from './query.js';
+import {
+  emptyHint,
+  fuse,
+  highlight,
+  normalizeQuery,
+  type Ranked,
+  relevanceOf,
+  type Signal,
+  signalState,
+} from './query.js';
 import * as repo from './repository.js';
 import { markTerms, matchTerms, needles, normalizeForMatch, phraseOf } from './text.js';
 
@@ -135,33 +145,15 @@ export async function search(deps: SearchDeps, userId: string, input: SearchInpu
       text: calibration.text?.floor ?? null,
       vision: calibration.vision?.floor ?? null,
     },
-    hint: items.length === 0 && offset === 0 ? emptyHint(signals, input.filters) : null,
+    hint: items.length === 0 && offset === 0 ? emptyHint(signals, narrowed(input.filters)) : null,
   };
 }
 
+const narrowed = (f: repo.SearchFilters) =>
+  Boolean(f.videoIds?.length || f.uploadedFrom || f.uploadedTo || f.minDurationS !== undefined);
+
 const round = (x: number) => Math.round(x * 1000) / 1000;
 const roundOrNull = (x: number | null) => (x === null ? null : round(x));
-
-function signalState(
-  weight: number,
-  vector: Float32Array | undefined,
-  calibration: VectorCalibration | undefined,
-  why: string | undefined,
-): string {
-  if (weight <= 0) return 'off: weight 0';
-  if (!vector || !calibration) return `off: ${why ?? 'no query embedding'}`;
-  return calibration.provisional ? `on (${calibration.provisional})` : 'on';
-}
-
-/** What a person can try when nothing matched, from what was searched and how. */
-function emptyHint(signals: Record<Signal, string>, f: repo.SearchFilters): string {
-  const narrowed = f.videoIds?.length || f.uploadedFrom || f.uploadedTo || f.minDurationS !== undefined;
-  if (narrowed) return 'No scene matched within the filters: try without them.';
-  const meaning = signals.text.startsWith('on') || signals.vision.startsWith('on');
-  return meaning
-    ? 'No scene has these words, and none is close enough in meaning: try other or fewer words, or the other language (Korean or English).'
-    : 'No scene has these words (search by meaning is off, see signals): try other or fewer words, as they are said in the video.';
-}
 
 function decodeSearchCursor(raw: string, fingerprint: string): number {
   try {
