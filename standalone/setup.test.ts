@@ -189,7 +189,7 @@ describe('what a standalone stage process is given', () => {
         DATABASE_URL: 'postgres://ignored',
         S3_ENDPOINT: 'http://127.0.0.1:9000',
         SHOT_THRESHOLD: '0.4',
-        ASR_WINDOW_SECONDS: '20',
+        EMBED_BATCH_SIZE: '8',
         HEIMDEX_LOG_FORMAT: 'json',
         AUTH_JWT_SECRET: 'the API’s token secret, never a stage’s',
         AWS_PROFILE: 'someone-else',
@@ -204,7 +204,7 @@ describe('what a standalone stage process is given', () => {
       DATABASE_URL: 'postgres://embedded',
       S3_ENDPOINT: 'http://127.0.0.1:9000',
       SHOT_THRESHOLD: '0.4',
-      ASR_WINDOW_SECONDS: '20',
+      EMBED_BATCH_SIZE: '8',
       HEIMDEX_LOG_FORMAT: 'json',
       MODELS_DIR: '/models',
     });
