@@ -1,7 +1,12 @@
 // The operator's own settings (besides core/config.ts's shared ones), parsed once from the environment.
+
 import { type Static, Type } from '@sinclair/typebox';
 import { type Config, parseConfig, parseWith } from '../core/config.js';
 import { isStageName, STAGE_NAMES, type StageName } from '../core/dag.js';
+import {
+  DEFAULT_DEADLINE_BASE_SECONDS,
+  DEFAULT_DEADLINE_PER_VIDEO_SECOND,
+} from '../core/ingestion/deadline.js';
 
 const Str = (description: string, def?: string) =>
   Type.String({ description, minLength: 1, ...(def === undefined ? {} : { default: def }) });
@@ -47,8 +52,15 @@ export const OperatorConfigSchema = Type.Object({
   CPU_NODE_SELECTOR: Str('JSON object: nodeSelector of CPU stage pods', '{}'),
   CPU_PRIORITY_CLASS: OptStr('priorityClassName of CPU stage pods'),
   STAGE_BACKOFF_LIMIT: Int('retries of a stage Job after transient failures', 3),
-  STAGE_DEADLINE_BASE_SECONDS: Int('activeDeadlineSeconds of a stage Job before scaling', 600, 1),
-  STAGE_DEADLINE_PER_VIDEO_SECOND: Num('extra deadline seconds per second of video', 3),
+  STAGE_DEADLINE_BASE_SECONDS: Int(
+    'activeDeadlineSeconds of a stage Job before scaling',
+    DEFAULT_DEADLINE_BASE_SECONDS,
+    1,
+  ),
+  STAGE_DEADLINE_PER_VIDEO_SECOND: Num(
+    'extra deadline seconds per second of video, times the stage’s weight (asr 4, probe 0, others 1)',
+    DEFAULT_DEADLINE_PER_VIDEO_SECOND,
+  ),
   JOB_TTL_SECONDS: Int('ttlSecondsAfterFinished of stage Jobs', 3600),
   MAX_GPU_JOBS: Int('GPU stage Jobs unfinished at once, across all ingestions', 4, 1),
   MAX_CPU_JOBS: Int('CPU stage Jobs unfinished at once, across all ingestions', 16, 1),

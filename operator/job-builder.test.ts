@@ -212,14 +212,17 @@ describe('stageDeadlineSeconds', () => {
   it('gives probe the base deadline, whatever the video', () => {
     expect(stageDeadlineSeconds('probe', 500, c)).toBe(100);
   });
-  it('scales later stages with the measured duration', () => {
-    expect(stageDeadlineSeconds('asr', 30, c)).toBe(160);
+  it('scales later stages with the measured duration, speech recognition four times as much', () => {
+    expect(stageDeadlineSeconds('shots', 30, c)).toBe(160);
+    expect(stageDeadlineSeconds('asr', 30, c)).toBe(340);
   });
   it('assumes the longest accepted video before probe measured it', () => {
-    expect(stageDeadlineSeconds('asr', undefined, c)).toBe(1300);
+    expect(stageDeadlineSeconds('keyframes', undefined, c)).toBe(1300);
+    expect(stageDeadlineSeconds('asr', undefined, c)).toBe(4900);
   });
   it('sets the Job deadline from the status duration', () => {
     const measured = anIngestion({ status: { durationSeconds: 10 } });
-    expect(buildStageJob(measured, 'asr', aConfig()).spec?.activeDeadlineSeconds).toBe(630);
+    expect(buildStageJob(measured, 'asr', aConfig()).spec?.activeDeadlineSeconds).toBe(720);
+    expect(buildStageJob(measured, 'embed-text', aConfig()).spec?.activeDeadlineSeconds).toBe(630);
   });
 });

@@ -1,7 +1,9 @@
 // The desired stage Job, built by a pure function from the ingestion, the stage and the configuration.
+
 import type { V1Job, V1PodSpec } from '@kubernetes/client-node';
 import { API_VERSION, KIND, type VideoIngestion } from '../core/crd/videoingestion.js';
 import { type StageName, stage as stageOf } from '../core/dag.js';
+import { stageDeadlineSeconds as deadlineOf } from '../core/ingestion/deadline.js';
 import { stageJobName } from '../core/ingestion/names.js';
 import { NON_RETRYABLE_EXIT_CODES, stageArgs, stageEnvironment } from '../core/stage-contract.js';
 import type { OperatorConfig } from './config.js';
@@ -58,10 +60,7 @@ export function stageLabels(vi: VideoIngestion, stage: StageName): Record<string
   };
 }
 
-/**
- * How long one attempt may run: a base plus a share per second of video. Before probe has measured the
- * video, the longest accepted video is assumed, so a long video is never cut short by a guess.
- */
+/** The stage run's budget (core/ingestion/deadline.ts), from the operator's settings. */
 export function stageDeadlineSeconds(
   stage: StageName,
   durationSeconds: number | undefined,
@@ -70,9 +69,11 @@ export function stageDeadlineSeconds(
     'STAGE_DEADLINE_BASE_SECONDS' | 'STAGE_DEADLINE_PER_VIDEO_SECOND' | 'maxVideoSeconds'
   >,
 ): number {
-  if (stage === 'probe') return c.STAGE_DEADLINE_BASE_SECONDS;
-  const seconds = durationSeconds ?? c.maxVideoSeconds;
-  return Math.ceil(c.STAGE_DEADLINE_BASE_SECONDS + seconds * c.STAGE_DEADLINE_PER_VIDEO_SECOND);
+  return deadlineOf(stage, durationSeconds, {
+    baseSeconds: c.STAGE_DEADLINE_BASE_SECONDS,
+    perVideoSecond: c.STAGE_DEADLINE_PER_VIDEO_SECOND,
+    maxVideoSeconds: c.maxVideoSeconds,
+  });
 }
 
 export function buildStageJob(vi: VideoIngestion, stage: StageName, c: BuilderConfig): V1Job {

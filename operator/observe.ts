@@ -59,6 +59,7 @@ export function observeJob(job: V1Job, pods: readonly V1Pod[]): StageObservation
     ...(phase === 'Complete' || phase === 'Failed' ? (finishedAt ? { finishedAt } : {}) : {}),
     ...(failed?.reason ? { failureReason: failed.reason } : {}),
     ...(failed?.message ? { failureMessage: failed.message } : {}),
+    ...(job.spec?.activeDeadlineSeconds ? { deadlineSeconds: job.spec.activeDeadlineSeconds } : {}),
     ...(result ? { result } : {}),
     ...(exitCode !== undefined ? { exitCode } : {}),
     deleting: Boolean(job.metadata.deletionTimestamp),

@@ -2,6 +2,10 @@
 // parsed once with the same schema rules, so a typo fails at start naming the variable.
 import { type Static, Type } from '@sinclair/typebox';
 import { parseWith } from '../core/config.js';
+import {
+  DEFAULT_DEADLINE_BASE_SECONDS,
+  DEFAULT_DEADLINE_PER_VIDEO_SECOND,
+} from '../core/ingestion/deadline.js';
 
 const Optional = (description: string) => Type.Optional(Type.String({ minLength: 1, description }));
 
@@ -24,6 +28,18 @@ export const StandaloneConfigSchema = Type.Object({
     maximum: 64,
     default: 2,
     description: 'stage processes run at once on this machine',
+  }),
+  // The operator's names and defaults: a stage run's time budget is the same in both executors.
+  STAGE_DEADLINE_BASE_SECONDS: Type.Integer({
+    minimum: 1,
+    default: DEFAULT_DEADLINE_BASE_SECONDS,
+    description:
+      'seconds any stage run may take before scaling with the video (then it is stopped and fails)',
+  }),
+  STAGE_DEADLINE_PER_VIDEO_SECOND: Type.Number({
+    minimum: 0,
+    default: DEFAULT_DEADLINE_PER_VIDEO_SECOND,
+    description: 'extra seconds per second of video, times the stage’s weight (asr 4, probe 0, others 1)',
   }),
   HEIMDEX_SAMPLE: Type.Union([Type.Literal('on'), Type.Literal('off')], {
     default: 'on',

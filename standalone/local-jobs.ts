@@ -47,7 +47,13 @@ interface LocalJob {
   exitCode?: number;
   child?: ChildProcess;
   retry?: NodeJS.Timeout;
+  /** The run's time budget (a Job's activeDeadlineSeconds: all attempts together) and its timer. */
+  deadlineSeconds: number;
+  deadline?: NodeJS.Timeout;
 }
+
+/** After SIGTERM at the deadline, a process that has not ended gets SIGKILL (a pod's grace period). */
+const KILL_GRACE_MS = 10_000;
 
 const NON_RETRYABLE: ReadonlySet<number> = new Set(NON_RETRYABLE_EXIT_CODES);
 
@@ -78,12 +84,19 @@ export class LocalJobs {
         ...(j.failureReason ? { failureReason: j.failureReason } : {}),
         ...(j.result ? { result: j.result } : {}),
         ...(j.exitCode !== undefined ? { exitCode: j.exitCode } : {}),
+        deadlineSeconds: j.deadlineSeconds,
         deleting: false,
       }));
   }
 
-  /** Starts a run; a second create of the same name is a no-op (as an AlreadyExists would be). */
-  create(spec: VideoIngestionSpec, stage: StageName, name: string): void {
+  /**
+   * Starts a run with its time budget (core/ingestion/deadline.ts); a second create of the same name is a no-op
+   * (as an AlreadyExists would be). Past the budget the process is stopped and the run Fails with
+   * DeadlineExceeded, retries or not, as a Job past its activeDeadlineSeconds does.
+   */
+  create(spec: VideoIngestionSpec, stage: StageName, name: string, deadlineSeconds: number): void {
+    if (!(deadlineSeconds > 0))
+      throw new RangeError(`a stage run needs a positive time budget, not ${deadlineSeconds}`);
     if (this.jobs.has(name) || this.stopping) return;
     const job: LocalJob = {
       name,
@@ -94,9 +107,27 @@ export class LocalJobs {
       phase: 'Active',
       attempts: 0,
       startedAt: new Date().toISOString(),
+      deadlineSeconds,
     };
     this.jobs.set(name, job);
+    job.deadline = setTimeout(() => void this.pastDeadline(job), deadlineSeconds * 1000);
+    job.deadline.unref();
     this.attempt(job);
+  }
+
+  private async pastDeadline(job: LocalJob): Promise<void> {
+    if (this.jobs.get(job.name) !== job || job.phase !== 'Active' || this.stopping) return;
+    this.o.log.warn(
+      { videoId: job.videoId, stage: job.stage, deadlineSeconds: job.deadlineSeconds },
+      'stage ran past its time budget; stopping it',
+    );
+    Object.assign(job, {
+      phase: 'Failed',
+      finishedAt: new Date().toISOString(),
+      failureReason: 'DeadlineExceeded',
+    });
+    await this.kill(job);
+    this.o.onChange();
   }
 
   /** Stops a run (the plan stops the rest of a failed ingestion); resolves once its process has exited. */
@@ -125,11 +156,15 @@ export class LocalJobs {
 
   private kill(job: LocalJob): Promise<void> {
     clearTimeout(job.retry);
+    clearTimeout(job.deadline);
     const child = job.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
     const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
     child.kill('SIGTERM');
-    return exited;
+    // A decoder deep in native code may not heed SIGTERM at once.
+    const hard = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+    hard.unref();
+    return exited.finally(() => clearTimeout(hard));
   }
 
   private dir(job: LocalJob): string {
@@ -159,11 +194,14 @@ export class LocalJobs {
     log.info('stage started');
     child.on('error', (err) => log.error({ err }, 'the stage program could not be started'));
     child.on('close', (code, signal) => {
-      if (this.jobs.get(job.name) !== job || this.stopping) return; // stopped meanwhile
+      // Stopped meanwhile: deleted, shut down, or past its deadline.
+      if (this.jobs.get(job.name) !== job || this.stopping || job.phase !== 'Active') return;
       job.child = undefined;
       const exitCode = code ?? (signal ? 128 : 1);
       const result = readResult(resultFile);
       rmSync(dir, { recursive: true, force: true });
+      if (exitCode === 0 || NON_RETRYABLE.has(exitCode) || job.attempts >= this.o.maxAttempts)
+        clearTimeout(job.deadline);
       if (exitCode === 0) {
         Object.assign(job, { phase: 'Complete', finishedAt: new Date().toISOString() });
         if (result) job.result = result;

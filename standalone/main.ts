@@ -97,6 +97,11 @@ async function main(): Promise<void> {
     maxParallel: own.HEIMDEX_MAX_PARALLEL_STAGES,
     maxGpuParallel: 1,
     maxAttempts: 3,
+    deadline: {
+      baseSeconds: own.STAGE_DEADLINE_BASE_SECONDS,
+      perVideoSecond: own.STAGE_DEADLINE_PER_VIDEO_SECOND,
+      maxVideoSeconds: config.MAX_VIDEO_SECONDS,
+    },
   });
 
   const identityProvider = Boolean(config.AUTH_JWT_SECRET || config.AUTH_JWKS_URL);

@@ -44,7 +44,10 @@ const submit = (name: string) => {
   });
 };
 
-function makeRunner(behaviour: Record<string, unknown>): LocalRunner {
+function makeRunner(
+  behaviour: Record<string, unknown>,
+  deadline = { baseSeconds: 600, perVideoSecond: 3, maxVideoSeconds: 600 },
+): LocalRunner {
   const store = new LocalStore({ root: join(dir, 'storage'), secret: 'x'.repeat(32), publicUrl: 'http://x' });
   return new LocalRunner({
     db,
@@ -65,6 +68,7 @@ function makeRunner(behaviour: Record<string, unknown>): LocalRunner {
     maxAttempts: 3,
     retryBaseMs: 50,
     tickMs: 200,
+    deadline,
   });
 }
 
@@ -97,6 +101,27 @@ afterAll(async () => {
 });
 
 describe('the standalone runner', () => {
+  it('stops a stage that runs past its time budget and fails the video as Internal, saying so', async () => {
+    const hung = await videoRow('hung');
+    // probe's budget is the base alone: 8 s, far more than the fake stage needs, far less than its hang.
+    runner = makeRunner(
+      { [hung]: { probe: { sleepMs: 120_000 } } },
+      { baseSeconds: 8, perVideoSecond: 0, maxVideoSeconds: 600 },
+    );
+    await runner.start();
+    await submit('hung');
+    const failed = await settled(hung);
+    expect(failed).toMatchObject({ phase: 'Failed', errorCategory: 'Internal' });
+    expect(failed.stages?.find((s) => s.name === 'probe')).toMatchObject({
+      state: 'Failed',
+      category: 'Internal',
+      attempts: 1,
+    });
+    expect(failed.message).toMatch(/probe stage ran past its time budget of 8 s and was stopped/);
+    expect(await rowOf(hung)).toMatchObject({ state: 'failed', error_category: 'Internal' });
+    await runner.stop();
+  }, 60_000);
+
   it('runs every stage, retries a transient failure, and fails bad input as the operator does', async () => {
     const good = await videoRow('good');
     const retry = await videoRow('retry');
@@ -180,7 +205,7 @@ describe('local stage runs', () => {
       log,
       onChange: () => changed(),
     });
-    jobs.create(spec, 'asr', 'video-x-asr');
+    jobs.create(spec, 'asr', 'video-x-asr', 600);
     await done;
     expect(jobs.observe(spec.videoId)).toMatchObject([{ stage: 'asr', phase: 'Complete', attempts: 1 }]);
     const start = readFakeLog(fakeLog).find((l) => l.videoId === spec.videoId && l.event === 'start');

@@ -1,6 +1,7 @@
 // Standalone mode's executor of the shared plan (core/ingestion/plan.ts): the same decisions, status,
 // rows and cleanup as the operator, with local processes (local-jobs.ts) in place of Jobs and the
 // local_ingestions table in place of VideoIngestion resources, so it resumes after a restart.
+
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type pg from 'pg';
@@ -11,6 +12,7 @@ import {
   type VideoIngestionStatus,
 } from '../core/crd/videoingestion.js';
 import { cleanupIngestion } from '../core/ingestion/cleanup.js';
+import { type DeadlineSettings, stageDeadlineSeconds } from '../core/ingestion/deadline.js';
 import { FINALIZER } from '../core/ingestion/names.js';
 import { type Admit, plan } from '../core/ingestion/plan.js';
 import { IngestionRows } from '../core/ingestion/rows.js';
@@ -42,6 +44,8 @@ export interface RunnerOptions {
   maxAttempts: number;
   /** Delay before the first retry; it doubles with each one. */
   retryBaseMs?: number;
+  /** Each stage run's time budget (the operator's STAGE_DEADLINE_* settings, the same defaults). */
+  deadline: DeadlineSettings;
   tickMs?: number;
 }
 
@@ -171,7 +175,13 @@ export class LocalRunner implements IngestionSubmitter {
     if (p.kind !== 'reconcile') return;
     for (const name of p.stop) void this.jobs.delete(name);
     for (const stage of p.create) {
-      this.jobs.create(vi.spec, stage, p.status.stages!.find((s) => s.name === stage)!.job!);
+      const name = p.status.stages!.find((s) => s.name === stage)!.job!;
+      this.jobs.create(
+        vi.spec,
+        stage,
+        name,
+        stageDeadlineSeconds(stage, p.status.durationSeconds, this.o.deadline),
+      );
     }
     if (!p.statusChanged) return;
     // Rows first, as the operator does: if they fail, the status is not written either and the next tick does both.

@@ -20,6 +20,8 @@ export interface StageObservation {
    */
   failureReason?: string;
   failureMessage?: string;
+  /** The run's time budget (a Job's activeDeadlineSeconds), for the message when it is exceeded. */
+  deadlineSeconds?: number;
   /** The stage's result document from the last finished attempt, when it wrote one. */
   result?: StageResult;
   exitCode?: number;

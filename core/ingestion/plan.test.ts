@@ -269,17 +269,30 @@ describe('plan', () => {
     expect(p.status.stages?.[0]?.attempts).toBe(4);
   });
 
-  it('calls a stage past its deadline a transient failure', () => {
+  it('calls a stage past its time budget an internal failure, with the budget, even after a transient attempt', () => {
     const p = reconcile(
       plan(
         {
           ingestion: anIngestion(),
-          jobs: [aJob('probe', { phase: 'Failed', failureReason: 'DeadlineExceeded' })],
+          jobs: [
+            aJob('probe', {
+              phase: 'Failed',
+              failureReason: 'DeadlineExceeded',
+              deadlineSeconds: 600,
+              result: { outcome: 'Failed', category: 'Transient', message: 'storage unreachable' },
+            }),
+          ],
         },
         NOW,
       ),
     );
-    expect(p.status.message).toContain('deadline');
+    expect(p.status.errorCategory).toBe('Internal');
+    expect(p.status.stages?.find((s) => s.name === 'probe')).toMatchObject({
+      state: 'Failed',
+      category: 'Internal',
+    });
+    expect(p.status.message).toMatch(/probe stage ran past its time budget of 600 s and was stopped/);
+    expect(p.db.video.errorCategory).toBe('Internal');
   });
 
   it('stops the stages still running when another stage fails for good', () => {

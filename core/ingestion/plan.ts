@@ -23,6 +23,7 @@ import {
 } from '../dag.js';
 import { categoryOfExitCode } from '../stage-contract.js';
 import { CONDITION, type ConditionInput, REASON, setCondition } from './conditions.js';
+import { deadlineMessage } from './deadline.js';
 import { FINALIZER, stageJobName } from './names.js';
 import type { StageObservation } from './observation.js';
 import { type DbRows, dbRows, eventsBetween, type PlannedEvent, sameStatus } from './outcomes.js';
@@ -186,15 +187,16 @@ function stageFromRun(
 
 /** What a failed run means: the stage's own word when it wrote a result, else the Job controller's. */
 function failureOf(job: StageObservation): { category: ErrorCategory; message: string } {
+  // First: an earlier attempt's result says how that attempt ended, not why the run was stopped. Retrying the
+  // same input with the same budget ends the same way: a bug or a runaway, not an outage.
+  if (job.failureReason === 'DeadlineExceeded')
+    return { category: 'Internal', message: deadlineMessage(job.stage, job.deadlineSeconds) };
   const r = job.result;
   if (r?.outcome === 'Failed') {
     return {
       category: r.category ?? categoryOfExitCode(job.exitCode),
       message: r.message ?? 'the stage failed',
     };
-  }
-  if (job.failureReason === 'DeadlineExceeded') {
-    return { category: 'Transient', message: 'the stage ran past its deadline' };
   }
   const category = job.failureReason === 'PodFailurePolicy' ? categoryOfExitCode(job.exitCode) : 'Transient';
   const tries = job.attempts > 1 ? ` after ${job.attempts} attempts` : '';

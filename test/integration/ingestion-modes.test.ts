@@ -62,6 +62,7 @@ beforeAll(async () => {
       maxAttempts: 2,
       retryBaseMs: 200,
       tickMs: 500,
+      deadline: { baseSeconds: 600, perVideoSecond: 3, maxVideoSeconds: 600 },
     });
     return runner;
   });
