@@ -51,7 +51,7 @@ export interface DecodeStats {
   silent: number;
   /** Windows still a repetition loop after the whole fallback: their text dropped. */
   loops: number;
-  /** Segments dropped for repeating the one before them word for word, in the same window. */
+  /** Segments dropped for repeating the one before them word for word. */
   repeats: number;
   /** Seconds of audio voice activity detection kept (the whole audio when it did not run). */
   speechSeconds: number;
@@ -341,16 +341,15 @@ async function create(name: string, modelsDir: string): Promise<SpeechRecognizer
           seek += windowFrames;
         } else {
           const split = splitAtTimestamps(chosen.tokens, t.timestampBegin, windowFrames);
-          let previousText = '';
           for (const s of split.segments) {
             const text = cleanText(decodeText(s.tokens));
             if (!text) continue;
-            // The same sentence again, right after itself in one window: Whisper repeating over silence.
-            if (text === previousText) {
+            // The same sentence again, right after itself: Whisper repeating over silence (within a window, or
+            // in the next one, prompted by the previous text).
+            if (text === segments.at(-1)?.text) {
               stats.repeats++;
               continue;
             }
-            previousText = text;
             const limit = offset + windowFrames / FRAMES_PER_SECOND;
             const start = Math.min(offset + s.start, limit);
             segments.push({ start, end: Math.min(Math.max(start, offset + s.end), limit), text });
