@@ -1,12 +1,12 @@
 // Standalone mode's signed storage URLs, served by express against a LocalStore in a temp directory.
-import { readdirSync, statSync } from 'node:fs';
-import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalStore, signature } from '../core/storage/local.js';
 import { tempDir } from '../test/support/cleanup.js';
+import { filesUnder as files } from '../test/support/disk.js';
+import { cutPut, rawPut } from '../test/support/raw-http.js';
 import { problemOf } from './errors.js';
 import { localStorageRouter } from './local-storage.js';
 
@@ -32,55 +32,7 @@ beforeAll(async () => {
 });
 afterAll(() => close());
 
-/** Every file under dir (data, metadata, partial writes), with its size. */
-function files(dir: string): { name: string; size: number }[] {
-  let entries: import('node:fs').Dirent[];
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
-  return entries.flatMap((e) =>
-    e.isDirectory()
-      ? files(join(dir, e.name))
-      : [{ name: join(dir, e.name), size: statSync(join(dir, e.name)).size }],
-  );
-}
 const under = (prefix: string) => files(join(root, bucket, prefix));
-
-interface RawAnswer {
-  status: number;
-  json: { code?: string; detail?: string };
-  sent: number;
-}
-/**
- * A PUT from a client that does what fetch will not: announces one length and sends another, or sends
- * chunked without a length. It writes `body` in 64 KiB chunks and stops once the server answers.
- */
-function rawPut(url: string, body: Buffer, headers: Record<string, string | number>): Promise<RawAnswer> {
-  return new Promise((resolve, reject) => {
-    let sent = 0;
-    let answered = false;
-    const req = request(url, { method: 'PUT', headers }, (res) => {
-      answered = true;
-      let text = '';
-      res.on('data', (c) => {
-        text += c;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: text ? JSON.parse(text) : {}, sent }));
-    });
-    req.on('error', (e) => (answered ? undefined : reject(e)));
-    const pump = () => {
-      while (!answered && sent < body.length) {
-        const chunk = body.subarray(sent, sent + 65536);
-        sent += chunk.length;
-        if (!req.write(chunk)) return void req.once('drain', pump);
-      }
-      if (!answered) req.end();
-    };
-    pump();
-  });
-}
 
 describe('signed local storage URLs', () => {
   it('take a PUT of the signed content type and size and serve the bytes back, with range requests', async () => {
@@ -192,15 +144,7 @@ describe('a signed PUT stores exactly the announced size or nothing', () => {
 
   it('keeps nothing of a body whose client went away half-way', async () => {
     const put = await signedFor('uploads/u/cut/source', 1024 * 1024);
-    await new Promise<void>((resolve) => {
-      const req = request(put.url, {
-        method: 'PUT',
-        headers: { 'content-type': 'video/mp4', 'content-length': 1024 * 1024 },
-      });
-      req.on('error', () => resolve());
-      req.write(Buffer.alloc(300 * 1024), () => setTimeout(() => req.destroy(), 200));
-      req.on('close', () => resolve());
-    });
+    await cutPut(put.url, { 'content-type': 'video/mp4', 'content-length': 1024 * 1024 }, 300 * 1024);
     // The server notices the closed connection and removes its partial write.
     await expect.poll(() => under('uploads/u/cut'), { timeout: 5000 }).toEqual([]);
   });

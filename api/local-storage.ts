@@ -8,7 +8,7 @@ import { type LocalStore, verifySignature } from '../core/storage/local.js';
 import { ApiError } from './errors.js';
 import { uploadMessages as say } from './upload-messages.js';
 
-/** How long a client refused mid-body gets to read the answer before its connection is closed. */
+/** How long a refused client's remaining body is read and dropped before its connection is closed. */
 const REFUSED_GRACE_MS = 2000;
 
 export function localStorageRouter(store: LocalStore, secret: string): Router {
@@ -38,11 +38,22 @@ export function localStorageRouter(store: LocalStore, secret: string): Router {
     return { bucket: String(bucket), key: objectKey, length: Number(len) };
   };
   router.put('/storage/:bucket/*key', async (req, res, next) => {
-    // Whatever is refused, the rest of the body is not read: the connection closes once the answer is out.
+    // Whatever is refused is never stored. A client still sending must be able to read the answer: Node
+    // closes a connection marked "close" as soon as the answer is flushed, and closing with request bytes
+    // unread makes the kernel send a reset that can wipe the answer before the client reads it. So this
+    // connection closes the way RFC 9112 (9.6) and nginx's lingering close do: half-closed after the
+    // answer, what still arrives read and dropped, then closed when the client stops or after a grace period.
     const refuse = (error: unknown) => {
       if (!req.complete) {
-        res.setHeader('Connection', 'close');
-        res.once('finish', () => setTimeout(() => req.socket.destroy(), REFUSED_GRACE_MS).unref());
+        const socket = req.socket;
+        res.setHeader('Connection', 'close'); // the body's framing is lost: the client must not reuse it
+        socket.destroySoon = () => void socket.end();
+        res.once('finish', () => {
+          if (req.complete) return;
+          const cut = setTimeout(() => socket.destroy(), REFUSED_GRACE_MS).unref();
+          socket.once('close', () => clearTimeout(cut));
+          req.resume();
+        });
       }
       next(error);
     };

@@ -54,6 +54,11 @@ async function main(): Promise<void> {
     ? undefined
     : { root: join(dataDir, 'storage'), secret: secretFile(dataDir, 'storage-secret'), publicUrl };
   const store = local ? new LocalStore(local) : createS3Store(config);
+  if (store instanceof LocalStore) {
+    // Before anything listens or writes: what a killed server was writing is no object and never will be.
+    const removed = await store.removePartialWrites();
+    if (removed) log.info({ removed }, 'removed partial writes an interrupted run left in storage');
+  }
 
   const modelEnv: ModelEnv = {
     MODELS_DIR: config.MODELS_DIR,

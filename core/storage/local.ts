@@ -261,6 +261,27 @@ export class LocalStore implements ObjectStore {
     };
   }
 
+  /**
+   * Removes what interrupted writes left (`*.partial`: a server killed mid-upload). Only safe while
+   * nothing writes, so standalone calls it at start, before it listens or starts a stage.
+   */
+  async removePartialWrites(): Promise<number> {
+    let removed = 0;
+    const walk = async (dir: string): Promise<void> => {
+      const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+      for (const e of entries) {
+        const full = join(dir, e.name);
+        if (e.isDirectory()) await walk(full);
+        else if (e.name.endsWith(PARTIAL)) {
+          await rm(full, { force: true });
+          removed++;
+        }
+      }
+    };
+    await walk(this.opts.root);
+    return removed;
+  }
+
   async ping(): Promise<void> {
     await mkdir(this.opts.root, { recursive: true });
     await appendFile(join(this.opts.root, '.ping'), '');

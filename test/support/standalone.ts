@@ -12,9 +12,16 @@ export interface Standalone {
   log: () => string;
   /** SIGTERM to the process group (stage processes included), then waits for the exit. */
   stop: () => Promise<void>;
+  /** SIGKILL to the process group, as a crash or a power cut would end it, then waits for the exit. */
+  kill: () => Promise<void>;
 }
 
-export async function startStandalone(o: { dataDir: string; sample?: boolean }): Promise<Standalone> {
+export async function startStandalone(o: {
+  dataDir: string;
+  sample?: boolean;
+  /** Settings beyond a newcomer's (limits, for instance). */
+  env?: Record<string, string>;
+}): Promise<Standalone> {
   const [port, metricsPort, closedPort] = [await freePort(), await freePort(), await freePort()];
   const env: Record<string, string> = {};
   for (const k of ['PATH', 'HOME', 'LANG']) if (process.env[k]) env[k] = process.env[k]!;
@@ -29,6 +36,7 @@ export async function startStandalone(o: { dataDir: string; sample?: boolean }):
       HEIMDEX_SAMPLE: o.sample ? 'on' : 'off',
       // The model hub is "offline": a port on this machine nothing listens on.
       HF_ENDPOINT: `http://127.0.0.1:${closedPort}`,
+      ...o.env,
     },
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -45,6 +53,12 @@ export async function startStandalone(o: { dataDir: string; sample?: boolean }):
     await exited;
     clearTimeout(timer);
   };
+  const kill = async () => {
+    if (!alive()) return;
+    const exited = new Promise((r) => proc.once('exit', r));
+    process.kill(-proc.pid!, 'SIGKILL');
+    await exited;
+  };
   const base = `http://127.0.0.1:${port}`;
   try {
     await waitFor('the standalone server to be ready', async () => (await fetch(`${base}/readyz`)).ok, {
@@ -55,5 +69,5 @@ export async function startStandalone(o: { dataDir: string; sample?: boolean }):
     await stop();
     throw new Error(`${(e as Error).message}\n${output.slice(-3000)}`);
   }
-  return { base, token: readFileSync(join(o.dataDir, 'local-token'), 'utf8'), log: () => output, stop };
+  return { base, token: readFileSync(join(o.dataDir, 'local-token'), 'utf8'), log: () => output, stop, kill };
 }
