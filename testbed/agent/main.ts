@@ -59,6 +59,11 @@ const running = new Map<string, Running>();
 const finished = new Set<string>();
 const deleting = new Set<string>();
 const waitingConfig = new Set<string>();
+/**
+ * Pods whose start is being prepared (ConfigMaps and Secrets read, status written). Claimed before the first
+ * await: without it every event that arrived meanwhile (an update, the 5 s resync) started the pod again.
+ */
+const starting = new Set<string>();
 
 async function registerNodes(): Promise<void> {
   for (const n of NODES) {
@@ -137,6 +142,7 @@ async function onPod(pod: V1Pod): Promise<void> {
   if (pod.metadata?.deletionTimestamp) return void deletePod(pod, uid);
   const phase = pod.status?.phase;
   if (phase === 'Succeeded' || phase === 'Failed' || finished.has(uid) || running.has(uid)) return;
+  if (starting.has(uid)) return;
   if (phase === 'Running') {
     // Started by an earlier agent whose processes died with it: like a lost kubelet, report it failed.
     finished.add(uid);
@@ -147,7 +153,12 @@ async function onPod(pod: V1Pod): Promise<void> {
     });
     return;
   }
-  await startPod(pod);
+  starting.add(uid);
+  try {
+    await startPod(pod);
+  } finally {
+    starting.delete(uid);
+  }
 }
 
 async function startPod(pod: V1Pod): Promise<void> {
@@ -211,6 +222,8 @@ async function startPod(pod: V1Pod): Promise<void> {
     });
   }
   waitingConfig.delete(uid);
+  // Deleted while its start was prepared: a kubelet would not start it now.
+  if (deleting.has(uid)) return;
   mkdirSync(dir, { recursive: true });
   const r: Running = { pod, dir, startTime: new Date(), containers: {} };
   running.set(uid, r);
