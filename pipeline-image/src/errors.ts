@@ -14,15 +14,18 @@ export class InternalError extends Error {
 export type FailureCategory = NonNullable<StageResult['category']>;
 
 /**
- * Anything not marked as bad input or internal is transient (storage or database unreachable, a killed
- * ffmpeg): the Job retries it. Programming errors (TypeError…) are internal: a retry would fail the same way.
+ * Anything not marked as bad input or internal is transient (storage or database unreachable, a tool killed by
+ * a signal, e.g. for memory): the Job retries it. Programming errors (TypeError…) are internal, and so is a tool
+ * that exited with an error or could not start (ffmpeg on the same input with the same arguments fails the same
+ * way again): a retry would only fail the same way.
  */
 export function categorize(err: unknown): FailureCategory {
   if (err instanceof BadInputError) return 'BadInput';
   if (err instanceof InternalError) return 'Internal';
   if (err instanceof TypeError || err instanceof RangeError || err instanceof SyntaxError) return 'Internal';
-  const name = (err as { name?: string } | undefined)?.name;
-  if (name === 'ConfigError' || name === 'ModelMissingError') return 'Internal';
+  const e = err as { name?: string; signal?: unknown } | undefined;
+  if (e?.name === 'ConfigError' || e?.name === 'ModelMissingError') return 'Internal';
+  if (e?.name === 'FfmpegError' && !e.signal) return 'Internal';
   return 'Transient';
 }
 

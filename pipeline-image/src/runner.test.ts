@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { EXIT_BAD_INPUT, EXIT_INTERNAL, exitCodeOf } from '../../core/stage-contract.js';
 import { BadInputError, categorize, InternalError, oneLine } from './errors.js';
+import { FfmpegError } from './ffmpeg/run.js';
 import { runStage } from './runner.js';
 
 const silent = {
@@ -22,6 +23,10 @@ describe('stage outcomes and exit codes', () => {
       'Transient',
       1,
     ],
+    // ffmpeg that exited with an error fails the same way on the same input; one killed (memory) may not.
+    [new FfmpegError('ffmpeg exited with code 1: Invalid data', 1, null, ''), 'Internal', EXIT_INTERNAL],
+    [new FfmpegError('could not start ffmpeg: ENOENT', null, null, ''), 'Internal', EXIT_INTERNAL],
+    [new FfmpegError('ffmpeg was killed by SIGKILL', null, 'SIGKILL', ''), 'Transient', 1],
   ] as const)('%s is %s with exit code %i', (err, category, code) => {
     expect(categorize(err)).toBe(category);
     expect(exitCodeOf(categorize(err))).toBe(code);

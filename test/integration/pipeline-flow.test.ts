@@ -10,7 +10,7 @@ import { keys } from '../../core/storage/store.js';
 import { TINY_MODELS_DIR } from '../../models/manifest.js';
 import type { TranscriptOutput } from '../../pipeline-image/src/stages/asr.js';
 import { tempDir } from '../support/cleanup.js';
-import { cutsVideo, silentVideo } from '../support/media.js';
+import { cutsVideo, silentVideo, withPgsTrack } from '../support/media.js';
 import {
   readJson,
   runAllStages,
@@ -156,6 +156,45 @@ describe('subtitle tracks of other formats', () => {
     );
     expect(t.segments.map((s) => s.text)).toEqual(['안녕하세요']);
     expect(t.sources[0]).toMatch(new RegExp(`^subtitle:${codec === 'srt' ? 'subrip' : codec}:0$`));
+  });
+});
+
+describe('bitmap subtitle tracks', () => {
+  const transcript = (v: TestVideo) =>
+    readJson<TranscriptOutput>(
+      store,
+      ARTIFACTS,
+      keys.artifact(v.userId, v.videoId, 'asr', 'transcript.json'),
+    );
+
+  it('skips a PGS track with a note and reads the text track beside it', async () => {
+    const clip = cutsVideo(dir, 'subs-pgs-and-srt', {
+      segments: [2],
+      container: 'mkv',
+      subtitles: [{ start: 0.5, end: 1.5, text: '안녕하세요' }],
+    });
+    const video = await uploadVideo(store, env, withPgsTrack(dir, clip, [{ start: 0.2, end: 1.8 }]).file);
+    expect((await runStage('probe', video, env)).exitCode).toBe(0);
+    const run = await runStage('asr', video, env, TINY);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const t = await transcript(video);
+    expect(t.segments.map((s) => s.text)).toEqual(['안녕하세요']);
+    expect(t.notes).toEqual([
+      expect.stringMatching(/track\(s\) 1 \(hdmv_pgs_subtitle\) are pictures, not text: skipped/),
+    ]);
+    expect(run.result?.message).toMatch(/hdmv_pgs_subtitle.*skipped/);
+  });
+
+  it('with only a PGS track, skips asr with the note instead of failing as Transient', async () => {
+    const clip = cutsVideo(dir, 'subs-pgs-only', { segments: [2], container: 'mkv' });
+    const video = await uploadVideo(store, env, withPgsTrack(dir, clip, [{ start: 0.2, end: 1.8 }]).file);
+    expect((await runStage('probe', video, env)).exitCode).toBe(0);
+    const run = await runStage('asr', video, env, TINY);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.result).toMatchObject({ outcome: 'Skipped' });
+    expect(run.result?.message).toMatch(
+      /no subtitle track read .*hdmv_pgs_subtitle\) are pictures, not text/,
+    );
   });
 });
 

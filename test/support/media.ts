@@ -2,8 +2,9 @@
 // drawtext labels, espeak-ng speech, subtitle tracks, rotation, and the broken files users upload.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { formatSrt } from '../../pipeline-image/src/media/transcript.js';
+import { pgsSubtitles } from './pgs.js';
 
 /** Looks that differ from each other in every pixel region, so every switch is a hard cut. */
 const LOOKS = [
@@ -376,4 +377,18 @@ export function stillImage(dir: string, name: string, source: string): Buffer {
   const file = join(dir, `${name}.jpg`);
   ff(['-f', 'lavfi', '-i', source, '-frames:v', '1', '-q:v', '2', file]);
   return readFileSync(file);
+}
+
+/** The video with a PGS (Blu-ray bitmap) subtitle track added after its own streams, showing at each cue. */
+export function withPgsTrack(
+  dir: string,
+  video: GeneratedVideo,
+  cues: { start: number; end: number }[],
+): GeneratedVideo {
+  const sup = join(dir, `${basename(video.file)}.sup`);
+  writeFileSync(sup, pgsSubtitles(cues, 320, 240));
+  const file = join(dir, `${basename(video.file)}-pgs.mkv`);
+  // Streams copied as they are; the new track is the last subtitle track.
+  ff(['-i', video.file, '-i', sup, '-map', '0', '-map', '1', '-c', 'copy', file]);
+  return { ...video, file };
 }

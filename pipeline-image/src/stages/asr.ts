@@ -19,7 +19,7 @@ import {
 } from '../context.js';
 import { InternalError, oneLine } from '../errors.js';
 import { subtitleArgs } from '../ffmpeg/args.js';
-import { runFfmpeg } from '../ffmpeg/run.js';
+import { FfmpegError, runFfmpeg } from '../ffmpeg/run.js';
 import type { ProbeInfo, SubtitleTrack } from '../media/probe.js';
 import { parseSrt, type Segment } from '../media/transcript.js';
 import { readPcm16Wav } from '../media/wav.js';
@@ -29,6 +29,8 @@ export interface TranscriptOutput {
   language: string;
   sources: string[];
   segments: Segment[];
+  /** Subtitle tracks not read, and why (bitmap formats, a track ffmpeg could not convert). */
+  notes?: string[];
   /** Present when speech recognition ran: the model, the language (detected or given) and what the guards did. */
   asr?: {
     model: string;
@@ -48,22 +50,50 @@ export interface TranscriptOutput {
 
 const ISO2_TO_3: Record<string, string> = { ko: 'kor', en: 'eng', ja: 'jpn', zh: 'zho' };
 
-/** The track in the video's language, else the first one: several tracks are usually translations. */
+/**
+ * Subtitle codecs that are pictures, not text (Blu-ray PGS, DVD VobSub, DVB, DivX XSUB): ffmpeg cannot turn them
+ * into SubRip, and reading them needs OCR (the on-screen-text stage's work, once there is one).
+ */
+export const BITMAP_SUBTITLE_CODECS: ReadonlySet<string> = new Set([
+  'hdmv_pgs_subtitle',
+  'dvd_subtitle',
+  'dvb_subtitle',
+  'xsub',
+]);
+
+/** The text track in the video's language, else the first text one: several tracks are usually translations. */
 export function pickSubtitleTrack(
   tracks: readonly SubtitleTrack[],
   language: string,
 ): SubtitleTrack | undefined {
+  const text = tracks.filter((t) => !BITMAP_SUBTITLE_CODECS.has(t.codec));
   const wanted = [language, ISO2_TO_3[language]].filter(Boolean);
-  return tracks.find((t) => t.language && wanted.includes(t.language)) ?? tracks[0];
+  return text.find((t) => t.language && wanted.includes(t.language)) ?? text[0];
 }
 
-async function subtitleSegments(ctx: StageContext, info: ProbeInfo): Promise<Segment[]> {
+/** What a person should know about the tracks that are not read: bitmap ones are skipped, not failed on. */
+export function skippedTrackNotes(tracks: readonly SubtitleTrack[]): string[] {
+  const bitmap = tracks.filter((t) => BITMAP_SUBTITLE_CODECS.has(t.codec));
+  if (bitmap.length === 0) return [];
+  const which = bitmap.map((t) => `${t.index} (${t.codec}${t.language ? `, ${t.language}` : ''})`).join(', ');
+  return [`subtitle track(s) ${which} are pictures, not text: skipped (on-screen text is not read yet)`];
+}
+
+async function subtitleSegments(ctx: StageContext, info: ProbeInfo, notes: string[]): Promise<Segment[]> {
+  notes.push(...skippedTrackNotes(info.subtitles));
   const track = pickSubtitleTrack(info.subtitles, ctx.video.language);
   if (!track) return [];
   const input = await sourceFile(ctx);
   await mkdir(scratchPath(ctx), { recursive: true });
   const out = scratchPath(ctx, `subtitles-${track.index}.srt`);
-  await runFfmpeg(subtitleArgs(input, track.index, out));
+  try {
+    await runFfmpeg(subtitleArgs(input, track.index, out));
+  } catch (error) {
+    // The same track fails the same way every time: it is skipped, and the speech still read.
+    if (!(error instanceof FfmpegError) || error.signal) throw error;
+    notes.push(`subtitle track ${track.index} (${track.codec}) could not be read: ${oneLine(error)}`);
+    return [];
+  }
   return parseSrt(await readFile(out, 'utf8'), `subtitle:${track.codec}:${track.index}`);
 }
 
@@ -160,7 +190,8 @@ export const asr: StageHandler = async (ctx) => {
   const model = info.audio ? ctx.pipeline.ASR_MODEL : 'none';
   // Fail before any work when the speech model is not there (the message names the fetch command).
   if (model !== 'none') modelDir(model, ctx.config.MODELS_DIR);
-  const segments = await subtitleSegments(ctx, info);
+  const trackNotes: string[] = [];
+  const segments = await subtitleSegments(ctx, info, trackNotes);
   ctx.progress(0.2);
   const speech = model === 'none' ? undefined : await speechSegments(ctx, model);
   const all = [...segments, ...(speech?.segments ?? [])].sort((a, b) => a.start - b.start || a.end - b.end);
@@ -171,17 +202,27 @@ export const asr: StageHandler = async (ctx) => {
       ctx.config.S3_BUCKET_ARTIFACTS,
       artifactKey(ctx, ARTIFACTS.transcript.stage, ARTIFACTS.transcript.name),
     );
-    return skipped('no subtitle track and speech recognition is off: no transcript', { segments: 0 });
+    const why = trackNotes.length > 0 ? `; ${trackNotes.join('; ')}` : '';
+    return skipped(`no subtitle track read and speech recognition is off: no transcript${why}`, {
+      segments: 0,
+    });
   }
   const language = speech?.asr?.language ?? ctx.video.language;
-  const out: TranscriptOutput = { language, sources, segments: all, ...(speech ? { asr: speech.asr } : {}) };
+  const out: TranscriptOutput = {
+    language,
+    sources,
+    segments: all,
+    ...(trackNotes.length > 0 ? { notes: trackNotes } : {}),
+    ...(speech ? { asr: speech.asr } : {}),
+  };
   await putJson(ctx, ARTIFACTS.transcript, out);
   const from = sources.length > 0 ? sources.join(', ') : `${model} (no speech heard)`;
   const a = speech?.asr;
   const heard = a?.detected
     ? `, language ${language} (detected${a.languageProbability !== undefined ? `, p=${a.languageProbability.toFixed(2)}` : ''})`
     : `, language ${language}`;
-  const notes = a && a.notes.length > 0 ? `; ${a.notes.join('; ')}` : '';
+  const allNotes = [...trackNotes, ...(a?.notes ?? [])];
+  const notes = allNotes.length > 0 ? `; ${allNotes.join('; ')}` : '';
   return succeeded(`${all.length} transcript segment(s) from ${from}${heard}${notes}`, {
     segments: all.length,
     source: sources.join(','),
