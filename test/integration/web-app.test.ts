@@ -6,7 +6,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, launchChromium } from '../support/browser.js';
 import { tempDir } from '../support/cleanup.js';
-import { cutsVideo } from '../support/media.js';
+import { cutsVideo, longVideo } from '../support/media.js';
 import { type Standalone, startStandalone } from '../support/standalone.js';
 
 // Callbacks passed to page.evaluate run in the browser; these name the little of the DOM they use.
@@ -24,7 +24,8 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  server = await startStandalone({ dataDir: join(dir, 'data') });
+  // A low length limit, so a video over it is quick to make.
+  server = await startStandalone({ dataDir: join(dir, 'data'), env: { MAX_VIDEO_SECONDS: '20' } });
   browser = await launchChromium({ locale: 'en-US' });
   page = browser.context.pages()[0] ?? (await browser.context.newPage());
 });
@@ -92,6 +93,16 @@ describe('the web app', () => {
       .setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('hi') });
     await expect(page.locator('li.upload[data-phase="invalid"]').last().textContent()).resolves.toMatch(
       /text\/plain is not a supported video type; upload MP4, MOV, AVI, MKV or WebM/,
+    );
+  });
+
+  it('refuses a video longer than the server takes before sending it, naming both lengths', async () => {
+    await page.getByRole('link', { name: 'Upload' }).click();
+    await page.locator('#files').setInputFiles(longVideo(dir, 30));
+    const row = page.locator('li.upload[data-phase="invalid"]', { hasText: 'long.mp4' });
+    await row.waitFor();
+    await expect(row.textContent()).resolves.toContain(
+      'The video is 0:30 long; the longest accepted is 0:20. Trim it and upload it again.',
     );
   });
 
