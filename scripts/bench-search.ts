@@ -1,6 +1,6 @@
 // Benchmark (not a test): the ANN scene search (HNSW, the production nearest() query) on synthetic data:
 // p50/p99 latency and recall@10 against exact search, unfiltered and per user, at 10k/100k/1M scenes, with
-// `vector` and `halfvec` indexes side by side (build time, size). Each case runs in a throwaway database on
+// `vector` and `halfvec` indexes side by side (build time, size); and the lexical query's latency per user. Each case runs in a throwaway database on
 // the test bed's PostgreSQL, dropped at the end; optionally the smallest case on embedded PGlite too.
 // Usage: npx tsx scripts/bench-search.ts [--sizes 10000,100000] [--dims 256,1024] [--queries 100]
 //        [--workers 1] [--pglite] [--max-build-minutes 10]
@@ -8,7 +8,8 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { EXACT_MAX_ROWS, nearest } from '../api/search/repository.js';
+import { EXACT_MAX_ROWS, lexical, nearest } from '../api/search/repository.js';
+import { matchTerms, needles, normalizeForMatch, phraseOf } from '../api/search/text.js';
 import { startEmbeddedPostgres } from '../core/db/embedded.js';
 import { migrate } from '../core/db/migrate.js';
 import { isUp, readState } from '../testbed/testbed.js';
@@ -248,8 +249,9 @@ async function runCase(
   url: string,
   n: number,
   dims: number,
-): Promise<{ rows: Row[]; builds: string[]; buildS: number }> {
+): Promise<{ rows: Row[]; builds: string[]; buildS: number; lexical: string[] }> {
   const L = layout(n);
+  const lexicalRows: string[] = [];
   const db = new pg.Client({ connectionString: url, application_name: 'bench-search' });
   await db.connect();
   const out: Row[] = [];
@@ -367,10 +369,34 @@ async function runCase(
         });
       }
     }
+    // Lexical: the production query on the normalised transcripts (a scan of the user's scenes, strpos() per
+    // needle), for a spaced and a space-free Korean query, an English one and one that matches nothing.
+    const lexicalQueries = [
+      '바닷가 고기',
+      '바닷가에서고기를 구웠다',
+      'coffee with friends downtown',
+      'zebra',
+    ].map((q) => {
+      const norm = normalizeForMatch(q);
+      return { phrase: phraseOf(norm), needles: needles(matchTerms(norm)) };
+    });
+    for (const [name, user] of [
+      [smallName, smallUser],
+      [heavyName, heavyUser],
+    ] as const) {
+      const ms: number[] = [];
+      for (let i = 0; i < QUERIES; i++) {
+        const q = lexicalQueries[i % lexicalQueries.length]!;
+        ms.push((await inTx(db, () => lexical(db, user(i), q, {}, DEPTH))).ms);
+      }
+      lexicalRows.push(
+        `${engine.padEnd(8)} ${String(n).padStart(8)} ${name.padEnd(30)} ${pct(ms, 50).toFixed(1).padStart(8)} ${pct(ms, 99).toFixed(1).padStart(8)}`,
+      );
+    }
   } finally {
     await db.end();
   }
-  return { rows: out, builds, buildS };
+  return { rows: out, builds, buildS, lexical: lexicalRows };
 }
 
 // ---------- databases ----------
@@ -404,10 +430,13 @@ const adminUrl = state.env.TESTBED_POSTGRES_ADMIN_URL;
 const formatRow = (r: Row) =>
   `${r.engine.padEnd(8)} ${String(r.n).padStart(8)} ${String(r.dims).padStart(5)} ${r.type.padEnd(8)} ${r.query.padEnd(30)} ${r.p50.toFixed(1).padStart(8)} ${r.p99.toFixed(1).padStart(8)} ${r.exactP50.toFixed(1).padStart(10)} ${r.recall.toFixed(3).padStart(9)}  ${r.plan}`;
 /** Each case's figures go to stderr as soon as it ends, so a long run that is stopped keeps what it measured. */
-const early = (r: { rows: Row[]; builds: string[] }) => {
+const early = (r: { rows: Row[]; builds: string[]; lexical: string[] }) => {
   for (const b of r.builds) say(b);
   for (const x of r.rows) say(formatRow(x));
+  for (const l of r.lexical) say(`lexical ${l}`);
+  lexicalLines.push(...r.lexical);
 };
+const lexicalLines: string[] = [];
 const rows: Row[] = [];
 const builds: string[] = [];
 const notes: string[] = [];
@@ -478,4 +507,8 @@ console.log(
   `\n${'engine'.padEnd(8)} ${'scenes'.padStart(8)} ${'dims'.padStart(5)} ${'type'.padEnd(8)} ${'query'.padEnd(30)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'exact p50'.padStart(10)} ${'recall@10'.padStart(9)}  plan`,
 );
 for (const r of rows) console.log(formatRow(r));
+console.log(
+  `\nLexical (the production query, normalised transcripts; 4 queries in turn: two Korean, one English, one matching nothing)\n${'engine'.padEnd(8)} ${'scenes'.padStart(8)} ${'query'.padEnd(30)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}`,
+);
+for (const l of lexicalLines) console.log(l);
 for (const n of notes) console.log(`\n${n}`);

@@ -45,10 +45,17 @@ export async function lexical(
     `WITH needles AS (
        SELECT * FROM unnest($${t}::int[], $${nd}::text[], $${c}::bool[], $${val}::float8[], $${w}::float8[])
                   AS q(term, needle, in_compact, value, weight)),
-     mine AS (
+     all_mine AS (
        SELECT s.scene_id, ' ' || s.transcript_norm AS spaced, replace(s.transcript_norm, ' ', '') AS flat
          FROM scenes s JOIN videos v ON v.video_id = s.video_id
         WHERE ${where} AND s.transcript_norm <> ''),
+     -- Only scenes where a meaningful term is found whole, or its anchoring n-gram is, can score: the rest is
+     -- dropped with a few strpos() calls before the per-term arithmetic (a phrase match implies a term match).
+     mine AS MATERIALIZED (
+       SELECT m.* FROM all_mine m
+        WHERE EXISTS (SELECT 1 FROM needles q
+                       WHERE q.weight > 0 AND q.value <> -1
+                         AND strpos(CASE WHEN q.in_compact THEN m.flat ELSE m.spaced END, q.needle) > 0)),
      per_term AS (
        SELECT m.scene_id, q.term, max(q.weight) AS weight,
               coalesce(max(q.value) FILTER (WHERE q.value > 0 AND hit), 0) AS exact,
@@ -59,14 +66,17 @@ export async function lexical(
          CROSS JOIN LATERAL (SELECT strpos(CASE WHEN q.in_compact THEN m.flat ELSE m.spaced END, q.needle) > 0
                                AS hit) h
         GROUP BY m.scene_id, q.term),
+     -- One pass over per_term grouped by scene (a correlated subquery per scene rescanned it: quadratic).
+     per_scene AS (
+       SELECT p.scene_id,
+              sum(p.weight * greatest(p.exact,
+                    CASE WHEN p.share >= ${GRAM_SHARE_FLOOR} THEN p.share * ${GRAM_WEIGHT} ELSE 0 END))
+                / nullif(sum(p.weight), 0) AS score
+         FROM per_term p GROUP BY p.scene_id),
      scored AS (
        SELECT m.scene_id,
-              CASE WHEN length($${phrase}) >= 2 AND strpos(m.flat, $${phrase}) > 0 THEN 1
-                   ELSE (SELECT sum(p.weight * greatest(p.exact,
-                                     CASE WHEN p.share >= ${GRAM_SHARE_FLOOR} THEN p.share * ${GRAM_WEIGHT} ELSE 0 END))
-                                / nullif(sum(p.weight), 0)
-                           FROM per_term p WHERE p.scene_id = m.scene_id) END AS score
-         FROM mine m)
+              CASE WHEN length($${phrase}) >= 2 AND strpos(m.flat, $${phrase}) > 0 THEN 1 ELSE t.score END AS score
+         FROM mine m JOIN per_scene t USING (scene_id))
      SELECT scene_id, score::float8 AS score FROM scored WHERE score > 0
       ORDER BY score DESC, scene_id
       LIMIT $${params.push(k)}`,
