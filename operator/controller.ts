@@ -26,6 +26,7 @@ import type { Logger } from '../core/log.js';
 import type { ObjectStore } from '../core/storage/store.js';
 import { Admission } from './admission.js';
 import type { OperatorConfig } from './config.js';
+import { type Dependency, DependencyUnavailable, DependencyWaits, through } from './dependencies.js';
 import { categorize } from './errors.js';
 import { type BuilderConfig, buildStageJob } from './job-builder.js';
 import { KubeWrites } from './kube-writes.js';
@@ -54,6 +55,7 @@ export class Controller {
   private readonly kube: KubeWrites;
   private readonly queue: WorkQueue;
   private readonly admission: Admission;
+  private readonly waits: DependencyWaits;
   private readonly ingestions;
   private readonly jobs;
   private readonly pods;
@@ -80,10 +82,28 @@ export class Controller {
         backoffMaxMs: c.OPERATOR_BACKOFF_MAX_MS,
       },
       (key, err, retryInMs) => {
+        if (err instanceof DependencyUnavailable) {
+          // Logged once per outage by the waits, not once per key and retry.
+          d.metrics.reconcileErrors.inc({ category: 'Transient' });
+          this.waits.wait(err.dependency, key, err);
+          return;
+        }
         const category = categorize(err);
         d.metrics.reconcileErrors.inc({ category });
         d.log.warn({ key, err: String(err), category, retryInMs }, 'reconcile failed; will retry');
       },
+    );
+    this.waits = new DependencyWaits(
+      d.rows ? { postgres: () => d.rows!.ping() } : {},
+      (_dependency, keys) => {
+        // Back: every ingestion that waited is looked at now, with its backoff forgotten.
+        for (const key of keys) {
+          this.queue.forget(key);
+          this.queue.add(key);
+        }
+      },
+      d.metrics,
+      d.log,
     );
     const ns = d.namespace;
     this.ingestions = makeInformer<VideoIngestion & KubernetesObject>(
@@ -107,6 +127,16 @@ export class Controller {
 
   get ready(): boolean {
     return this.synced;
+  }
+
+  /** A dependency failed outside a reconcile (a pooled connection dropped): wait for it. */
+  dependencyDown(dependency: Dependency, err: unknown): void {
+    this.waits.wait(dependency, undefined, err);
+  }
+
+  /** What the operator waits for now (empty when nothing is down). */
+  get waitingFor(): Dependency[] {
+    return this.waits.current;
   }
 
   get healthy(): boolean {
@@ -186,6 +216,7 @@ export class Controller {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.waits.stop();
     if (this.resync) clearInterval(this.resync);
     await this.queue.stop();
     await Promise.allSettled([this.ingestions.stop(), this.jobs.stop(), this.pods.stop()]);
@@ -286,7 +317,8 @@ export class Controller {
     for (const stage of p.create) await this.createJob(vi, stage);
     if (p.statusChanged) {
       // Rows first: if they fail, the status is not written either and the next try does both.
-      if (this.d.rows) await this.d.rows.sync(vi.spec.videoId, p.db);
+      const rows = this.d.rows;
+      if (rows) await through('postgres', () => rows.sync(vi.spec.videoId, p.db));
       const rv = await this.kube.writeStatus(vi, p.status);
       if (rv) this.written.set(key, { rv, status: p.status });
       this.observeStageDurations(vi.status, p.status);

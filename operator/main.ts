@@ -24,6 +24,9 @@ async function main(): Promise<void> {
     ? new pg.Pool({ connectionString: config.DATABASE_URL, max: 4 })
     : undefined;
   if (!pool) log.warn('DATABASE_URL is unset: videos and jobs rows are not kept');
+  // An idle pooled connection that drops (PostgreSQL restarted, the network cut) emits 'error' on the pool;
+  // unhandled, that ended the process. It is an outage to wait out: the controller probes until it is back.
+  pool?.on('error', (err) => controller.dependencyDown('postgres', err));
   const store = config.S3_ENDPOINT ? createS3Store(config) : undefined;
   if (!store) log.warn('S3_ENDPOINT is unset: cleanup does not remove stored objects');
   const stageProblem = stageSettingsProblem(operator);

@@ -58,6 +58,12 @@ export function createMetrics() {
       labelNames: ['resource'] as const,
       registers: [registry],
     }),
+    waitingFor: new Gauge({
+      name: 'heimdex_operator_waiting_for',
+      help: '1 while the operator waits for an unreachable dependency (postgres, storage)',
+      labelNames: ['dependency'] as const,
+      registers: [registry],
+    }),
     leader: new Gauge({
       name: 'heimdex_operator_leader',
       help: '1 while this replica is the leader',

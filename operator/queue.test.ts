@@ -76,6 +76,31 @@ describe('WorkQueue', () => {
     expect(delays).toEqual([5, 10, 20]);
   });
 
+  it('does not grow a key’s backoff when events make it fail again inside its backoff window', async () => {
+    const delays: number[] = [];
+    let calls = 0;
+    const q = new WorkQueue(
+      async () => {
+        calls++;
+        throw new Error('database down');
+      },
+      { ...opts, backoffBaseMs: 10_000, backoffMaxMs: 300_000 },
+      (_k, _e, ms) => delays.push(ms),
+    );
+    q.add('a');
+    // A storm of watch events for the key while it waits out its first backoff.
+    for (let i = 0; i < 20; i++) {
+      while (q.inFlight > 0) await tick(1);
+      q.add('a');
+      await tick(1);
+    }
+    while (q.inFlight > 0) await tick(1);
+    await q.stop();
+    expect(calls).toBeGreaterThan(5);
+    expect(Math.max(...delays)).toBeLessThanOrEqual(10_000);
+    expect(q.failuresOf('a')).toBe(1);
+  });
+
   it('requeues a key after the delay the handler asks for', async () => {
     let calls = 0;
     const q = new WorkQueue(async () => {

@@ -18,7 +18,8 @@ export class WorkQueue {
   /** Added again while running: run once more when the current run ends. */
   private readonly dirty = new Set<string>();
   private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
-  private readonly failures = new Map<string, number>();
+  /** Consecutive failures per key, and when its current backoff window ends. */
+  private readonly failures = new Map<string, { n: number; until: number }>();
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
 
@@ -57,7 +58,12 @@ export class WorkQueue {
     this.timers.set(key, { at, timer });
   }
 
-  /** Forgets a key's failure count (it succeeded, or its object is gone). */
+  /** Consecutive failures of a key (0 when its last run succeeded). */
+  failuresOf(key: string): number {
+    return this.failures.get(key)?.n ?? 0;
+  }
+
+  /** Forgets a key's failure count (it succeeded, its object is gone, or what it waited for is back). */
   forget(key: string): void {
     this.failures.delete(key);
   }
@@ -105,9 +111,17 @@ export class WorkQueue {
       this.failures.delete(key);
       if (outcome?.requeueAfterMs !== undefined) this.addAfter(key, outcome.requeueAfterMs);
     } catch (err) {
-      const n = (this.failures.get(key) ?? 0) + 1;
-      this.failures.set(key, n);
-      const delay = backoffDelay(n, this.opts.backoffBaseMs, this.opts.backoffMaxMs, this.opts.random);
+      // A run that an event started inside the backoff window failed again: the window stands, it does not
+      // grow. Otherwise a watch-event storm during an outage drove every key to the cap in seconds.
+      const now = Date.now();
+      const prev = this.failures.get(key);
+      let delay: number;
+      if (prev && now < prev.until) delay = prev.until - now;
+      else {
+        const n = (prev?.n ?? 0) + 1;
+        delay = backoffDelay(n, this.opts.backoffBaseMs, this.opts.backoffMaxMs, this.opts.random);
+        this.failures.set(key, { n, until: now + delay });
+      }
       this.onError(key, err, delay);
       this.addAfter(key, delay);
     } finally {

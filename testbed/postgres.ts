@@ -38,6 +38,25 @@ export async function startPostgres(
     { stdio: 'pipe', ...(asUser ?? {}) },
   );
   const port = await freePort();
+  const proc = await runPostgres(dir, port);
+  const adminUrl = `postgres://postgres:${PG_PASSWORD}@127.0.0.1:${port}/postgres`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query('CREATE DATABASE heimdex');
+  } finally {
+    await admin.end();
+  }
+  return { process: proc, url: `postgres://postgres:${PG_PASSWORD}@127.0.0.1:${port}/heimdex`, adminUrl };
+}
+
+/**
+ * Runs the server of a cluster startPostgres made in `dir`, on `port`, until it accepts connections. Tests
+ * that stop a server of their own to see an outage start it again with this, on the same port.
+ */
+export async function runPostgres(dir: string, port: number): Promise<Started> {
+  const data = join(dir, 'pgdata');
+  const asUser = process.getuid?.() === 0 ? userIds('postgres') : undefined;
   const proc = startDetached(
     'postgres',
     join(PG_BIN, 'postgres'),
@@ -69,14 +88,7 @@ export async function startPostgres(
     log: proc.log,
     alive: () => isAlive(proc),
   });
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    await admin.query('CREATE DATABASE heimdex');
-  } finally {
-    await admin.end();
-  }
-  return { process: proc, url: `postgres://postgres:${PG_PASSWORD}@127.0.0.1:${port}/heimdex`, adminUrl };
+  return proc;
 }
 
 async function canConnect(url: string): Promise<boolean> {

@@ -45,6 +45,11 @@ export class IngestionRows {
     );
   }
 
+  /** Resolves when the database answers (an executor's probe while it waits out an outage). */
+  async ping(): Promise<void> {
+    await this.sql.query('select 1');
+  }
+
   /** The video's state, or undefined when its row is gone. */
   async videoState(videoId: string): Promise<string | undefined> {
     const { rows } = await this.sql.query<{ state: string }>('select state from videos where video_id = $1', [

@@ -1,0 +1,100 @@
+// Outages of what the operator depends on: it waits them out (logs, a metric), never crashes, and finishes
+// the ingestions promptly once the dependency is back. The database here is a server of this file's own,
+// so stopping it disturbs no other test.
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { migrate } from '../../core/db/migrate.js';
+import { STATE_DIR } from '../../testbed/paths.js';
+import { runPostgres, startPostgres } from '../../testbed/postgres.js';
+import { type Started, stopProcess } from '../../testbed/proc.js';
+import { waitFor } from '../support/kube.js';
+import {
+  createIngestion,
+  ingestion,
+  operatorTestNamespace,
+  type RunningOperator,
+  startOperator,
+  videoRows,
+  waitForPhase,
+} from '../support/operator-harness.js';
+
+const env = inject('testbed');
+const t = operatorTestNamespace(env, 'op-outages');
+// Beside the test bed's own server: the postgres user (when we are root) can reach it there, not in /tmp.
+const pgDir = join(STATE_DIR, `outage-${randomUUID().slice(0, 8)}`);
+let server: Started | undefined;
+let url = '';
+let pool: pg.Pool;
+let operator: RunningOperator | undefined;
+const names = ['db-a', 'db-b', 'db-c'];
+const videos: Record<string, { userId: string; videoId: string }> = {};
+
+beforeAll(async () => {
+  const started = await startPostgres(pgDir);
+  server = started.process;
+  url = started.url;
+  await migrate(url);
+  pool = new pg.Pool({ connectionString: url, max: 2 });
+  // The test's own connections see the outage too; it must not end the test process either.
+  pool.on('error', () => {});
+  for (const name of names) videos[name] = await videoRows(pool);
+  await t.fakeStage({ '*': { '*': { sleepMs: 1500 } } });
+});
+
+afterAll(async () => {
+  await operator?.stop();
+  await pool?.end().catch(() => {});
+  if (server) await stopProcess(server, 10_000, 'SIGINT');
+  rmSync(pgDir, { recursive: true, force: true });
+});
+
+const waitingFor = async (metricsUrl: string) => {
+  const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+  return /heimdex_operator_waiting_for\{dependency="postgres"\} 1/.test(text);
+};
+
+describe('the operator during a database outage', () => {
+  it('survives PostgreSQL going away, says it waits for it, and finishes every ingestion once it is back', async () => {
+    operator = startOperator(env, t.ns, { DATABASE_URL: url, OPERATOR_BACKOFF_MAX_MS: '300000' });
+    const metrics = await operator.metricsUrl();
+    for (const name of names) {
+      const { userId, videoId } = videos[name]!;
+      await createIngestion(t.c, t.ns, ingestion(name, videoId, userId));
+    }
+    await waitForPhase(t.c, t.ns, names[0]!, 'Running');
+    const port = Number(new URL(url).port);
+    // Fast shutdown: PostgreSQL ends every session (SQLSTATE 57P01), as a restart or failover does.
+    await stopProcess(server!, 10_000, 'SIGINT');
+    await waitFor('the operator to report it waits for postgres', () => waitingFor(metrics), {
+      timeoutMs: 90_000,
+      intervalMs: 500,
+    });
+    // The stages go on meanwhile; let their Jobs finish while the database is still away.
+    await new Promise((r) => setTimeout(r, 15_000));
+    expect(operator.child.exitCode, operator.log().slice(-2000)).toBeNull();
+    expect(operator.child.signalCode).toBeNull();
+    server = await runPostgres(pgDir, port);
+    for (const name of names) await waitForPhase(t.c, t.ns, name, 'Succeeded', 240_000);
+    await waitFor('the operator to stop waiting', async () => !(await waitingFor(metrics)), {
+      timeoutMs: 60_000,
+    });
+    for (const name of names) {
+      const { videoId } = videos[name]!;
+      await waitFor(`${name}'s rows to catch up`, async () => {
+        const v = await pool.query('select state from videos where video_id = $1', [videoId]);
+        const j = await pool.query(
+          `select count(*)::int as n from jobs where video_id = $1 and state = 'succeeded'`,
+          [videoId],
+        );
+        return v.rows[0]?.state === 'indexed' && j.rows[0]?.n === 8;
+      });
+    }
+    const log = operator.log();
+    expect(log).toContain('waiting for postgres');
+    expect(log).toContain('postgres is back');
+    expect(operator.child.exitCode).toBeNull();
+  });
+});
