@@ -35,6 +35,14 @@ export const ConfigSchema = Type.Object({
     default: 7680 * 4320,
     minimum: 1,
   }),
+  FAILED_SOURCES: Type.Union(
+    [Type.Literal('delete-bad-input'), Type.Literal('keep'), Type.Literal('delete')],
+    {
+      default: 'delete-bad-input',
+      description:
+        "what happens to a failed video's original when it fails: delete-bad-input (removed when the file itself is at fault, kept for a transient or internal failure so it can be processed again), keep, or delete; either way it goes when the video is deleted",
+    },
+  ),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info', description: 'pino log level' },

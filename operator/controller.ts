@@ -17,7 +17,7 @@ import {
 } from '../core/crd/videoingestion.js';
 import type { StageName } from '../core/dag.js';
 import { stage as stageOf } from '../core/dag.js';
-import { cleanupIngestion } from '../core/ingestion/cleanup.js';
+import { cleanupIngestion, type FailedSources, releaseFailedSource } from '../core/ingestion/cleanup.js';
 import { FINALIZER } from '../core/ingestion/names.js';
 import type { StageObservation } from '../core/ingestion/observation.js';
 import { type Plan, plan } from '../core/ingestion/plan.js';
@@ -43,6 +43,8 @@ export interface ControllerDeps {
   buckets: { uploads: string; artifacts: string };
   rows?: IngestionRows;
   store?: ObjectStore;
+  /** FAILED_SOURCES; keep when unset. */
+  failedSources?: FailedSources;
   metrics: Metrics;
   log: Logger;
   identity: string;
@@ -316,6 +318,10 @@ export class Controller {
     for (const job of p.stop) await this.kube.deleteJob(job);
     for (const stage of p.create) await this.createJob(vi, stage);
     if (p.statusChanged) {
+      // A video failing now loses its original by the FAILED_SOURCES rule; before the status is written,
+      // so that a storage error retries both rather than leave the original by accident.
+      if (p.status.phase === 'Failed' && vi.status?.phase !== 'Failed')
+        await releaseFailedSource(this.d, vi.spec, p.status.errorCategory, this.d.failedSources ?? 'keep');
       // Rows first: if they fail, the status is not written either and the next try does both.
       const rows = this.d.rows;
       if (rows) await through('postgres', () => rows.sync(vi.spec.videoId, p.db));

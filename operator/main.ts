@@ -39,6 +39,7 @@ async function main(): Promise<void> {
     buckets: { uploads: config.S3_BUCKET_UPLOADS, artifacts: config.S3_BUCKET_ARTIFACTS },
     ...(pool ? { rows: new IngestionRows(pool) } : {}),
     ...(store ? { store } : {}),
+    failedSources: config.FAILED_SOURCES,
     metrics,
     log,
     identity,

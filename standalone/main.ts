@@ -99,6 +99,7 @@ async function main(): Promise<void> {
     workDir: join(dataDir, 'work'),
     uploadsBucket: config.S3_BUCKET_UPLOADS,
     artifactsBucket: config.S3_BUCKET_ARTIFACTS,
+    failedSources: config.FAILED_SOURCES,
     maxParallel: own.HEIMDEX_MAX_PARALLEL_STAGES,
     maxGpuParallel: 1,
     maxAttempts: 3,

@@ -31,8 +31,13 @@ async function videoRow(name: string) {
   return videoId;
 }
 
-const submit = (name: string) => {
+const sources = new LocalStore({ root: join(dir, 'storage'), secret: 'x'.repeat(32), publicUrl: 'http://x' });
+const sourceOf = (name: string) =>
+  sources.head('heimdex-uploads', keys.source(ids[name]!.userId, ids[name]!.videoId));
+
+const submit = async (name: string) => {
   const { userId, videoId } = ids[name]!;
+  await sources.put('heimdex-uploads', keys.source(userId, videoId), 'the uploaded bytes');
   return runner.submit({
     videoId,
     userId,
@@ -63,6 +68,7 @@ function makeRunner(
     workDir,
     uploadsBucket: 'heimdex-uploads',
     artifactsBucket: 'heimdex-artifacts',
+    failedSources: 'delete-bad-input', // the product's default
     maxParallel: 4,
     maxGpuParallel: 1,
     maxAttempts: 3,
@@ -119,6 +125,8 @@ describe('the standalone runner', () => {
     });
     expect(failed.message).toMatch(/probe stage ran past its time budget of 8 s and was stopped/);
     expect(await rowOf(hung)).toMatchObject({ state: 'failed', error_category: 'Internal' });
+    // An internal failure keeps the original (FAILED_SOURCES=delete-bad-input): it can be processed again.
+    expect(await sourceOf('hung')).toBeDefined();
     await runner.stop();
   }, 60_000);
 
@@ -169,6 +177,10 @@ describe('the standalone runner', () => {
     });
     const runs = readFakeLog(fakeLog).filter((l) => l.videoId === bad && l.event === 'start');
     expect(runs.map((r) => r.stage)).toEqual(['probe']);
+    // A file at fault loses its original when it fails (FAILED_SOURCES=delete-bad-input); the good ones keep theirs.
+    expect(await sourceOf('bad')).toBeUndefined();
+    expect(await sourceOf('good')).toBeDefined();
+    expect(await sourceOf('retry')).toBeDefined();
   }, 240_000);
 
   it('leaves no scratch space behind once the videos are done', () => {

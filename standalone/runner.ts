@@ -11,7 +11,7 @@ import {
   type VideoIngestion,
   type VideoIngestionStatus,
 } from '../core/crd/videoingestion.js';
-import { cleanupIngestion } from '../core/ingestion/cleanup.js';
+import { cleanupIngestion, type FailedSources, releaseFailedSource } from '../core/ingestion/cleanup.js';
 import { type DeadlineSettings, stageDeadlineSeconds } from '../core/ingestion/deadline.js';
 import { FINALIZER } from '../core/ingestion/names.js';
 import { type Admit, plan } from '../core/ingestion/plan.js';
@@ -37,6 +37,8 @@ export interface RunnerOptions {
   workDir: string;
   uploadsBucket: string;
   artifactsBucket: string;
+  /** FAILED_SOURCES (core/config.ts); keep when unset. */
+  failedSources?: FailedSources;
   /** Stage processes at once, and GPU-class stages at once (models are memory-hungry). */
   maxParallel: number;
   maxGpuParallel: number;
@@ -184,6 +186,17 @@ export class LocalRunner implements IngestionSubmitter {
       );
     }
     if (!p.statusChanged) return;
+    // FAILED_SOURCES on the transition to Failed, before the status is written, as the operator does.
+    if (p.status.phase === 'Failed' && row.status?.phase !== 'Failed')
+      await releaseFailedSource(
+        {
+          store: this.o.store,
+          buckets: { uploads: this.o.uploadsBucket, artifacts: this.o.artifactsBucket },
+        },
+        row.request,
+        p.status.errorCategory,
+        this.o.failedSources ?? 'keep',
+      );
     // Rows first, as the operator does: if they fail, the status is not written either and the next tick does both.
     await this.rows.sync(row.video_id, p.db);
     await this.o.db.query(

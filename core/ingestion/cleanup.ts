@@ -10,6 +10,31 @@ export interface CleanupDeps {
   buckets: { uploads: string; artifacts: string };
 }
 
+/** FAILED_SOURCES (core/config.ts): what becomes of a failed video's original when it fails. */
+export type FailedSources = 'delete-bad-input' | 'keep' | 'delete';
+
+/** Whether a video that failed with `category` loses its original now, rather than when it is deleted. */
+export function dropsFailedSource(policy: FailedSources, category: string | undefined): boolean {
+  if (policy === 'delete') return true;
+  // A file at fault cannot be processed again; after a transient or internal failure it can.
+  return policy === 'delete-bad-input' && category === 'BadInput';
+}
+
+/**
+ * Applies FAILED_SOURCES once an ingestion has failed: called by both executors on the transition to
+ * Failed. Only the original goes (stages read it, none writes it); outputs go with the ingestion.
+ */
+export async function releaseFailedSource(
+  d: Pick<CleanupDeps, 'store' | 'buckets'>,
+  video: { videoId: string; userId: string },
+  category: string | undefined,
+  policy: FailedSources,
+): Promise<boolean> {
+  if (!d.store || !dropsFailedSource(policy, category)) return false;
+  await d.store.deletePrefix(d.buckets.uploads, keys.uploadsPrefix(video.userId, video.videoId));
+  return true;
+}
+
 export async function cleanupIngestion(
   d: CleanupDeps,
   video: { videoId: string; userId: string },
