@@ -28,7 +28,7 @@ import {
   strobeVideo,
   transitionVideo,
 } from '../test/support/media.js';
-import { type BenchClip, hardVideo, heldOutVideo } from './bench/clips.js';
+import { type BenchClip, hardVideo, heldOutVideo, motionClips } from './bench/clips.js';
 import { installChildShim, measure, runTimed } from './bench/measure.js';
 import { type Score, scoreCuts } from './bench/score.js';
 
@@ -132,6 +132,7 @@ for (const speed of [240, 800])
       `pan over a texture, ${speed} px/s of 320, no cut`,
     ),
   );
+clips.push(...motionClips(dir));
 log(`generated ${clips.length} clips in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
 // ---- detectors ----
@@ -247,7 +248,7 @@ for (const tool of [...new Set(rows.map((r) => r.tool))]) {
   console.log(
     `  ${tool.padEnd(22)} hard-cut F1 ${fmt((2 * found) / (2 * found + fp + (total - found)))} (${found}/${total} found, ${fp} false)` +
       `; gradual recall ${fmt(gFound / gTotal)} (${gFound}/${gTotal})` +
-      `; false cuts on clips with no cut (strobe, flash, pans): ${noCut.reduce((a, r) => a + r.score.fp, 0)}`,
+      `; false cuts on clips with no cut (strobe, flash, pans, shake): ${noCut.reduce((a, r) => a + r.score.fp, 0)}`,
   );
 }
 

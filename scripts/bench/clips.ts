@@ -3,6 +3,7 @@
 // through black (a boundary spread over 1 s). Every time below is known by construction.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { panVideo } from '../../test/support/media.js';
 
 export interface ShotTruth {
   /** Hard cuts, seconds (the first frame of the new shot). */
@@ -174,4 +175,49 @@ export function heldOutVideo(dir: string, name: string, o: { size: string; fps: 
     gradual,
     about: `held out (not tuned on), ${fps} fps: ${cuts.length} hard cuts (one colour-only), dissolves, fade through white, wipe, zoom, 2 flashes`,
   };
+}
+
+/**
+ * Camera motion around a cut: a fast pan (800 px/s of 320) across a texture, cut hard at 4 s into a fast pan
+ * across the same texture with its hue turned and mirrored, so every frame differs a lot from the last and
+ * only the colours tell the cut; and 8 s of handheld shake (the frame wobbling 45 px), which is no cut.
+ */
+export function motionClips(dir: string): BenchClip[] {
+  const ff = (args: string[]) =>
+    execFileSync('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+  const pan = panVideo(dir, { pxPerSecond: 800, seconds: 4, name: 'pan-cut-a' });
+  const panCut = join(dir, 'pan-cut.mp4');
+  ff([
+    ...['-i', pan.file, '-i', pan.file],
+    ...['-filter_complex', '[1:v]hue=h=150,hflip[b];[0:v][b]concat=n=2:v=1:a=0[v]', '-map', '[v]'],
+    ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', panCut],
+  ]);
+  const shake = join(dir, 'shake.mp4');
+  ff([
+    ...['-loop', '1', '-framerate', '25', '-i', pan.still],
+    ...['-vf', "crop=320:240:x='200+30*sin(t*9)+15*sin(t*23)':y=0,format=yuv420p", '-t', '8'],
+    ...['-c:v', 'libx264', '-preset', 'ultrafast', shake],
+  ]);
+  return [
+    {
+      name: 'pan-cut',
+      file: panCut,
+      duration: 8,
+      fps: 25,
+      cuts: [4],
+      gradual: [],
+      about: 'fast pan, hard cut at 4 s into a fast pan of other colours',
+    },
+    {
+      name: 'shake',
+      file: shake,
+      duration: 8,
+      fps: 25,
+      cuts: [],
+      gradual: [],
+      about: 'handheld shake, no cut',
+    },
+  ];
 }

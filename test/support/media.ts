@@ -290,26 +290,30 @@ export function flashVideo(
  * picture is a smooth colourful texture (sums of sines of unrelated periods), as scenery is: a pan across
  * large flat areas instead shows a colour edge sweeping through the frame, which looks like a wipe.
  */
-export function panVideo(dir: string, o: { pxPerSecond?: number; seconds?: number; fps?: number } = {}) {
+export function panVideo(
+  dir: string,
+  o: { pxPerSecond?: number; seconds?: number; fps?: number; name?: string } = {},
+) {
   const fps = o.fps ?? 25;
   const seconds = o.seconds ?? 6;
   const speed = o.pxPerSecond ?? 240;
+  const name = o.name ?? `pan-${speed}`;
   const width = 320 + Math.ceil(speed * seconds) + 2;
-  const still = join(dir, `pan-${speed}.png`);
+  const still = join(dir, `${name}.png`);
   const geq = [
     "r='128+90*sin(X/37)*cos(Y/23)+30*sin(X/11+Y/7)'",
     "g='128+90*sin(X/53+1)*sin(Y/31)+30*cos(X/13)'",
     "b='128+90*cos((X+Y)/41)+30*sin(Y/9-X/17)'",
   ].join(':');
   ff(['-f', 'lavfi', '-i', `nullsrc=size=${width}x240,format=rgb24,geq=${geq}`, '-frames:v', '1', still]);
-  const file = join(dir, `pan-${speed}.mp4`);
+  const file = join(dir, `${name}.mp4`);
   ff([
     ...['-loop', '1', '-framerate', String(fps), '-i', still],
     '-vf',
     `crop=320:240:x='min(t*${speed}\\,${width - 320})':y=0,format=yuv420p`,
     ...['-t', String(seconds), ...x264, file],
   ]);
-  return { file, duration: seconds, cuts: [], fps } satisfies GeneratedVideo;
+  return { file, duration: seconds, cuts: [], fps, still } satisfies GeneratedVideo & { still: string };
 }
 
 /** Flat colours told apart at a glance, one per marked scene (markedScenesVideo). */

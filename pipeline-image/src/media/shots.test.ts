@@ -91,12 +91,27 @@ describe('shot detection from frames', () => {
     ['a strobe of many flashes', (t: number) => (t > 1 && t < 5 && t % 0.2 < 0.1 ? WHITE : STILL)],
     ['a camera pan across scenery', (t: number) => texture(Math.round(t * 200))],
     ['a slow pan across scenery', (t: number) => texture(Math.round(t * 20))],
+    ['a whip-fast pan across scenery', (t: number) => texture(Math.round(t * 800))],
     [
       'a colour that drifts all the time',
       (t: number) => [128 + 100 * Math.sin(t), 128, 128 + 100 * Math.cos(t)] as Rgb,
     ],
   ])('%s is no boundary', (_name, look) => {
     expect(found(clip(6, look))).toEqual([]);
+  });
+
+  it('a hard cut between two whip-fast pans is a cut, though every frame of a pan differs a lot from the last', () => {
+    // Scenery of other colours (warm where the first is mixed), panned as fast.
+    const other =
+      (dx: number) =>
+      (x: number, y: number): Rgb => [
+        190 + 60 * Math.sin((x + dx) / 9),
+        90 + 60 * Math.cos(y / 7),
+        40 + 30 * Math.sin((x + dx + y) / 11),
+      ];
+    expect(
+      found(clip(6, (t) => (t < 3 ? texture(Math.round(t * 800)) : other(Math.round(t * 800))))),
+    ).toEqual([['cut', 3]]);
   });
 
   it('a cut after a flash is still a cut', () => {

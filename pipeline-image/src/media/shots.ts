@@ -3,7 +3,7 @@
 // apart by the picture coming back, gradual transitions (dissolves, fades) by a change that is spread
 // over up to SHOT_GRADUAL_SECONDS between two stable stretches; then a minimum length, and splitting of
 // long shots so a 10-minute static shot still gives searchable pieces.
-import { type FrameFeatures, frameDistance, spread } from './frame-features.js';
+import { type FrameFeatures, frameDistance, histogramDistance, spread } from './frame-features.js';
 
 export interface Frame {
   /** Presentation time of the frame, seconds. */
@@ -80,23 +80,37 @@ const FLAT = 0.04;
 /** Floor of the neighbours' mean, so a cut between two still pictures does not divide by zero. */
 const QUIET = 0.004;
 
-/** Hard cuts: adaptive score over the threshold, and not a flash (the picture does not come back). */
-export function detectCuts(frames: readonly Frame[], step: readonly number[], p: ShotParams): number[] {
+/** Whether a frame's step stands out from its neighbours' (two each side) by the adaptive ratio. */
+function standsOut(step: readonly number[], i: number, ratio: number): boolean {
+  let sum = 0;
+  let n = 0;
+  for (let j = i - NEIGHBOURS; j <= i + NEIGHBOURS; j++) {
+    if (j === i || j < 1 || j >= step.length) continue;
+    sum += step[j]!;
+    n++;
+  }
+  return step[i]! >= ratio * Math.max(n ? sum / n : 0, QUIET);
+}
+
+/**
+ * Hard cuts: a step over the threshold that stands out from its neighbours', in the whole distance or in the
+ * colours alone (a fast pan moves every block each frame but keeps its colours, so a cut between two pans
+ * stands out only there), and is not a flash (the picture does not come back).
+ */
+export function detectCuts(
+  frames: readonly Frame[],
+  step: readonly number[],
+  p: ShotParams,
+  colourStep: readonly number[] = step,
+): number[] {
   const fps = frameRate(frames);
   const flash = Math.max(1, Math.round(p.flashSeconds * fps));
   const cuts: number[] = [];
   for (let i = 1; i < frames.length; i++) {
-    const c = step[i]!;
-    if (c < p.threshold) continue;
-    let sum = 0;
-    let n = 0;
-    for (let j = i - NEIGHBOURS; j <= i + NEIGHBOURS; j++) {
-      if (j === i || j < 1 || j >= frames.length) continue;
-      sum += step[j]!;
-      n++;
-    }
-    if (c < p.adaptiveRatio * Math.max(n ? sum / n : 0, QUIET)) continue;
-    if (isFlash(frames, i, c, flash)) continue;
+    if (step[i]! < p.threshold) continue;
+    const colourCut = colourStep[i]! >= p.threshold && standsOut(colourStep, i, p.adaptiveRatio);
+    if (!standsOut(step, i, p.adaptiveRatio) && !colourCut) continue;
+    if (isFlash(frames, i, step[i]!, flash)) continue;
     cuts.push(frames[i]!.t);
   }
   return cuts;
@@ -214,7 +228,8 @@ function gradualAt(
 /** Hard cuts and gradual transitions, in time order; a gradual one that overlaps a hard cut is the cut. */
 export function detectBoundaries(frames: readonly Frame[], p: ShotParams): Boundary[] {
   const step = frames.map((f, i) => (i === 0 ? 0 : frameDistance(frames[i - 1]!.features, f.features)));
-  const cuts: Boundary[] = detectCuts(frames, step, p).map((t) => ({ t, kind: 'cut' }));
+  const colour = frames.map((f, i) => (i === 0 ? 0 : histogramDistance(frames[i - 1]!.features, f.features)));
+  const cuts: Boundary[] = detectCuts(frames, step, p, colour).map((t) => ({ t, kind: 'cut' }));
   const gradual = detectGradual(frames, step, p).filter((g) =>
     cuts.every((c) => c.t < g.from! - 1e-9 || c.t > g.to! + 1e-9),
   );
