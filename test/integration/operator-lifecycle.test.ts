@@ -1,6 +1,9 @@
 // The operator against the real control plane: stage Jobs through the DAG, status, Events, DB rows,
 // GPU scheduling, retries, bad input and a restart mid-ingestion.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parseConfig } from '../../core/config.js';
+import { createS3Store } from '../../core/storage/s3.js';
+import { keys } from '../../core/storage/store.js';
 import { GPU_NODE_NAME } from '../../testbed/agent/nodes.js';
 import { chartTools, exec } from '../support/chart-tools.js';
 import { waitFor } from '../support/kube.js';
@@ -20,6 +23,9 @@ const env = inject('testbed');
 const t = operatorTestNamespace(env, 'op-lifecycle');
 let operator: RunningOperator;
 const videos: Record<string, { userId: string; videoId: string }> = {};
+const store = createS3Store(parseConfig(env as unknown as Record<string, string>));
+const sourceOf = (name: string) =>
+  store.head(env.S3_BUCKET_UPLOADS, keys.source(videos[name]!.userId, videos[name]!.videoId));
 
 beforeAll(async () => {
   for (const name of ['happy', 'retry', 'bad', 'restart', 'models']) videos[name] = await videoRows(t.pool);
@@ -91,10 +97,13 @@ describe('the operator', () => {
     expect(row.rows[0].attempts).toBe(2);
   });
 
-  it('fails a bad input at once with a reason and a message, without retries', async () => {
+  it('fails a bad input at once with a reason and a message, without retries, and drops its original', async () => {
     const { userId, videoId } = videos.bad!;
+    await store.put(env.S3_BUCKET_UPLOADS, keys.source(userId, videoId), 'the uploaded bytes');
     await createIngestion(t.c, t.ns, ingestion('bad', videoId, userId));
     const vi = await waitForPhase(t.c, t.ns, 'bad', 'Failed');
+    // FAILED_SOURCES=delete-bad-input, the default: a file at fault cannot be processed again.
+    expect(await sourceOf('bad')).toBeUndefined();
     expect(vi.status).toMatchObject({
       errorCategory: 'BadInput',
       message: 'stage probe failed: not a playable video',
