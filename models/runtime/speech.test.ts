@@ -2,7 +2,7 @@
 // loading, log-Mel, decoder loop with its cache, beam search, fallback and seek run; the words are noise.
 import { describe, expect, it } from 'vitest';
 import { TINY_MODELS_DIR } from '../manifest.js';
-import { cleanText, loadSpeechRecognizer, SAMPLE_RATE, seededRandom } from './speech.js';
+import { cleanText, loadSpeechRecognizer, SAMPLE_RATE, seededRandom, windowTokenCap } from './speech.js';
 
 /** A rising tone restarting every 10 s (the random decoder emits text for it). */
 function tones(seconds: number): Float32Array {
@@ -28,6 +28,15 @@ describe('cleanText and seededRandom', () => {
     expect(xs).toEqual(Array.from({ length: 100 }, () => b()));
     expect(xs.every((x) => x >= 0 && x < 1)).toBe(true);
     expect(new Set(xs).size).toBe(100);
+  });
+});
+
+describe('windowTokenCap', () => {
+  it('gives a short window a few dozen tokens and a full one the cap', () => {
+    expect(windowTokenCap(4, 224)).toBe(64);
+    expect(windowTokenCap(0.2, 224)).toBe(19);
+    expect(windowTokenCap(30, 224)).toBe(224);
+    expect(windowTokenCap(30, 100)).toBe(100);
   });
 });
 

@@ -81,7 +81,10 @@ export interface TranscribeOptions {
   bestOf?: number;
   temperatures?: readonly number[];
   guards?: Partial<Guards>;
-  /** At most this many tokens per window (a loop that the guards miss still ends). Default 224. */
+  /**
+   * At most this many tokens per window (a loop that the guards miss still ends). Default 224; a window shorter
+   * than 30 s gets fewer (windowTokenCap): nobody says 224 tokens in 4 s.
+   */
   maxTokensPerWindow?: number;
   /** Prompt each window with the previous one's text (faster-whisper's default), reset after a hot fallback. */
   conditionOnPreviousText?: boolean;
@@ -96,6 +99,15 @@ export interface SpeechRecognizer {
   /** The language codes the model knows (for validation and detection). */
   languages: readonly string[];
   transcribe(samples: Float32Array, options: TranscribeOptions): Promise<Transcription>;
+}
+
+/**
+ * The most tokens a window of this many seconds may take: 16 plus 12 a second (fast speech in Korean, the densest
+ * of the usual languages, is about 8 text tokens a second, plus two timestamps a segment), never above `cap`.
+ * A loop in a short window then ends after a few dozen tokens instead of `cap`, at every fallback temperature.
+ */
+export function windowTokenCap(seconds: number, cap: number): number {
+  return Math.max(1, Math.min(cap, Math.ceil(16 + 12 * seconds)));
 }
 
 /** Whitespace collapsed, undecodable bytes (U+FFFD) and control characters dropped, NFC. */
@@ -281,6 +293,12 @@ async function create(name: string, modelsDir: string): Promise<SpeechRecognizer
           const best = pickLanguage(probs);
           if (o.language === 'auto') {
             ({ language, probability } = pickLanguage(probs, allowed));
+            if (allowed.length > 0 && best.language !== language && probability < 0.1) {
+              notes.push(
+                `detected ${language} among ${allowed.join(', ')} with p=${probability.toFixed(2)}: the speech ` +
+                  `sounds most like ${best.language} (p=${best.probability.toFixed(2)}), a language not allowed`,
+              );
+            }
           } else {
             probability = probs[o.language];
             if (best.language !== o.language && (probs[o.language] ?? 0) < 0.1) {
@@ -311,7 +329,7 @@ async function create(name: string, modelsDir: string): Promise<SpeechRecognizer
                 ? { kind: 'beam', width: beamSize }
                 : { kind: 'greedy' };
           const r = await searchWindow(decoder, shape, hidden, prompt, sotIndex, t, search, {
-            maxTokens,
+            maxTokens: windowTokenCap(windowFrames / FRAMES_PER_SECOND, maxTokens),
             timestamps: true,
             maxTimestampIndex,
           });

@@ -46,6 +46,10 @@ export const PipelineConfigSchema = Type.Object({
     pattern: '^[a-z]{2,3}(,[a-z]{2,3})*$',
   }),
   ASR_BEAM_SIZE: Int('beam width of speech recognition at temperature 0 (1: greedy)', 5),
+  ASR_BEST_OF: Int(
+    'candidates sampled at each fallback temperature (faster-whisper: 5); fewer makes a window no decoding is sure of cheaper on CPU',
+    5,
+  ),
   ASR_MAX_TOKENS_PER_WINDOW: Int('most tokens Whisper may emit for one 30 s window', 224),
   ASR_VAD_MODEL: Type.String({
     description:

@@ -87,4 +87,20 @@ describe(`${SMALL.asr} with ${VAD_MODEL} on audio without words`, () => {
     expect(t.stats.windows).toBe(1);
     expect(t.segments.map((s) => s.text).join(' ').length).toBeLessThan(300);
   });
+
+  it('detects Korean speech among ko and en, never a language outside them, and says when it is unsure', async () => {
+    // espeak-ng's Korean is hard for Whisper base (it hears Japanese most): the case where detection without a
+    // set once chose Thai and looped. One sample per fallback temperature keeps the tier short.
+    const line = espeak(dir, 'ko', '오늘은 바닷가에서 고기를 구워 먹었습니다', 'ko');
+    const { samples } = placeAt(6, [{ at: 0.5, samples: line }]);
+    const t = await transcribe(samples, { bestOf: 1 });
+    expect(t.language).toBe('ko');
+    expect(t.detected).toBe(true);
+    expect(t.stats.windows).toBe(1);
+    if (t.languageProbability! < 0.1)
+      expect(t.notes.join(' ')).toMatch(/detected ko among ko, en with p=0\.\d\d/);
+    // Little text at most, inside the speech: no loop filling the window.
+    expect(t.segments.map((s) => s.text).join(' ').length).toBeLessThan(120);
+    for (const s of t.segments) expect(s.end).toBeLessThanOrEqual(5);
+  });
 });

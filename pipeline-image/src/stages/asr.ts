@@ -162,6 +162,7 @@ async function speechSegments(
     language,
     languages: allowed,
     beamSize: ctx.pipeline.ASR_BEAM_SIZE,
+    bestOf: ctx.pipeline.ASR_BEST_OF,
     maxTokensPerWindow: ctx.pipeline.ASR_MAX_TOKENS_PER_WINDOW,
     ...(regions ? { speech: regions } : {}),
     onProgress: (share) => ctx.progress(0.3 + 0.65 * share),
