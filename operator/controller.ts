@@ -243,8 +243,10 @@ export class Controller {
     const out: StageObservation[] = [];
     for (const job of this.jobs.list(this.d.namespace)) {
       if (!job.metadata?.ownerReferences?.some((r) => r.uid === uid)) continue;
-      const name = job.metadata.name;
-      const mine = pods.filter((p) => p.metadata?.labels?.['batch.kubernetes.io/job-name'] === name);
+      // By owner, not by the job-name label: a stage run again reuses its Job's name, and the pods of the
+      // removed run may still be listed.
+      const jobUid = job.metadata.uid;
+      const mine = pods.filter((p) => p.metadata?.ownerReferences?.some((r) => r.uid === jobUid));
       const obs = observeJob(job, mine);
       if (obs) out.push(obs);
     }
@@ -331,6 +333,8 @@ export class Controller {
       await this.kube.recordEvents(vi, p.events);
     }
     if (p.status.phase === 'Succeeded' || p.status.phase === 'Failed') this.admission.forget(key);
+    // A stage waits to run again after a transient failure: no event will say when its time has come.
+    if (p.lookAgainAt) return { requeueAfterMs: Math.max(0, Date.parse(p.lookAgainAt) - Date.now()) };
     return undefined;
   }
 

@@ -134,6 +134,18 @@ export const StageStatusSchema = Type.Object({
     StringEnum(ERROR_CATEGORIES, { description: 'for a stage that failed: BadInput, Transient or Internal' }),
   ),
   message: Type.Optional(Type.String({ maxLength: 32768, description: 'why, for a person' })),
+  reruns: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      format: 'int32',
+      description:
+        'runs started again after transient failures (an outage), which spend none of the video’s attempts',
+    }),
+  ),
+  transientSince: Type.Optional(
+    Time('when the stage first failed transiently; past the window it fails for good'),
+  ),
+  retryAt: Type.Optional(Time('when a stage waiting out a transient failure runs again')),
 });
 
 /** metav1.Condition, field for field, with the apiserver's own limits. */

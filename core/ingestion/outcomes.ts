@@ -59,8 +59,15 @@ export function eventsBetween(
   for (const s of next.stages ?? []) {
     const was = before.get(s.name);
     if (was?.state === s.state) continue;
-    const key = `${uid}/${s.name}/${s.state}/${s.attempts ?? 0}`;
-    if (s.state === 'Running') {
+    const key = `${uid}/${s.name}/${s.state}/${s.attempts ?? 0}${s.reruns ? `/r${s.reruns}` : ''}`;
+    if (s.state === 'Pending' && s.retryAt) {
+      events.push({
+        type: 'Warning',
+        reason: 'StageWillRetry',
+        message: `stage ${s.name} runs again at ${s.retryAt}: ${s.message ?? ''}`,
+        key: `${uid}/${s.name}/rerun/${s.reruns ?? 0}`,
+      });
+    } else if (s.state === 'Running') {
       events.push({
         type: 'Normal',
         reason: 'StageStarted',

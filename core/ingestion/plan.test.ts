@@ -3,7 +3,7 @@ import type { VideoIngestionStatus } from '../crd/videoingestion.js';
 import type { StageName } from '../dag.js';
 import { FINALIZER } from './names.js';
 import type { StageObservation } from './observation.js';
-import { type Admit, type Plan, plan } from './plan.js';
+import { type Admit, type Plan, plan, rerunDelayMs, TRANSIENT_WINDOW_MS } from './plan.js';
 import { aJob, anIngestion, NOW } from './testing.js';
 
 type Reconcile = Extract<Plan, { kind: 'reconcile' }>;
@@ -232,6 +232,64 @@ describe('plan', () => {
     expect(again.db.video.errorCategory).toBe('BadInput');
   });
 
+  it('runs a stage again after a transient failure (an outage) instead of failing the video, until the window ends', () => {
+    const probe = aJob('probe', { phase: 'Complete' });
+    let status = reconcile(plan({ ingestion: anIngestion(), jobs: [probe] }, NOW)).status;
+    // Storage was away: audio used up its retries on transient exits.
+    const failedAudio = aJob('audio', {
+      phase: 'Failed',
+      failureReason: 'BackoffLimitExceeded',
+      attempts: 3,
+      exitCode: 1,
+      finishedAt: NOW.toISOString(),
+    });
+    const p1 = reconcile(plan({ ingestion: anIngestion({ status }), jobs: [probe, failedAudio] }, NOW));
+    expect(p1.status.phase).toBe('Running');
+    expect(p1.stop).toEqual([failedAudio.name]);
+    expect(p1.create).not.toContain('audio');
+    const audio = p1.status.stages!.find((s) => s.name === 'audio')!;
+    expect(audio).toMatchObject({ state: 'Pending', reruns: 1, attempts: 3 });
+    expect(p1.lookAgainAt).toBe(new Date(NOW.getTime() + rerunDelayMs(0)).toISOString());
+    expect(p1.events.map((e) => e.reason)).toContain('StageWillRetry');
+    status = p1.status;
+    // The failed run is still listed until its removal lands: nothing changes, it is asked to go again.
+    const p2 = reconcile(plan({ ingestion: anIngestion({ status }), jobs: [probe, failedAudio] }, NOW));
+    expect(p2.statusChanged).toBe(false);
+    expect(p2.stop).toEqual([failedAudio.name]);
+    // Gone, but too early: it waits.
+    const early = reconcile(plan({ ingestion: anIngestion({ status }), jobs: [probe] }, NOW));
+    expect(early.create).not.toContain('audio');
+    // At retryAt it runs again, under the same deterministic name.
+    const at = new Date(NOW.getTime() + rerunDelayMs(0));
+    const p3 = reconcile(plan({ ingestion: anIngestion({ status }), jobs: [probe] }, at));
+    expect(p3.create).toContain('audio');
+    status = p3.status;
+    // Failing transiently for longer than the window fails the video, as Transient.
+    const late = new Date(NOW.getTime() + TRANSIENT_WINDOW_MS + 1000);
+    const again = aJob('audio', {
+      phase: 'Failed',
+      failureReason: 'BackoffLimitExceeded',
+      attempts: 3,
+      exitCode: 1,
+    });
+    const p4 = reconcile(plan({ ingestion: anIngestion({ status }), jobs: [probe, again] }, late));
+    expect(p4.status).toMatchObject({ phase: 'Failed', errorCategory: 'Transient' });
+  });
+
+  it('fails the video at once for a stage’s own failure (bad input), without running it again', () => {
+    const p = reconcile(
+      plan(
+        {
+          ingestion: anIngestion(),
+          jobs: [aJob('probe', { phase: 'Failed', failureReason: 'PodFailurePolicy', exitCode: 42 })],
+        },
+        NOW,
+      ),
+    );
+    expect(p.status).toMatchObject({ phase: 'Failed', errorCategory: 'BadInput' });
+    expect(p.lookAgainAt).toBeUndefined();
+  });
+
   it('derives the category from the exit code when the stage wrote no result', () => {
     const p = reconcile(
       plan(
@@ -245,11 +303,16 @@ describe('plan', () => {
     expect(p.status.errorCategory).toBe('Internal');
   });
 
-  it('calls a stage that used up its retries a transient failure', () => {
+  it('calls a stage that used up its retries a transient failure once its transient window is over', () => {
+    const since = new Date(NOW.getTime() - TRANSIENT_WINDOW_MS).toISOString();
     const p = reconcile(
       plan(
         {
-          ingestion: anIngestion(),
+          ingestion: anIngestion({
+            status: {
+              stages: [{ name: 'probe', state: 'Running', job: aJob('probe').name, transientSince: since }],
+            },
+          }),
           jobs: [
             aJob('probe', {
               phase: 'Failed',

@@ -46,6 +46,8 @@ export const admitAll: Admit = (requests) => new Set(requests.map((r) => r.stage
 
 export type Reconcile = {
   kind: 'reconcile';
+  /** Look again then (a stage waits to run again after a transient failure), whatever else happens. */
+  lookAgainAt?: string;
   create: StageName[];
   /** Runs to stop: still running when the run already failed. */
   stop: string[];
@@ -72,6 +74,15 @@ interface Outputs {
 }
 
 const DONE_STATES: ReadonlySet<StageState> = new Set(['Succeeded', 'Skipped', 'Failed']);
+/**
+ * A stage run that failed transiently (its retries used up on exit codes that are not 42/43: storage or the
+ * database away, a node lost) is the infrastructure's failure, not the video's: the stage runs again, after
+ * a growing pause, for as long as the window lasts, and only then fails the video (as Transient).
+ */
+export const TRANSIENT_WINDOW_MS = 30 * 60_000;
+const RERUN_BASE_MS = 5_000;
+const RERUN_MAX_MS = 60_000;
+export const rerunDelayMs = (reruns: number) => Math.min(RERUN_MAX_MS, RERUN_BASE_MS * 2 ** reruns);
 const MAX_MESSAGE = 32768;
 
 const REASON_OF_CATEGORY: Record<ErrorCategory, ConditionInput['reason']> = {
@@ -91,15 +102,19 @@ export function plan(observed: Observed, now: Date, admit: Admit = admitAll): Pl
   const old = vi.status ?? {};
   const runs = new Map(observed.jobs.filter((j) => !j.deleting).map((j) => [j.stage, j]));
   const { stages, outputs } = observeStages(subset.stages, old, runs, nowIso);
+  const rerun = rerunTransientFailures(stages, runs, now);
   skipWhatLostItsInput(stages, nowIso);
   const failures = failuresOf(stages);
   const { create, stop } =
     failures.length > 0
       ? stopTheRest(stages, failures[0]!, nowIso)
-      : startWhatIsReady(vi, stages, runs, admit, nowIso);
+      : startWhatIsReady(vi, stages, runs, admit, nowIso, now);
+  if (failures.length === 0) stop.push(...rerun.stop);
   const status = nextStatus(vi, subset.stages, stages, failures, outputs, now);
+  const lookAgainAt = failures.length === 0 ? rerun.lookAgainAt : undefined;
   return {
     kind: 'reconcile',
+    ...(lookAgainAt ? { lookAgainAt } : {}),
     create,
     stop,
     status,
@@ -150,6 +165,8 @@ function stageFromRun(
   if (DONE_STATES.has(prev.state)) return prev;
   // Not started, or its run vanished (deleted by someone): it starts (again) when ready.
   if (!job) return { ...prev, state: 'Pending' };
+  // Waiting to run again after a transient failure: the failed run, until its removal lands, is that past.
+  if (prev.state === 'Pending' && prev.retryAt && job.phase === 'Failed') return prev;
   const startedAt = prev.startedAt ?? job.startedAt;
   const base: StageStatus = {
     name: prev.name,
@@ -157,6 +174,8 @@ function stageFromRun(
     job: job.name,
     attempts: Math.max(job.attempts, prev.attempts ?? 0, 1),
     ...(startedAt ? { startedAt } : {}),
+    ...(prev.reruns ? { reruns: prev.reruns } : {}),
+    ...(prev.transientSince ? { transientSince: prev.transientSince } : {}),
   };
   if (job.phase === 'Suspended') {
     return {
@@ -202,6 +221,52 @@ function failureOf(job: StageObservation): { category: ErrorCategory; message: s
   const tries = job.attempts > 1 ? ` after ${job.attempts} attempts` : '';
   const code = job.exitCode !== undefined ? ` (exit code ${job.exitCode})` : '';
   return { category, message: r?.message ?? `the stage failed${tries}${code}` };
+}
+
+/**
+ * Stages whose run just failed transiently wait and run again (TRANSIENT_WINDOW_MS says why): the failed
+ * run is removed, the stage is Pending until `retryAt`. Past the window the failure stands.
+ */
+function rerunTransientFailures(
+  stages: Map<StageName, StageStatus>,
+  runs: ReadonlyMap<StageName, StageObservation>,
+  now: Date,
+): { stop: string[]; lookAgainAt?: string } {
+  const stop: string[] = [];
+  let next: number | undefined;
+  for (const s of stages.values()) {
+    const job = runs.get(s.name);
+    const waits = s.state === 'Pending' && s.retryAt;
+    if (waits) {
+      // Waiting already: its failed run may still be there until the removal lands.
+      if (job && job.name === s.job && job.phase === 'Failed') stop.push(job.name);
+      const at = Date.parse(s.retryAt!);
+      if (at > now.getTime()) next = Math.min(next ?? at, at);
+      continue;
+    }
+    if (s.state !== 'Failed' || s.category !== 'Transient' || !job || job.name !== s.job) continue;
+    if (job.phase !== 'Failed' || job.failureReason === 'DeadlineExceeded') continue;
+    const since = s.transientSince ?? s.finishedAt ?? now.toISOString();
+    if (now.getTime() - Date.parse(since) >= TRANSIENT_WINDOW_MS) continue;
+    const reruns = s.reruns ?? 0;
+    const at = now.getTime() + rerunDelayMs(reruns);
+    stages.set(s.name, {
+      name: s.name,
+      state: 'Pending',
+      ...(s.job ? { job: s.job } : {}),
+      ...(s.attempts !== undefined ? { attempts: s.attempts } : {}),
+      reruns: reruns + 1,
+      transientSince: since,
+      retryAt: new Date(at).toISOString(),
+      message: `waiting to run again after a transient failure: ${s.message ?? 'the stage failed'}`.slice(
+        0,
+        MAX_MESSAGE,
+      ),
+    });
+    stop.push(job.name);
+    next = Math.min(next ?? at, at);
+  }
+  return { stop, ...(next !== undefined ? { lookAgainAt: new Date(next).toISOString() } : {}) };
 }
 
 /** Skips are contagious along the DAG (core/dag.ts explains why). */
@@ -263,9 +328,15 @@ function startWhatIsReady(
   runs: ReadonlyMap<StageName, StageObservation>,
   admit: Admit,
   nowIso: string,
+  now: Date,
 ): { create: StageName[]; stop: string[] } {
-  // A suspended Job (Kueue) is Pending but already exists: nothing to create for it.
-  const ready = readyStages(statesOf(stages)).filter((s) => !runs.has(s));
+  // A suspended Job (Kueue) is Pending but already exists: nothing to create for it. A stage waiting out a
+  // transient failure starts at its retryAt.
+  const waitsToRerun = (s: StageName) => {
+    const at = stages.get(s)?.retryAt;
+    return at !== undefined && Date.parse(at) > now.getTime();
+  };
+  const ready = readyStages(statesOf(stages)).filter((s) => !runs.has(s) && !waitsToRerun(s));
   const requests = ready.map((stage) => ({
     stage,
     resource: stageOf(stage).resource,
@@ -284,7 +355,7 @@ function startWhatIsReady(
       continue;
     }
     create.push(r.stage);
-    const { message: _m, ...rest } = prev;
+    const { message: _m, retryAt: _r, ...rest } = prev;
     stages.set(r.stage, {
       ...rest,
       state: 'Running',

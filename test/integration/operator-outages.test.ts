@@ -40,8 +40,12 @@ beforeAll(async () => {
   pool = new pg.Pool({ connectionString: url, max: 2 });
   // The test's own connections see the outage too; it must not end the test process either.
   pool.on('error', () => {});
-  for (const name of names) videos[name] = await videoRows(pool);
-  await t.fakeStage({ '*': { '*': { sleepMs: 1500 } } });
+  for (const name of [...names, 'outage']) videos[name] = await videoRows(pool);
+  await t.fakeStage({
+    '*': { '*': { sleepMs: 1500 } },
+    // Storage away for longer than one Job's retries (STAGE_BACKOFF_LIMIT=2: three attempts).
+    [videos.outage!.videoId]: { audio: { transient: 4 } },
+  });
 });
 
 afterAll(async () => {
@@ -96,5 +100,21 @@ describe('the operator during a database outage', () => {
     expect(log).toContain('waiting for postgres');
     expect(log).toContain('postgres is back');
     expect(operator.child.exitCode).toBeNull();
+  });
+
+  it('runs a stage again when an outage outlasts its Job’s retries, and the video is indexed', async () => {
+    const { userId, videoId } = videos.outage!;
+    await createIngestion(t.c, t.ns, ingestion('outage', videoId, userId));
+    const vi = await waitForPhase(t.c, t.ns, 'outage', 'Succeeded', 240_000);
+    const audio = vi.status?.stages?.find((s) => s.name === 'audio');
+    expect(audio).toMatchObject({ state: 'Succeeded', reruns: 1 });
+    expect(vi.status?.errorCategory).toBeUndefined();
+    const events = await t.c.core.listNamespacedEvent({
+      namespace: t.ns,
+      fieldSelector: 'involvedObject.name=outage',
+    });
+    expect(events.items.map((e) => e.reason)).toContain('StageWillRetry');
+    const row = await pool.query(`select state from jobs where video_id = $1 and stage = 'audio'`, [videoId]);
+    expect(row.rows[0]?.state).toBe('succeeded');
   });
 });
