@@ -65,6 +65,7 @@ export function withGeneratedParts(current: Json): Json {
   for (const [value, env] of [
     ['maxVideoSeconds', 'MAX_VIDEO_SECONDS'],
     ['maxVideoBytes', 'MAX_VIDEO_BYTES'],
+    ['maxVideoPixels', 'MAX_VIDEO_PIXELS'],
   ] as const) {
     const node = at(limits, value);
     const source = ConfigSchema.properties[env] as unknown as Json;
@@ -73,6 +74,10 @@ export function withGeneratedParts(current: Json): Json {
     node.minimum = source.minimum;
     node.description = `${env}: ${source.description}`;
   }
+  const failed = at(limits, 'failedSources');
+  failed.$comment = generated('core/config.ts');
+  failed.enum = (ConfigSchema.properties.FAILED_SOURCES.anyOf as { const: string }[]).map((m) => m.const);
+  failed.description = `FAILED_SOURCES: ${ConfigSchema.properties.FAILED_SOURCES.description}`;
   return root;
 }
 

@@ -125,6 +125,13 @@ describe('the heimdex chart', () => {
     expect(configMap('hx-heimdex-stage').filter((k) => !stageNames.has(k))).toEqual([]);
     expect(containerEnv('hx-heimdex-api').filter((k: string) => !shared.has(k))).toEqual([]);
     expect(containerEnv('hx-heimdex-operator').filter((k: string) => !operatorNames.has(k))).toEqual([]);
+    // The upload limits and the failed-source rule reach whoever applies them: probe, and the operator.
+    expect(one(objects, 'ConfigMap', 'hx-heimdex-stage').data).toMatchObject({
+      MAX_VIDEO_PIXELS: '33177600',
+    });
+    expect(one(objects, 'ConfigMap', 'hx-heimdex-config').data).toMatchObject({
+      FAILED_SOURCES: 'delete-bad-input',
+    });
     // The configuration the values asked for arrives under the operator's names.
     expect(one(objects, 'ConfigMap', 'hx-heimdex-operator').data).toMatchObject({
       GPU_COUNT: '1',
