@@ -149,6 +149,11 @@ describe('models on first start', () => {
         HEIMDEX_PROFILE: 'large',
       };
       expect(await fetchOnFirstUse(never, log)).toEqual([]);
+      // Not fetched, but named: the voice activity model is built, in every profile.
+      expect(lines).toEqual([
+        expect.stringMatching(/models silero-vad are not in \/nonexistent: .*npm run models:build/),
+      ]);
+      lines.length = 0;
       const tiny = {
         MODELS_DIR: TINY_MODELS_DIR,
         HF_ENDPOINT: hub.url,
@@ -173,9 +178,13 @@ describe('the small profile’s models on first start', () => {
     expect(await fetchOnFirstUse(env, log, { probeTimeoutMs: 100 })).toEqual([]);
     expect(lines).toEqual([
       expect.stringMatching(
-        /models tiny-siglip2, multilingual-e5-small, whisper-base are not in \/nonexistent: .*MODELS_DIR=\/nonexistent npm run models:build/,
+        /models tiny-siglip2, multilingual-e5-small, whisper-base, silero-vad are not in \/nonexistent: .*MODELS_DIR=\/nonexistent npm run models:build/,
       ),
     ]);
+    // Without speech recognition there is no voice activity to detect.
+    lines.length = 0;
+    await fetchOnFirstUse({ ...env, ASR_MODEL: 'none' }, log, { probeTimeoutMs: 100 });
+    expect(lines.join('\n')).not.toMatch(/silero-vad/);
   });
 });
 

@@ -5,7 +5,14 @@ import { createRequire } from 'node:module';
 import { delimiter, dirname } from 'node:path';
 import type { Logger } from '../core/log.js';
 import { DEFAULT_ENDPOINT, type FetchOptions, fetchModels, stderrProgress } from '../models/fetch.js';
-import { modelSpec, PROFILES, type Profile, TINY_MODELS_DIR, whyMissing } from '../models/manifest.js';
+import {
+  modelSpec,
+  PROFILES,
+  type Profile,
+  TINY_MODELS_DIR,
+  VAD_MODEL,
+  whyMissing,
+} from '../models/manifest.js';
 import { PipelineConfigSchema } from '../pipeline-image/src/config.js';
 
 export interface ModelChoice {
@@ -115,7 +122,11 @@ export async function fetchOnFirstUse(
   log: Logger,
   opts: { probeTimeoutMs?: number; onProgress?: FetchOptions['onProgress'] } = {},
 ): Promise<string[]> {
-  const configured = Object.values(configuredModels(env)).filter((name) => name !== 'none');
+  const models = configuredModels(env);
+  // Speech recognition runs the voice activity model first (without it the asr stage decodes everything).
+  const configured = [...Object.values(models), ...(models.asr !== 'none' ? [VAD_MODEL] : [])].filter(
+    (name) => name !== 'none',
+  );
   const absent = configured.filter((name) => whyMissing(name, env.MODELS_DIR) !== undefined);
   // Models built from registry packages are not on the hub in this form: building them is a separate step.
   const toBuild = absent.filter((name) => modelSpec(name).build || modelSpec(name).tiny);
