@@ -237,5 +237,5 @@ describe('standalone mode', () => {
     const bad = cli('upload', join(dir, 'notes.txt'));
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/no such file|unsupported file type/);
-  });
+  }, 300_000);
 });
