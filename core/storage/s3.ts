@@ -24,10 +24,6 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { type Config, requireS3 } from '../config.js';
 import type { ObjectInfo, ObjectStore, PresignedUrl, UploadedPart } from './store.js';
 
-// heimdex runs on Node 20 (ARCHITECTURE.md); the SDK's notice that its 2027 releases need Node 22 is
-// known (package.json pins a 2026 release line) and would otherwise print on every process start.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 export function createS3Client(config: Config): S3Client {
   const s3 = requireS3(config);
   return new S3Client({

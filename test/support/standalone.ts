@@ -1,10 +1,11 @@
 // A standalone server as a newcomer starts it (`npm start`: embedded Postgres, local storage, stages as
 // local processes), in a data directory of its own, with none of the test bed's settings.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../testbed/paths.js';
 import { freePort, waitFor } from '../../testbed/proc.js';
+import { spawnTracked } from './cleanup.js';
 
 export interface Standalone {
   base: string;
@@ -25,7 +26,7 @@ export async function startStandalone(o: {
   const [port, metricsPort, closedPort] = [await freePort(), await freePort(), await freePort()];
   const env: Record<string, string> = {};
   for (const k of ['PATH', 'HOME', 'LANG']) if (process.env[k]) env[k] = process.env[k]!;
-  const proc: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'standalone/main.ts'], {
+  const proc: ChildProcess = spawnTracked(process.execPath, ['--import', 'tsx', 'standalone/main.ts'], {
     cwd: REPO_ROOT,
     env: {
       ...env,
@@ -38,7 +39,6 @@ export async function startStandalone(o: {
       HF_ENDPOINT: `http://127.0.0.1:${closedPort}`,
       ...o.env,
     },
-    detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
