@@ -20,7 +20,7 @@ import { stage as stageOf } from '../core/dag.js';
 import { cleanupIngestion, type FailedSources, releaseFailedSource } from '../core/ingestion/cleanup.js';
 import { FINALIZER } from '../core/ingestion/names.js';
 import type { StageObservation } from '../core/ingestion/observation.js';
-import { type Plan, plan } from '../core/ingestion/plan.js';
+import { isRefusedDuplicate, type Plan, plan } from '../core/ingestion/plan.js';
 import type { IngestionRows } from '../core/ingestion/rows.js';
 import type { Logger } from '../core/log.js';
 import type { ObjectStore } from '../core/storage/store.js';
@@ -292,21 +292,27 @@ export class Controller {
     };
     const admit = (requests: Parameters<typeof this.admission.grant>[1]) =>
       this.admission.grant(owner, requests);
-    let p = plan({ ingestion: vi, jobs: this.observedJobs(vi) }, new Date(), admit);
+    const duplicateOf = this.ownerOtherThan(vi);
+    const observed = () => ({
+      ingestion: vi,
+      jobs: this.observedJobs(vi),
+      ...(duplicateOf ? { duplicateOf } : {}),
+    });
+    let p = plan(observed(), new Date(), admit);
     if (p.kind === 'addFinalizer') {
       const updated = await this.kube.patchFinalizers(vi, [...(vi.metadata.finalizers ?? []), FINALIZER]);
       if (!updated) return undefined;
       // Go on with the patched object rather than wait for the watch to bring it back: the first Job
       // starts one round-trip sooner.
       vi = updated;
-      p = plan({ ingestion: vi, jobs: this.observedJobs(vi) }, new Date(), admit);
+      p = plan(observed(), new Date(), admit);
     }
     switch (p.kind) {
       case 'gone':
       case 'addFinalizer':
         return undefined;
       case 'cleanup':
-        return this.cleanup(key, vi);
+        return this.cleanup(key, vi, p.notOwner === true);
       case 'reconcile':
         return this.apply(key, vi, p);
     }
@@ -322,11 +328,11 @@ export class Controller {
     if (p.statusChanged) {
       // A video failing now loses its original by the FAILED_SOURCES rule; before the status is written,
       // so that a storage error retries both rather than leave the original by accident.
-      if (p.status.phase === 'Failed' && vi.status?.phase !== 'Failed')
+      if (p.status.phase === 'Failed' && vi.status?.phase !== 'Failed' && !p.notOwner)
         await releaseFailedSource(this.d, vi.spec, p.status.errorCategory, this.d.failedSources ?? 'keep');
       // Rows first: if they fail, the status is not written either and the next try does both.
       const rows = this.d.rows;
-      if (rows) await through('postgres', () => rows.sync(vi.spec.videoId, p.db));
+      if (rows && !p.notOwner) await through('postgres', () => rows.sync(vi.spec.videoId, p.db));
       const rv = await this.kube.writeStatus(vi, p.status);
       if (rv) this.written.set(key, { rv, status: p.status });
       this.observeStageDurations(vi.status, p.status);
@@ -372,7 +378,23 @@ export class Controller {
    * The finalizer: stop the Jobs and their pods, wait until no pod can still write, then remove what the
    * ingestion produced, and only then let the object go. Any failure throws and is retried with backoff.
    */
-  private async cleanup(key: string, vi: VideoIngestion): Promise<Outcome> {
+  /**
+   * One owner per video id: the oldest live VideoIngestion naming it (by creation, then name); a refused
+   * duplicate never owns. Returns the owner's name when it is not `vi`.
+   */
+  private ownerOtherThan(vi: VideoIngestion): string | undefined {
+    const rank = (o: VideoIngestion) => `${o.metadata.creationTimestamp ?? ''}\u0000${o.metadata.name}`;
+    let owner: VideoIngestion | undefined;
+    for (const o of this.ingestions.list(this.d.namespace)) {
+      if (o.spec?.videoId !== vi.spec.videoId || o.metadata.deletionTimestamp || isRefusedDuplicate(o))
+        continue;
+      if (!owner || rank(o) < rank(owner)) owner = o;
+    }
+    if (!owner || owner.metadata.uid === vi.metadata.uid || isRefusedDuplicate(vi)) return undefined;
+    return owner.metadata.name;
+  }
+
+  private async cleanup(key: string, vi: VideoIngestion, notOwner = false): Promise<Outcome> {
     const selector = `${LABELS.ingestion}=${vi.metadata.name},${MANAGED_SELECTOR}`;
     this.admission.forget(key);
     const jobs = await this.kube.listManagedJobs(selector);
@@ -388,7 +410,10 @@ export class Controller {
       }
       return { requeueAfterMs: 1000 }; // a stage may still write; clean storage once it has stopped
     }
-    const { videoDeleted, keepOutputs } = await cleanupIngestion(this.d, vi.spec);
+    // A refused duplicate leaves the video, its rows and its objects to the ingestion that owns them.
+    const { videoDeleted, keepOutputs } = notOwner
+      ? { videoDeleted: false, keepOutputs: true }
+      : await cleanupIngestion(this.d, vi.spec);
     await this.kube.patchFinalizers(
       vi,
       (vi.metadata.finalizers ?? []).filter((f) => f !== FINALIZER),

@@ -21,6 +21,8 @@ export const REASON = {
   TransientFailure: 'TransientFailure',
   InternalError: 'InternalError',
   InvalidSpec: 'InvalidSpec',
+  /** Another VideoIngestion owns the video id: this one is refused and never touches the video. */
+  Duplicate: 'Duplicate',
   NoFailure: 'NoFailure',
 } as const;
 export type Reason = (typeof REASON)[keyof typeof REASON];

@@ -290,6 +290,28 @@ describe('plan', () => {
     expect(p.lookAgainAt).toBeUndefined();
   });
 
+  it('refuses a second ingestion of one video, naming the first, and never lets it touch the video', () => {
+    const running = aJob('probe');
+    const p = reconcile(plan({ ingestion: anIngestion(), jobs: [running], duplicateOf: 'first' }, NOW));
+    expect(p.create).toEqual([]);
+    expect(p.stop).toEqual([running.name]);
+    expect(p.notOwner).toBe(true);
+    expect(p.status).toMatchObject({ phase: 'Failed', errorCategory: 'BadInput' });
+    expect(p.status.conditions?.find((c) => c.type === 'Failed')).toMatchObject({
+      status: 'True',
+      reason: 'Duplicate',
+      message: expect.stringContaining('VideoIngestion first'),
+    });
+    // Refused for good: its owner gone, it neither starts nor changes.
+    const again = reconcile(plan({ ingestion: anIngestion({ status: p.status }), jobs: [] }, later));
+    expect(again.create).toEqual([]);
+    expect(again.statusChanged).toBe(false);
+    expect(again.notOwner).toBe(true);
+    // And its deletion leaves the video alone.
+    const gone = plan({ ingestion: { ...anIngestion({ status: p.status, deleting: true }) }, jobs: [] }, later);
+    expect(gone).toEqual({ kind: 'cleanup', notOwner: true });
+  });
+
   it('derives the category from the exit code when the stage wrote no result', () => {
     const p = reconcile(
       plan(

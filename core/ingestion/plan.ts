@@ -32,6 +32,11 @@ export interface Observed {
   ingestion: VideoIngestion;
   /** The stage runs owned by the ingestion, one per stage at most (deterministic names). */
   jobs: readonly StageObservation[];
+  /**
+   * The name of the ingestion that owns this one's video id, when it is another (one owner per video: the
+   * oldest live one; the executor that can see several tells).
+   */
+  duplicateOf?: string;
 }
 
 export interface StageRequest {
@@ -46,6 +51,8 @@ export const admitAll: Admit = (requests) => new Set(requests.map((r) => r.stage
 
 export type Reconcile = {
   kind: 'reconcile';
+  /** A refused duplicate: its executor writes its status only, never the video's rows, objects or source. */
+  notOwner?: true;
   /** Look again then (a stage waits to run again after a transient failure), whatever else happens. */
   lookAgainAt?: string;
   create: StageName[];
@@ -56,7 +63,12 @@ export type Reconcile = {
   events: PlannedEvent[];
   db: DbRows;
 };
-export type Plan = { kind: 'cleanup' } | { kind: 'gone' } | { kind: 'addFinalizer' } | Reconcile;
+/** `notOwner`: a refused duplicate goes without cleaning up the video, which belongs to another. */
+export type Plan =
+  | { kind: 'cleanup'; notOwner?: true }
+  | { kind: 'gone' }
+  | { kind: 'addFinalizer' }
+  | Reconcile;
 
 interface Failure {
   stage: StageName;
@@ -95,8 +107,19 @@ export function plan(observed: Observed, now: Date, admit: Admit = admitAll): Pl
   const vi = observed.ingestion;
   const lifecycle = lifecycleStep(vi);
   if (lifecycle) return lifecycle;
+  if (observed.duplicateOf || isRefusedDuplicate(vi)) {
+    // Once refused it stays refused, in the same words, even after its owner has gone.
+    const before = vi.status?.conditions?.find((c) => c.type === CONDITION.Failed)?.message;
+    const message = observed.duplicateOf
+      ? `refused: video ${vi.spec.videoId} is already ingested by VideoIngestion ${observed.duplicateOf}`
+      : (before ?? `refused: video ${vi.spec.videoId} is ingested by another VideoIngestion`);
+    const p = refuse(vi, REASON.Duplicate, message, now);
+    // Anything it started (before this rule, or in a race) stops; the owner's Jobs have other names.
+    const stop = observed.jobs.filter((j) => !j.deleting && j.phase !== 'Complete' && j.phase !== 'Failed');
+    return { ...p, notOwner: true, stop: stop.map((j) => j.name) };
+  }
   const subset = validateStageSubset(vi.spec.stages ?? STAGE_NAMES);
-  if (!subset.ok) return invalid(vi, subset.problems.join('; '), now);
+  if (!subset.ok) return refuse(vi, REASON.InvalidSpec, `invalid spec: ${subset.problems.join('; ')}`, now);
 
   const nowIso = now.toISOString();
   const old = vi.status ?? {};
@@ -127,8 +150,10 @@ export function plan(observed: Observed, now: Date, admit: Admit = admitAll): Pl
 /** Deletion runs the cleanup (our finalizer) or is none of our business; a new ingestion gets the finalizer first. */
 function lifecycleStep(vi: VideoIngestion): Plan | undefined {
   const finalizers = vi.metadata.finalizers ?? [];
-  if (vi.metadata.deletionTimestamp)
-    return finalizers.includes(FINALIZER) ? { kind: 'cleanup' } : { kind: 'gone' };
+  if (vi.metadata.deletionTimestamp) {
+    if (!finalizers.includes(FINALIZER)) return { kind: 'gone' };
+    return isRefusedDuplicate(vi) ? { kind: 'cleanup', notOwner: true } : { kind: 'cleanup' };
+  }
   if (!finalizers.includes(FINALIZER)) return { kind: 'addFinalizer' };
   return undefined;
 }
@@ -454,22 +479,31 @@ function conditionsOf(
   return conditions ?? [];
 }
 
-/** A spec the DAG cannot run fails at once, for good: the person who wrote it has to fix it. */
-function invalid(vi: VideoIngestion, problem: string, now: Date): Plan {
+/** Refused for good, once and stably: the spec is wrong, or the video belongs to another ingestion. */
+export function isRefusedDuplicate(vi: VideoIngestion): boolean {
+  return (vi.status?.conditions ?? []).some(
+    (c) => c.type === CONDITION.Failed && c.status === 'True' && c.reason === REASON.Duplicate,
+  );
+}
+
+/**
+ * A spec the DAG cannot run, or a second ingestion of one video, fails at once, for good: the person who
+ * wrote it has to fix it.
+ */
+function refuse(
+  vi: VideoIngestion,
+  reason: typeof REASON.InvalidSpec | typeof REASON.Duplicate,
+  message: string,
+  now: Date,
+): Reconcile {
   const old = vi.status ?? {};
-  const message = `invalid spec: ${problem}`;
   let conditions = old.conditions;
   for (const [type, status] of [
     [CONDITION.Ready, 'False'],
     [CONDITION.Progressing, 'False'],
     [CONDITION.Failed, 'True'],
   ] as const) {
-    conditions = setCondition(
-      conditions,
-      { type, status, reason: REASON.InvalidSpec, message },
-      vi.metadata.generation,
-      now,
-    );
+    conditions = setCondition(conditions, { type, status, reason, message }, vi.metadata.generation, now);
   }
   const status: VideoIngestionStatus = {
     ...old,
