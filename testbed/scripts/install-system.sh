@@ -12,6 +12,9 @@ done
 # The web app's browser tests drive Debian's Chromium; a Korean font lets its screenshots show Hangul.
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -f /usr/share/fonts/truetype/nanum/NanumGothic.ttf ] || need+=(fonts-nanum)
+# The ocr stage reads each detected text line with Tesseract, in Korean and English.
+command -v tesseract >/dev/null 2>&1 || need+=(tesseract-ocr)
+[ -f /usr/share/tesseract-ocr/5/tessdata/kor.traineddata ] || need+=(tesseract-ocr-kor)
 # The real-model tier builds its models with Python tooling in a venv (npm run models:build).
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || need+=(python3-venv)
 pgvector_installed() { [ -f /usr/share/postgresql/$PG_MAJOR/extension/vector.control ]; }
