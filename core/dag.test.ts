@@ -15,7 +15,7 @@ import {
 const run = (states: StageStates = {}): StageStates => ({ ...initialStates(), ...states });
 
 describe('the stage DAG', () => {
-  it('lists the eight stages of the architecture, each after everything it needs', () => {
+  it('lists the nine stages, each after everything it needs', () => {
     expect(STAGE_NAMES).toEqual([
       'probe',
       'audio',
@@ -24,6 +24,7 @@ describe('the stage DAG', () => {
       'keyframes',
       'embed-vision',
       'embed-text',
+      'ocr',
       'index',
     ]);
     STAGES.forEach((s, i) => {
@@ -39,8 +40,9 @@ describe('the stage DAG', () => {
     ]);
   });
 
-  it('lets index go ahead without text embeddings but not without image embeddings', () => {
-    expect(stage('index').optional).toEqual(['embed-text']);
+  it('lets index go ahead without text embeddings or screen text but not without image embeddings', () => {
+    expect(stage('index').optional).toEqual(['embed-text', 'ocr']);
+    expect(stage('ocr')).toMatchObject({ needs: ['keyframes'], resource: 'cpu' });
     expect(stage('embed-text').needs).toEqual(['asr', 'shots']);
   });
 });
@@ -85,8 +87,10 @@ describe('ready stages', () => {
       keyframes: 'Succeeded',
       'embed-vision': 'Succeeded',
       'embed-text': 'Skipped',
+      ocr: 'Succeeded',
     });
     expect(readyStages(states)).toEqual(['index']);
+    expect(readyStages({ ...states, ocr: 'Skipped' })).toEqual(['index']);
   });
 
   it('only considers the stages of the run', () => {
@@ -141,14 +145,14 @@ describe('stage subsets', () => {
   it('names every missing need of a stage at once', () => {
     const result = validateStageSubset(['index']);
     expect(!result.ok && result.problems).toEqual([
-      'index needs embed-vision and embed-text, which are not in the list',
+      'index needs embed-vision and embed-text and ocr, which are not in the list',
     ]);
   });
 
   it('names unknown stages and refuses an empty list', () => {
-    const unknown = validateStageSubset(['probe', 'ocr']);
+    const unknown = validateStageSubset(['probe', 'faces']);
     expect(!unknown.ok && unknown.problems[0]).toMatch(
-      /unknown stage\(s\) ocr; known stages are probe, audio/,
+      /unknown stage\(s\) faces; known stages are probe, audio/,
     );
     expect(validateStageSubset([])).toEqual({ ok: false, problems: ['at least one stage is required'] });
   });
@@ -166,9 +170,10 @@ describe('progress', () => {
   });
 
   it('counts a running stage as half done and stays below 100 until the end', () => {
-    expect(progressOf(run({ probe: 'Succeeded', audio: 'Running' }))).toBe(18);
+    // (1 + ½) of 9 stages.
+    expect(progressOf(run({ probe: 'Succeeded', audio: 'Running' }))).toBe(16);
     const almost = Object.fromEntries(STAGE_NAMES.map((n) => [n, 'Succeeded'])) as StageStates;
-    expect(progressOf({ ...almost, index: 'Running' })).toBe(93);
+    expect(progressOf({ ...almost, index: 'Running' })).toBe(94);
   });
 
   it('measures a subset run against its own stages', () => {

@@ -16,8 +16,16 @@ const DEFINITIONS = [
   { name: 'keyframes', needs: ['shots'], resource: 'cpu', optional: [] },
   { name: 'embed-vision', needs: ['keyframes'], resource: 'gpu', optional: [] },
   { name: 'embed-text', needs: ['asr', 'shots'], resource: 'gpu', optional: [] },
-  // A silent video is still indexed from its pictures: index tolerates a skipped embed-text.
-  { name: 'index', needs: ['embed-vision', 'embed-text'], resource: 'cpu', optional: ['embed-text'] },
+  // On-screen text: the text detector is small enough for CPU, and Tesseract has no GPU path.
+  { name: 'ocr', needs: ['keyframes'], resource: 'cpu', optional: [] },
+  // A silent video is still indexed from its pictures: index tolerates a skipped embed-text, and a skipped ocr
+  // (no text detector or Tesseract installed) leaves the scenes without screen text.
+  {
+    name: 'index',
+    needs: ['embed-vision', 'embed-text', 'ocr'],
+    resource: 'cpu',
+    optional: ['embed-text', 'ocr'],
+  },
 ] as const;
 
 export type StageName = (typeof DEFINITIONS)[number]['name'];

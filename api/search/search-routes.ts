@@ -38,7 +38,13 @@ const SearchHit = Type.Object({
   video_title: Type.String(),
   start_s: Type.Number(),
   end_s: Type.Number(),
-  snippet: Type.String({ description: 'HTML-escaped transcript excerpt with matches in <mark>' }),
+  snippet: Type.String({
+    description:
+      'HTML-escaped excerpt with matches in <mark>: of the transcript, or (starting "On screen: ") of the text shown',
+  }),
+  snippet_source: Type.Union([Type.Literal('transcript'), Type.Literal('screen')], {
+    description: 'where the snippet comes from: what was said (transcript) or what was shown (screen)',
+  }),
   thumbnail_url: Type.Union([Type.String(), Type.Null()]),
   relevance: Type.Number({
     minimum: 0,

@@ -109,7 +109,7 @@ export async function search(deps: SearchDeps, userId: string, input: SearchInpu
           video_title: d.title,
           start_s: d.start_s,
           end_s: d.end_s,
-          snippet: highlight(d.transcript, marks),
+          ...snippetOf(d, marks),
           thumbnail_url: await thumbnailUrl(deps, d.thumbnail_key),
           relevance: round(r.relevance),
           strength: r.strength,
@@ -202,6 +202,23 @@ export async function preview(deps: SearchDeps, userId: string, sceneId: string)
 
 const fmt = (s: number) => String(Math.round(s * 1000) / 1000);
 
+/**
+ * The hit's snippet: the transcript around the match; when the match is in the text on screen instead (or the
+ * scene has no transcript), that text, prefixed so a reader knows it was shown, not said.
+ */
+export function snippetOf(
+  d: { transcript: string; screen_text: string },
+  marks: readonly string[],
+): { snippet: string; snippet_source: 'transcript' | 'screen' } {
+  const spoken = highlight(d.transcript, marks);
+  if (!d.screen_text || (d.transcript && spoken.includes('<mark>'))) {
+    return { snippet: spoken, snippet_source: 'transcript' };
+  }
+  const shown = highlight(d.screen_text.replaceAll('\n', ' · '), marks);
+  if (d.transcript && !shown.includes('<mark>')) return { snippet: spoken, snippet_source: 'transcript' };
+  return { snippet: `On screen: ${shown}`, snippet_source: 'screen' };
+}
+
 export async function videoScenes(deps: SearchDeps, userId: string, videoId: string) {
   const scenes = await repo.scenesOfVideo(deps.db, userId, videoId);
   return Promise.all(
@@ -211,6 +228,8 @@ export async function videoScenes(deps: SearchDeps, userId: string, videoId: str
       start_s: s.start_s,
       end_s: s.end_s,
       transcript: s.transcript,
+      // What was read on screen, one line each (the ocr stage's).
+      screen_text: s.screen_text ? s.screen_text.split('\n') : [],
       thumbnail_url: await thumbnailUrl(deps, s.thumbnail_key),
     })),
   );

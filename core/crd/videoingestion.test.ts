@@ -64,7 +64,7 @@ describe('the VideoIngestion spec', () => {
   });
 
   it('rejects a stage the pipeline does not have', () => {
-    expect(checks(spec({ stages: ['probe', 'ocr'] }))).toBe(false);
+    expect(checks(spec({ stages: ['probe', 'faces'] }))).toBe(false);
   });
 });
 

@@ -60,7 +60,7 @@ describe('plan', () => {
       attempts: 1,
       startedAt: NOW.toISOString(),
     });
-    expect(p.status.stages?.filter((s) => s.state === 'Pending')).toHaveLength(7);
+    expect(p.status.stages?.filter((s) => s.state === 'Pending')).toHaveLength(8);
     expect(p.events).toContainEqual(expect.objectContaining({ reason: 'StageStarted', type: 'Normal' }));
     expect(p.db.video.state).toBe('processing');
   });
@@ -103,6 +103,7 @@ describe('plan', () => {
       'keyframes',
       'embed-vision',
       'embed-text',
+      'ocr',
       'index',
     ]);
     expect(status).toMatchObject({

@@ -7,6 +7,7 @@ import type { TranscriptOutput } from './stages/asr.js';
 import type { SceneTextOutput } from './stages/embed-text.js';
 import type { VectorsOutput } from './stages/embed-vision.js';
 import type { Keyframe } from './stages/keyframes.js';
+import type { ScreenTextOutput } from './stages/ocr.js';
 import type { ShotsOutput } from './stages/shots.js';
 
 /** A document written by `stage` as `artifacts/<user>/<video>/<stage>/<name>`; T is its shape. */
@@ -32,4 +33,6 @@ export const ARTIFACTS = {
   sceneText: artifact<SceneTextOutput>('embed-text', 'scenes.json'),
   /** Each keyframe's picture vector. */
   vectors: artifact<VectorsOutput>('embed-vision', 'vectors.json'),
+  /** Each scene's on-screen text lines; absent when ocr was skipped. */
+  screenText: artifact<ScreenTextOutput>('ocr', 'screen-text.json'),
 } as const;

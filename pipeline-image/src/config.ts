@@ -2,7 +2,7 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { parseWith } from '../../core/config.js';
 import { MODEL_ENV } from '../../core/stage-contract.js';
-import { DEFAULT_MODELS, VAD_MODEL } from '../../models/manifest.js';
+import { DEFAULT_MODELS, TEXT_DETECTION_MODEL, VAD_MODEL } from '../../models/manifest.js';
 
 const Num = (description: string, d: number, minimum = 0) =>
   Type.Number({ description, default: d, minimum });
@@ -57,6 +57,24 @@ export const PipelineConfigSchema = Type.Object({
       'files are missing the stage decodes the whole audio and says so in its result',
     default: VAD_MODEL,
   }),
+  OCR_MODEL: Type.String({
+    description:
+      'text detector of the ocr stage (models/manifest), or "none" to skip the stage; when its files or Tesseract ' +
+      'are missing the stage is skipped and says why',
+    default: TEXT_DETECTION_MODEL,
+  }),
+  OCR_LANGUAGES: Type.String({
+    description:
+      'Tesseract languages each text line is read in (tesseract-ocr-<lang> packages), joined with +',
+    default: 'kor+eng',
+    pattern: '^[a-z_]{3,8}(\\+[a-z_]{3,8})*$',
+  }),
+  OCR_MAX_FRAMES_PER_SCENE: Int(
+    'most of a scene’s keyframes read for text (spread over the scene when it has more)',
+    4,
+  ),
+  OCR_MAX_LINES: Int('most text lines read per frame (the most confident boxes first)', 40),
+  OCR_MIN_CONFIDENCE: Num('least confidence (0–1) of a text line kept', 0.5),
   FFMPEG_THREADS: Int('threads per ffmpeg process (0 = ffmpeg decides)', 0, 0),
 });
 

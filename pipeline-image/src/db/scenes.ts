@@ -12,6 +12,8 @@ export interface SceneRow {
   /** The image vector of every frame the scene was looked at (scene_frames), in time order. */
   frames?: readonly { atS: number; imageVec: ArrayLike<number> }[];
   visionTags?: unknown;
+  /** The text lines on screen (the ocr stage's), kept whole in screen_lines and joined in screen_text. */
+  screenLines?: readonly { text: string }[];
   thumbnailKey?: string | null;
   sidecarKey?: string | null;
 }
@@ -61,12 +63,13 @@ export async function replaceScenes(
     for (const s of scenes) {
       await client.query(
         `INSERT INTO scenes (scene_id, video_id, idx, start_s, end_s, transcript, text_vec, image_vec,
-                             vision_tags, thumbnail_key, sidecar_key)
-         VALUES ($1, $2, $3, $4, $5, $6, $7::vector, $8::vector, $9::jsonb, $10, $11)
+                             vision_tags, thumbnail_key, sidecar_key, screen_text, screen_lines)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::vector, $8::vector, $9::jsonb, $10, $11, $12, $13::jsonb)
          ON CONFLICT (video_id, idx) DO UPDATE SET
            start_s = EXCLUDED.start_s, end_s = EXCLUDED.end_s, transcript = EXCLUDED.transcript,
            text_vec = EXCLUDED.text_vec, image_vec = EXCLUDED.image_vec, vision_tags = EXCLUDED.vision_tags,
-           thumbnail_key = EXCLUDED.thumbnail_key, sidecar_key = EXCLUDED.sidecar_key`,
+           thumbnail_key = EXCLUDED.thumbnail_key, sidecar_key = EXCLUDED.sidecar_key,
+           screen_text = EXCLUDED.screen_text, screen_lines = EXCLUDED.screen_lines`,
         [
           sceneId(video.videoId, s.idx),
           video.videoId,
@@ -79,6 +82,8 @@ export async function replaceScenes(
           s.visionTags === undefined ? null : JSON.stringify(s.visionTags),
           s.thumbnailKey ?? null,
           s.sidecarKey ?? null,
+          (s.screenLines ?? []).map((l) => l.text.normalize('NFC')).join('\n'),
+          s.screenLines === undefined ? null : JSON.stringify(s.screenLines),
         ],
       );
       if (s.frames?.length)

@@ -1,5 +1,5 @@
 // index: the video's scenes in Postgres in one transaction (replacing any earlier run), a sidecar JSON with
-// transcript, scenes and model names in storage, and the video marked indexed with its duration.
+// transcript, scenes (with their on-screen text) and model names in storage, and the video marked indexed with its duration.
 
 import { keys } from '../../../core/storage/store.js';
 import { ARTIFACTS } from '../artifacts.js';
@@ -17,6 +17,8 @@ export const indexStage: StageHandler = async (ctx) => {
   // embed-text is optional: a video without sound is indexed from its pictures.
   const text = await getJsonIfPresent(ctx, ARTIFACTS.sceneText);
   const transcript = await getJsonIfPresent(ctx, ARTIFACTS.transcript);
+  // ocr is optional too: without it the scenes have no screen text.
+  const screen = await getJsonIfPresent(ctx, ARTIFACTS.screenText);
   const { videoId, userId } = ctx.video;
   const sidecarKey = keys.sidecar(userId, videoId, SIDECAR_NAME);
   const rows = scenes.map((s) => ({
@@ -28,6 +30,7 @@ export const indexStage: StageHandler = async (ctx) => {
     imageVec: vision.vectors[s.idx] ?? null,
     frames: (vision.frames?.[s.idx] ?? []).map((f) => ({ atS: f.at, imageVec: f.vector })),
     thumbnailKey: keyframes[s.idx]?.thumbnailKey ?? null,
+    screenLines: screen?.scenes[s.idx]?.lines,
     sidecarKey,
   }));
   // No timestamps in the sidecar: a rerun writes the same bytes.
@@ -35,7 +38,7 @@ export const indexStage: StageHandler = async (ctx) => {
     videoId,
     durationSeconds: info.durationSeconds,
     video: { ...info.video, container: info.container, title: info.tags.title },
-    models: { vision: vision.model, text: text?.model ?? null },
+    models: { vision: vision.model, text: text?.model ?? null, ocr: screen?.model ?? null },
     transcript: transcript ?? null,
     scenes: rows.map((r) => ({
       idx: r.idx,
@@ -45,6 +48,7 @@ export const indexStage: StageHandler = async (ctx) => {
       keyframeKey: keyframes[r.idx]?.keyframeKey ?? null,
       frames: keyframes[r.idx]?.frames.map((f) => ({ at: f.at, key: f.key })) ?? [],
       thumbnailKey: r.thumbnailKey,
+      screenText: r.screenLines ?? [],
     })),
   };
   // The sidecar first: rows never point at a sidecar that is not there.
@@ -65,5 +69,6 @@ export const indexStage: StageHandler = async (ctx) => {
     sceneCount: rows.length,
     durationSeconds: info.durationSeconds,
     withText: rows.filter((r) => r.textVec).length,
+    withScreenText: rows.filter((r) => r.screenLines?.length).length,
   });
 };
