@@ -29,6 +29,9 @@ export const STAGE_WEIGHT: Record<StageName, number> = {
   keyframes: 1,
   'embed-vision': 1,
   'embed-text': 1,
+  // About one frame read per 4 s of video, each a detector run and a Tesseract pass over up to 40 lines three
+  // times: ~2–7 s a frame on a busy 2-core machine (docs/benchmarks.md), so up to ~2 s per second of video.
+  ocr: 2,
   index: 1,
 };
 
