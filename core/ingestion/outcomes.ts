@@ -11,7 +11,8 @@ export interface PlannedEvent {
   key: string;
 }
 
-export type VideoState = 'processing' | 'indexed' | 'failed';
+/** null: leave the video's state as it is (a run that succeeded without the index stage). */
+export type VideoState = 'processing' | 'indexed' | 'failed' | null;
 export type JobRowState = 'pending' | 'running' | 'succeeded' | 'failed' | 'skipped';
 
 export interface DbRows {
@@ -96,7 +97,7 @@ export function eventsBetween(
     events.push({
       type: 'Normal',
       reason: 'Succeeded',
-      message: 'the video is indexed',
+      message: next.message ?? 'the video is indexed',
       key: `${uid}/Succeeded`,
     });
   } else if (old.phase !== next.phase && next.phase === 'Failed') {
@@ -119,8 +120,17 @@ const ROW_STATE: Record<StageState, JobRowState> = {
 };
 
 export function dbRows(status: VideoIngestionStatus): DbRows {
+  // Indexed means searchable: only when index itself ran. A run of stages without it (spec.stages) that
+  // succeeds changes nothing about the video's state.
+  const indexed = status.stages?.some((s) => s.name === 'index' && s.state === 'Succeeded');
   const state: VideoState =
-    status.phase === 'Succeeded' ? 'indexed' : status.phase === 'Failed' ? 'failed' : 'processing';
+    status.phase === 'Succeeded'
+      ? indexed
+        ? 'indexed'
+        : null
+      : status.phase === 'Failed'
+        ? 'failed'
+        : 'processing';
   // The owner reads videos.error_text (the API's humanError): the failing stage's own words, written for
   // them, rather than the summary that names our stage; the jobs rows keep which stage it was.
   const cause = status.stages?.find((s) => s.state === 'Failed' && s.category);

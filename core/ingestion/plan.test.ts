@@ -309,8 +309,38 @@ describe('plan', () => {
     expect(again.statusChanged).toBe(false);
     expect(again.notOwner).toBe(true);
     // And its deletion leaves the video alone.
-    const gone = plan({ ingestion: { ...anIngestion({ status: p.status, deleting: true }) }, jobs: [] }, later);
+    const gone = plan(
+      { ingestion: { ...anIngestion({ status: p.status, deleting: true }) }, jobs: [] },
+      later,
+    );
     expect(gone).toEqual({ kind: 'cleanup', notOwner: true });
+  });
+
+  it('stops a stage removed from spec.stages while it runs, ends its row, and does not call the video indexed', () => {
+    const probe = aJob('probe', { phase: 'Complete' });
+    const audio = aJob('audio', { phase: 'Complete' });
+    let status = reconcile(plan({ ingestion: anIngestion(), jobs: [probe] }, NOW)).status;
+    status = reconcile(plan({ ingestion: anIngestion({ status }), jobs: [probe, audio] }, NOW)).status;
+    const asr = aJob('asr');
+    const shots = aJob('shots', { phase: 'Complete' });
+    status = reconcile(
+      plan({ ingestion: anIngestion({ status }), jobs: [probe, audio, asr, shots] }, NOW),
+    ).status;
+    expect(status.stages?.find((s) => s.name === 'asr')?.state).toBe('Running');
+    // Someone shrinks the spec to the picture side only: asr, embed-text and index go.
+    const stages: StageName[] = ['probe', 'shots', 'keyframes', 'embed-vision'];
+    const p = reconcile(
+      plan({ ingestion: anIngestion({ status, stages }), jobs: [probe, audio, asr, shots] }, later),
+    );
+    expect(p.stop).toContain(asr.name);
+    expect(p.status.stages?.find((s) => s.name === 'asr')).toMatchObject({ state: 'Skipped' });
+    expect(p.db.jobs.find((j) => j.stage === 'asr')?.state).toBe('skipped');
+    const done = drive(() => ({}), { stages });
+    expect(done.status.phase).toBe('Succeeded');
+    expect(done.last.db.video.state).toBeNull();
+    expect(done.status.message).toContain('not indexed');
+    // The full run still indexes it.
+    expect(drive(() => ({})).last.db.video.state).toBe('indexed');
   });
 
   it('derives the category from the exit code when the stage wrote no result', () => {

@@ -125,6 +125,7 @@ export function plan(observed: Observed, now: Date, admit: Admit = admitAll): Pl
   const old = vi.status ?? {};
   const runs = new Map(observed.jobs.filter((j) => !j.deleting).map((j) => [j.stage, j]));
   const { stages, outputs } = observeStages(subset.stages, old, runs, nowIso);
+  const removed = stopRemovedStages(subset.stages, old, runs, nowIso);
   const rerun = rerunTransientFailures(stages, runs, now);
   skipWhatLostItsInput(stages, nowIso);
   const failures = failuresOf(stages);
@@ -133,7 +134,10 @@ export function plan(observed: Observed, now: Date, admit: Admit = admitAll): Pl
       ? stopTheRest(stages, failures[0]!, nowIso)
       : startWhatIsReady(vi, stages, runs, admit, nowIso, now);
   if (failures.length === 0) stop.push(...rerun.stop);
-  const status = nextStatus(vi, subset.stages, stages, failures, outputs, now);
+  stop.push(...removed.stop);
+  for (const r of removed.stages) stages.set(r.name, r);
+  const listed = STAGE_NAMES.filter((n) => stages.has(n));
+  const status = nextStatus(vi, listed, stages, failures, outputs, now);
   const lookAgainAt = failures.length === 0 ? rerun.lookAgainAt : undefined;
   return {
     kind: 'reconcile',
@@ -156,6 +160,36 @@ function lifecycleStep(vi: VideoIngestion): Plan | undefined {
   }
   if (!finalizers.includes(FINALIZER)) return { kind: 'addFinalizer' };
   return undefined;
+}
+
+const REMOVED = 'skipped: removed from spec.stages';
+
+/**
+ * Stages taken out of spec.stages while unfinished: their runs stop, and they stay listed as Skipped (so
+ * their rows end too, and nothing waits on them). Stages that had finished before they were removed drop
+ * out of the status; their rows keep their outcome.
+ */
+function stopRemovedStages(
+  run: readonly StageName[],
+  old: VideoIngestionStatus,
+  runs: ReadonlyMap<StageName, StageObservation>,
+  nowIso: string,
+): { stages: StageStatus[]; stop: string[] } {
+  const stages: StageStatus[] = [];
+  const stop: string[] = [];
+  for (const s of old.stages ?? []) {
+    if (run.includes(s.name)) continue;
+    if (s.state === 'Skipped' && s.message === REMOVED) {
+      stages.push(s);
+      continue;
+    }
+    if (DONE_STATES.has(s.state)) continue;
+    const job = runs.get(s.name);
+    if (job && (job.phase === 'Active' || job.phase === 'Suspended')) stop.push(job.name);
+    const { retryAt: _r, ...rest } = s;
+    stages.push({ ...rest, state: 'Skipped', finishedAt: nowIso, message: REMOVED });
+  }
+  return { stages, stop };
 }
 
 /** Each stage's status from its last status and what its run shows now. */
@@ -436,7 +470,10 @@ function summary(
   current: StageName | undefined,
 ): string {
   if (cause) return `stage ${cause.stage} failed: ${cause.message}`;
-  if (phase === 'Succeeded') return 'the video is indexed';
+  if (phase === 'Succeeded')
+    return stages.some((s) => s.name === 'index' && s.state === 'Succeeded')
+      ? 'the video is indexed'
+      : 'every stage asked for is done; index was not among them, so the video is not indexed';
   const running = stages.filter((s) => s.state === 'Running').map((s) => s.name);
   if (waiting && running.length === 0) return 'waiting for capacity';
   return current ? `running ${running.join(', ') || current}` : '';
@@ -456,7 +493,7 @@ function conditionsOf(
     conditions = setCondition(conditions, c, generation, now);
   };
   if (phase === 'Succeeded') {
-    set({ type: CONDITION.Ready, status: 'True', reason: REASON.Succeeded, message: 'the video is indexed' });
+    set({ type: CONDITION.Ready, status: 'True', reason: REASON.Succeeded, message });
     set({
       type: CONDITION.Progressing,
       status: 'False',

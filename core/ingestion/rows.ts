@@ -11,10 +11,11 @@ export class IngestionRows {
   /** Brings the video's state and its jobs rows in line with the status. A deleted video stays deleted. */
   async sync(videoId: string, rows: DbRows): Promise<void> {
     await this.sql.query(
-      `update videos set state = $2, error_text = $3, error_category = $4, duration_s = coalesce($5, duration_s)
+      `update videos set state = coalesce($2, state), error_text = $3, error_category = $4,
+              duration_s = coalesce($5, duration_s)
         where video_id = $1 and state <> 'deleted'
           and (state, error_text, error_category, duration_s)
-              is distinct from ($2, $3, $4, coalesce($5, duration_s))`,
+              is distinct from (coalesce($2, state), $3, $4, coalesce($5, duration_s))`,
       [videoId, rows.video.state, rows.video.errorText, rows.video.errorCategory, rows.video.durationSeconds],
     );
     if (rows.jobs.length === 0) return;
