@@ -8,33 +8,39 @@ type Queryable = Pick<pg.Pool, 'query'>;
 export class IngestionRows {
   constructor(private readonly sql: Queryable) {}
 
-  /** Brings the video's state and its jobs rows in line with the status. A deleted video stays deleted. */
+  /**
+   * Brings the video's state and its jobs rows in line with the status, in one statement: a reader never sees
+   * the video final while a stage row still says running (two statements let the status endpoint catch the
+   * gap between them). A deleted video stays deleted; rows of a video that does not exist are not written.
+   */
   async sync(videoId: string, rows: DbRows): Promise<void> {
+    const col = <K extends keyof DbRows['jobs'][number]>(k: K) => rows.jobs.map((j) => j[k]);
     await this.sql.query(
-      `update videos set state = coalesce($2, state), error_text = $3, error_category = $4,
+      `with stage_rows as (
+         insert into jobs (video_id, stage, state, attempts, progress, started_at, finished_at, error_text)
+         select $1, j.stage, j.state, j.attempts, j.progress, j.started_at, j.finished_at, j.error_text
+           from unnest($6::text[], $7::text[], $8::int[], $9::real[], $10::timestamptz[], $11::timestamptz[], $12::text[])
+                as j(stage, state, attempts, progress, started_at, finished_at, error_text)
+          where exists (select 1 from videos where video_id = $1)
+         on conflict (video_id, stage) do update set
+           state = excluded.state, attempts = excluded.attempts, progress = excluded.progress,
+           started_at = excluded.started_at, finished_at = excluded.finished_at, error_text = excluded.error_text
+         where (jobs.state, jobs.attempts, jobs.progress, jobs.started_at, jobs.finished_at, jobs.error_text)
+           is distinct from
+           (excluded.state, excluded.attempts, excluded.progress, excluded.started_at, excluded.finished_at, excluded.error_text)
+         returning 1
+       )
+       update videos set state = coalesce($2, state), error_text = $3, error_category = $4,
               duration_s = coalesce($5, duration_s)
         where video_id = $1 and state <> 'deleted'
           and (state, error_text, error_category, duration_s)
               is distinct from (coalesce($2, state), $3, $4, coalesce($5, duration_s))`,
-      [videoId, rows.video.state, rows.video.errorText, rows.video.errorCategory, rows.video.durationSeconds],
-    );
-    if (rows.jobs.length === 0) return;
-    const col = <K extends keyof DbRows['jobs'][number]>(k: K) => rows.jobs.map((j) => j[k]);
-    // One statement for every stage; rows of a video that does not exist (yet) are not written.
-    await this.sql.query(
-      `insert into jobs (video_id, stage, state, attempts, progress, started_at, finished_at, error_text)
-       select $1, j.stage, j.state, j.attempts, j.progress, j.started_at, j.finished_at, j.error_text
-         from unnest($2::text[], $3::text[], $4::int[], $5::real[], $6::timestamptz[], $7::timestamptz[], $8::text[])
-              as j(stage, state, attempts, progress, started_at, finished_at, error_text)
-        where exists (select 1 from videos where video_id = $1)
-       on conflict (video_id, stage) do update set
-         state = excluded.state, attempts = excluded.attempts, progress = excluded.progress,
-         started_at = excluded.started_at, finished_at = excluded.finished_at, error_text = excluded.error_text
-       where (jobs.state, jobs.attempts, jobs.progress, jobs.started_at, jobs.finished_at, jobs.error_text)
-         is distinct from
-         (excluded.state, excluded.attempts, excluded.progress, excluded.started_at, excluded.finished_at, excluded.error_text)`,
       [
         videoId,
+        rows.video.state,
+        rows.video.errorText,
+        rows.video.errorCategory,
+        rows.video.durationSeconds,
         col('stage'),
         col('state'),
         col('attempts'),
