@@ -1,6 +1,7 @@
 // Two operator replicas: only the Lease holder acts; killing it hands over to the other.
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { STAGE_NAMES } from '../../core/dag.js';
 import { waitFor } from '../support/kube.js';
 import {
   createIngestion,
@@ -40,7 +41,7 @@ describe('leader election', () => {
     const leader = replicas.find(leads)!;
     const follower = replicas.find((r) => r !== leader)!;
     expect(leads(follower)).toBe(false);
-    expect(creates(leader)).toBe(8);
+    expect(creates(leader)).toBe(STAGE_NAMES.length);
     expect(creates(follower)).toBe(0);
     const lease = await t.c.kc
       .makeApiClient(CoordinationV1Api)
@@ -58,7 +59,7 @@ describe('leader election', () => {
     await createIngestion(t.c, t.ns, ingestion('second', videoId, userId));
     await waitForPhase(t.c, t.ns, 'second', 'Succeeded');
     expect(leads(follower)).toBe(true);
-    expect(creates(follower)).toBe(8);
+    expect(creates(follower)).toBe(STAGE_NAMES.length);
     const res = await fetch(`${await follower.metricsUrl()}/readyz`);
     expect(res.status).toBe(200);
     const metrics = await (await fetch(`${await follower.metricsUrl()}/metrics`)).text();

@@ -2,6 +2,7 @@
 // GPU scheduling, retries, bad input and a restart mid-ingestion.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parseConfig } from '../../core/config.js';
+import { STAGE_NAMES } from '../../core/dag.js';
 import { createS3Store } from '../../core/storage/s3.js';
 import { keys } from '../../core/storage/store.js';
 import { GPU_NODE_NAME } from '../../testbed/agent/nodes.js';
@@ -59,20 +60,20 @@ describe('the operator', () => {
       'select stage, state, attempts from jobs where video_id = $1 order by stage',
       [videoId],
     );
-    expect(jobs.rows).toHaveLength(8);
+    expect(jobs.rows).toHaveLength(STAGE_NAMES.length);
     expect(jobs.rows.every((r) => r.state === 'succeeded' && r.attempts === 1)).toBe(true);
     const events = await t.c.core.listNamespacedEvent({
       namespace: t.ns,
       fieldSelector: `involvedObject.name=happy`,
     });
     const reasons = events.items.map((e) => e.reason);
-    expect(reasons.filter((r) => r === 'StageSucceeded')).toHaveLength(8);
+    expect(reasons.filter((r) => r === 'StageSucceeded')).toHaveLength(STAGE_NAMES.length);
     expect(reasons).toContain('Succeeded');
   });
 
   it('runs GPU stages on the GPU node only and never gives CPU stages a GPU', async () => {
     const jobs = await jobsOf(t.c, t.ns, 'happy');
-    expect(jobs).toHaveLength(8);
+    expect(jobs).toHaveLength(STAGE_NAMES.length);
     const pods = (
       await t.c.core.listNamespacedPod({ namespace: t.ns, labelSelector: 'heimdex.io/ingestion=happy' })
     ).items;
@@ -178,8 +179,8 @@ describe('the operator', () => {
     operator = startOperator(env, t.ns);
     await waitForPhase(t.c, t.ns, 'restart', 'Succeeded');
     const jobs = await jobsOf(t.c, t.ns, 'restart');
-    expect(jobs).toHaveLength(8);
+    expect(jobs).toHaveLength(STAGE_NAMES.length);
     const starts = readFakeLog(t.fakeLog).filter((l) => l.videoId === videoId && l.event === 'start');
-    expect(starts).toHaveLength(8);
+    expect(starts).toHaveLength(STAGE_NAMES.length);
   });
 });

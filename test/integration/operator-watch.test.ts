@@ -5,6 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { STAGE_NAMES } from '../../core/dag.js';
 import { waitFor } from '../support/kube.js';
 import {
   createIngestion,
@@ -73,7 +74,7 @@ describe('dropped watch connections', () => {
     // One Job per stage: the re-list did not make the operator create anything twice.
     const jobs = await jobsOf(t.c, t.ns, 'during-cut');
     expect(new Set(jobs.map((j) => j.metadata?.name)).size).toBe(jobs.length);
-    expect(jobs).toHaveLength(8);
+    expect(jobs).toHaveLength(STAGE_NAMES.length);
     const metrics = await (await fetch(`${await operator.metricsUrl()}/metrics`)).text();
     const restarts = [...metrics.matchAll(/^heimdex_operator_watch_restarts_total\{[^}]*\} (\d+)/gm)];
     expect(restarts.reduce((a, m) => a + Number(m[1]), 0)).toBeGreaterThan(0);
