@@ -55,10 +55,10 @@ describe('STAGE_RESOURCES', () => {
   it('names every unknown stage, unknown key and malformed quantity at once', () => {
     expect(() =>
       parseOperatorConfig({
-        STAGE_RESOURCES: '{"ocr":{},"asr":{"gpus":"2","memoryLimit":"lots"},"index":"small"}',
+        STAGE_RESOURCES: '{"faces":{},"asr":{"gpus":"2","memoryLimit":"lots"},"index":"small"}',
       }),
     ).toThrow(
-      /STAGE_RESOURCES: "ocr" is not a stage \(stages: probe, .*\); asr.gpus: unknown key .*; asr.memoryLimit: "lots" is not a quantity .*; index: must be an object/,
+      /STAGE_RESOURCES: "faces" is not a stage \(stages: probe, .*\); asr.gpus: unknown key .*; asr.memoryLimit: "lots" is not a quantity .*; index: must be an object/,
     );
   });
 

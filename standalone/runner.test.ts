@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VideoIngestionSpec } from '../core/crd/videoingestion.js';
+import { STAGE_NAMES } from '../core/dag.js';
 import type { EmbeddedPostgres } from '../core/db/embedded.js';
 import { aUser, aVideo, startMigratedDatabase } from '../core/db/testing.js';
 import { createLogger } from '../core/log.js';
@@ -150,7 +151,7 @@ describe('the standalone runner', () => {
       duration_s: 12.5,
     });
     const jobs = await db.query('select stage, state, attempts from jobs where video_id = $1', [good]);
-    expect(jobs.rows).toHaveLength(8);
+    expect(jobs.rows).toHaveLength(STAGE_NAMES.length);
     expect(jobs.rows.every((r) => r.state === 'succeeded' && r.attempts === 1)).toBe(true);
 
     const retried = await settled(retry);

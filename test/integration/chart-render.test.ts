@@ -189,7 +189,7 @@ describe('the heimdex chart', () => {
 
   it.each([
     [['pipeline.gpu.count=0'], /pipeline\/gpu\/count/],
-    [['pipeline.resources.perStage.ocr.cpuRequest=1'], /perStage/],
+    [['pipeline.resources.perStage.faces.cpuRequest=1'], /perStage/],
     [['operator.replica=3'], /replica/],
     [
       ['operator.replicas=2', 'operator.leaderElection.enabled=false'],
