@@ -6,6 +6,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { STAGE_NAMES } from '../../core/dag.js';
 import { migrate } from '../../core/db/migrate.js';
 import { STATE_DIR } from '../../testbed/paths.js';
 import { runPostgres, startPostgres } from '../../testbed/postgres.js';
@@ -93,7 +94,7 @@ describe('the operator during a database outage', () => {
           `select count(*)::int as n from jobs where video_id = $1 and state = 'succeeded'`,
           [videoId],
         );
-        return v.rows[0]?.state === 'indexed' && j.rows[0]?.n === 8;
+        return v.rows[0]?.state === 'indexed' && j.rows[0]?.n === STAGE_NAMES.length;
       });
     }
     const log = operator.log();
