@@ -76,6 +76,28 @@ describe('WorkQueue', () => {
     expect(delays).toEqual([5, 10, 20]);
   });
 
+  it('counts the retry its own backoff timer started as a new attempt, even when that timer fires early by the clock', async () => {
+    // Timers may fire a little before their deadline by the wall clock (millisecond rounding). After the first
+    // failure the clock lags a second behind, so every retry its timer starts looks early: it must still count.
+    const delays: number[] = [];
+    let calls = 0;
+    let lag = 0;
+    const q = new WorkQueue(
+      async () => {
+        calls++;
+        lag = calls > 1 ? 1000 : 0;
+        if (calls < 4) throw new Error('boom');
+        return undefined;
+      },
+      { ...opts, now: () => Date.now() - lag },
+      (_k, _e, ms) => delays.push(ms),
+    );
+    q.add('a');
+    while (calls < 4) await tick(5);
+    await q.idle();
+    expect(delays).toEqual([5, 10, 20]);
+  });
+
   it('does not grow a key’s backoff when events make it fail again inside its backoff window', async () => {
     const delays: number[] = [];
     let calls = 0;

@@ -7,6 +7,8 @@ export interface QueueOptions {
   backoffBaseMs: number;
   backoffMaxMs: number;
   random?: () => number;
+  /** The wall clock the backoff windows are measured with (tests lag it to act out a timer that fires early). */
+  now?: () => number;
 }
 
 /** What a handler wants next for its key: nothing, a look again after a delay, or a retry with backoff. */
@@ -19,7 +21,8 @@ export class WorkQueue {
   private readonly dirty = new Set<string>();
   private readonly timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   /** Consecutive failures per key, and when its current backoff window ends. */
-  private readonly failures = new Map<string, { n: number; until: number }>();
+  /** `due` is set when the backoff timer itself fires: timers may fire a little before `until` by the wall clock. */
+  private readonly failures = new Map<string, { n: number; until: number; due?: boolean }>();
   private stopped = false;
   private idleWaiters: (() => void)[] = [];
 
@@ -28,6 +31,10 @@ export class WorkQueue {
     private readonly opts: QueueOptions,
     private readonly onError: (key: string, err: unknown, retryInMs: number) => void = () => {},
   ) {}
+
+  private now(): number {
+    return this.opts.now ? this.opts.now() : Date.now();
+  }
 
   add(key: string): void {
     if (this.stopped) return;
@@ -46,12 +53,14 @@ export class WorkQueue {
       this.add(key);
       return;
     }
-    const at = Date.now() + ms;
+    const at = this.now() + ms;
     const pending = this.timers.get(key);
     if (pending && pending.at <= at) return;
     if (pending) clearTimeout(pending.timer);
     const timer = setTimeout(() => {
       this.timers.delete(key);
+      const f = this.failures.get(key);
+      if (f && at >= f.until) f.due = true;
       this.add(key);
     }, ms);
     timer.unref();
@@ -113,10 +122,10 @@ export class WorkQueue {
     } catch (err) {
       // A run that an event started inside the backoff window failed again: the window stands, it does not
       // grow. Otherwise a watch-event storm during an outage drove every key to the cap in seconds.
-      const now = Date.now();
+      const now = this.now();
       const prev = this.failures.get(key);
       let delay: number;
-      if (prev && now < prev.until) delay = prev.until - now;
+      if (prev && !prev.due && now < prev.until) delay = prev.until - now;
       else {
         const n = (prev?.n ?? 0) + 1;
         delay = backoffDelay(n, this.opts.backoffBaseMs, this.opts.backoffMaxMs, this.opts.random);
