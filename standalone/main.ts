@@ -80,7 +80,7 @@ async function main(): Promise<void> {
   const runner = new LocalRunner({
     db,
     store,
-    log: log.child({ component: 'runner' }),
+    log: createLogger('runner'), // a child of the api logger would print "component" twice on each line
     command: stageCommand(),
     env: stageProcessEnv(process.env, {
       DATABASE_URL: databaseUrl!,
