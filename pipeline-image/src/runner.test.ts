@@ -27,6 +27,19 @@ describe('stage outcomes and exit codes', () => {
     [new FfmpegError('ffmpeg exited with code 1: Invalid data', 1, null, ''), 'Internal', EXIT_INTERNAL],
     [new FfmpegError('could not start ffmpeg: ENOENT', null, null, ''), 'Internal', EXIT_INTERNAL],
     [new FfmpegError('ffmpeg was killed by SIGKILL', null, 'SIGKILL', ''), 'Transient', 1],
+    // A full disk is not the video's fault and passes once space is freed: retried, whoever said it.
+    [
+      new FfmpegError(
+        'ffmpeg exited with code 1: Conversion failed!',
+        1,
+        null,
+        '[out#0/wav] Error writing trailer: No space left on device\nConversion failed!',
+      ),
+      'Transient',
+      1,
+    ],
+    [Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }), 'Transient', 1],
+    [Object.assign(new InternalError('quota'), { code: 'EDQUOT' }), 'Internal', EXIT_INTERNAL],
   ] as const)('%s is %s with exit code %i', (err, category, code) => {
     expect(categorize(err)).toBe(category);
     expect(exitCodeOf(categorize(err))).toBe(code);
