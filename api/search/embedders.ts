@@ -16,6 +16,18 @@ export interface QueryEmbedders {
   unavailable(): Partial<Record<VectorSignal, string>>;
   /** The floor and relevance map of each signal that is on. */
   calibration(signal: VectorSignal): VectorCalibration | undefined;
+  /** The configured model of a signal. */
+  model(signal: VectorSignal): string;
+  /**
+   * The query embedded with another model of the signal (the one some videos' vectors are still of while they are
+   * re-embedded) and its calibration; undefined when that model cannot give the signal (a stand-in, uncalibrated,
+   * or its files are gone).
+   */
+  embedWith(
+    signal: VectorSignal,
+    model: string,
+    q: string,
+  ): Promise<{ vector: Float32Array; calibration: VectorCalibration } | undefined>;
 }
 
 export interface EmbedderSettings {
@@ -67,7 +79,38 @@ export function lazyQueryEmbedders(settings: EmbedderSettings, log: Logger): Que
     load('vision', settings.visionModel, () =>
       loadImageTextEmbedder(settings.visionModel, { modelsDir: settings.modelsDir }),
     );
+  // Other models, loaded on first use and kept: during a re-embed the old model answers for the videos not yet done.
+  const others = new Map<string, Promise<((q: string) => Promise<Float32Array | undefined>) | undefined>>();
+  const other = (signal: VectorSignal, model: string) => {
+    const key = `${signal}\0${model}`;
+    let found = others.get(key);
+    if (!found) {
+      const why = whyNotUsable(model);
+      found = why
+        ? Promise.resolve(undefined)
+        : (signal === 'text'
+            ? loadTextEmbedder(model, { modelsDir: settings.modelsDir }).then(
+                (e) => async (q: string) => (await e.embed([q], 'query'))[0],
+              )
+            : loadImageTextEmbedder(model, { modelsDir: settings.modelsDir }).then(
+                (e) => async (q: string) => (await e.embedTexts([q]))[0],
+              )
+          ).catch((error: Error) => {
+            log.warn({ model, err: error }, `the ${signal} vectors of model ${model} are not searched`);
+            return undefined;
+          });
+      others.set(key, found);
+    }
+    return found;
+  };
   return {
+    model: (signal) => models[signal],
+    async embedWith(signal, model, q) {
+      const calibration = VECTOR_CALIBRATION[model];
+      const embed = calibration ? await other(signal, model) : undefined;
+      const vector = embed ? await embed(q) : undefined;
+      return vector && calibration ? { vector, calibration } : undefined;
+    },
     async embed(q) {
       text ??= loadText();
       vision ??= loadVision();

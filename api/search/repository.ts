@@ -1,5 +1,6 @@
 // The SQL of search: one ranked candidate list per signal, always restricted to the caller's indexed videos.
 import type pg from 'pg';
+import { castVec, type VectorKind, vectorPredicate } from '../../core/db/vectors.js';
 import type { Ranked } from './query.js';
 import { GRAM_SHARE_FLOOR, GRAM_WEIGHT, type Needles } from './text.js';
 
@@ -96,25 +97,44 @@ export async function lexical(
 export const EXACT_MAX_ROWS = 10_000;
 
 /**
- * Frames one scene may have in scene_frames (the pipeline's KEYFRAME_MAX_PER_SCENE default): the index walk
- * over frames asks for k × this many, so k distinct scenes usually come back without the exact fallback.
+ * Frames one scene may have (the pipeline's KEYFRAME_MAX_PER_SCENE default): the index walk over a model's picture
+ * vectors asks for k × (this + the scene's pooled one), so k distinct scenes usually come back without the exact
+ * fallback.
  */
 export const FRAMES_PER_SCENE = 8;
 
+/** The models whose vectors of one kind serve the caller's indexed videos (one; two while a re-embed runs). */
+export async function servingModels(
+  db: pg.ClientBase | pg.Pool,
+  userId: string,
+  kind: VectorKind,
+  f: Pick<SearchFilters, 'videoIds'> = {},
+): Promise<{ model: string; dims: number }[]> {
+  const params: unknown[] = [userId, kind];
+  const only = f.videoIds?.length ? ` AND v.video_id = ANY($${params.push(f.videoIds)}::uuid[])` : '';
+  const { rows } = await db.query<{ model: string; dims: number }>(
+    `SELECT w.model, w.dims FROM video_vectors w JOIN videos v ON v.video_id = w.video_id
+      WHERE v.user_id = $1 AND v.state = 'indexed' AND w.kind = $2${only}
+      GROUP BY w.model, w.dims ORDER BY count(*) DESC, w.model`,
+    params,
+  );
+  return rows;
+}
+
 /**
- * Nearest scenes by cosine distance on one vector column, among the vectors of the query's dimension (the
- * columns are dimension-free: each model's vectors keep their size, and each dimension in use has its own
- * partial HNSW index over `column::vector(dims)`, migration 0005). Pictures are searched frame by frame: a
- * scene's image vectors are those of every frame it was looked at (scene_frames, migration 0008) and its own
- * image_vec (their mean, or the one vector of a scene written without frames), and a scene ranks by its best
- * one, so something seen only in a long scene's first seconds still finds it (a mean alone dilutes it). A
- * caller with few candidate rows gets them ranked exactly; one with many goes through the HNSW indexes, where
- * pgvector 0.8's iterative index scan keeps looking past the first ef_search candidates until enough rows pass
- * the per-user filter (relaxed order: re-sorted below). Must run inside a transaction for SET LOCAL.
+ * Nearest scenes by cosine distance among one model's vectors of one kind (scene_vectors, migration 0010; the
+ * query vector must be that model's). Each (model, kind, dimension) has its own partial HNSW index over
+ * `vec::vector(dims)` (core/db/vectors.ts), and the query repeats its cast and predicate, so the planner can use
+ * it. Pictures are searched frame by frame: a scene's image vectors are those of every frame it was looked at and
+ * its pooled one, and a scene ranks by its best one, so something seen only in a long scene's first seconds still
+ * finds it (a mean alone dilutes it). A caller with few candidate rows gets them ranked exactly; one with many goes
+ * through the HNSW index, where pgvector 0.8's iterative index scan keeps looking past the first ef_search
+ * candidates until enough rows pass the per-user filter (relaxed order: re-sorted below). Must run inside a
+ * transaction for SET LOCAL.
  */
 export async function nearest(
   db: pg.ClientBase,
-  column: 'text_vec' | 'image_vec',
+  vectors: { kind: VectorKind; model: string },
   userId: string,
   vector: Float32Array,
   f: SearchFilters,
@@ -128,24 +148,15 @@ export async function nearest(
   const v = params.push(`[${Array.from(vector).join(',')}]`);
   const limit = params.push(k);
   const q = `$${v}::vector(${dims})`;
-  // Each source of vectors: the same cast and predicate as its partial index's, so the planner can use it.
-  const sources = [{ vec: `s.${column}`, from: 'scenes s', perScene: 1 }];
-  if (column === 'image_vec')
-    sources.push({
-      vec: 'fr.image_vec',
-      from: 'scene_frames fr JOIN scenes s ON s.scene_id = fr.scene_id',
-      perScene: FRAMES_PER_SCENE,
-    });
-  const candidates = (src: (typeof sources)[number]) =>
-    `FROM ${src.from} JOIN videos v ON v.video_id = s.video_id
-        WHERE ${where} AND vector_dims(${src.vec}) = ${dims}`;
-  const distance = (src: (typeof sources)[number]) => `${src.vec}::vector(${dims}) <=> ${q}`;
+  const perScene = vectors.kind === 'image' ? FRAMES_PER_SCENE + 1 : 1;
+  const candidates = `FROM scene_vectors sv JOIN scenes s ON s.scene_id = sv.scene_id
+        JOIN videos v ON v.video_id = s.video_id
+       WHERE ${where} AND ${vectorPredicate('sv', vectors.model, vectors.kind, dims)}`;
+  const distance = `${castVec('sv', dims)} <=> ${q}`;
   const exactMax = opts.exactMaxRows ?? EXACT_MAX_ROWS;
   // Counting stops one past the bound, so a heavy user costs a bounded index walk, not a full count.
   const counted = await db.query<{ n: number }>(
-    `SELECT ${sources
-      .map((src) => `(SELECT count(*)::int FROM (SELECT 1 ${candidates(src)} LIMIT ${exactMax + 1}) c)`)
-      .join(' + ')} AS n`,
+    `SELECT count(*)::int AS n FROM (SELECT 1 ${candidates} LIMIT ${exactMax + 1}) c`,
     params.slice(0, v - 1),
   );
   const few = counted.rows[0]!.n <= exactMax;
@@ -159,14 +170,11 @@ export async function nearest(
     // scenes then got recall@10 of about 0.6 when the planner walked the index (scripts/bench-search.ts).
     await db.query(`SET LOCAL hnsw.max_scan_tuples = ${Math.trunc(opts.maxScanTuples ?? 200_000)}`);
     await db.query(`SET LOCAL hnsw.ef_search = ${Math.max(40, Math.min(1000, k * 2))}`);
-    const walks = sources.map(
-      (src, i) => `w${i} AS MATERIALIZED (
-         SELECT s.scene_id, ${distance(src)} AS distance ${candidates(src)}
-          ORDER BY ${distance(src)} LIMIT $${limit} * ${src.perScene})`,
-    );
     const { rows } = await db.query<{ scene_id: string; distance: number }>(
-      `WITH ${walks.join(',\n')}
-       ${best(sources.map((_, i) => `SELECT * FROM w${i}`).join(' UNION ALL '))}`,
+      `WITH walk AS MATERIALIZED (
+         SELECT s.scene_id, ${distance} AS distance ${candidates}
+          ORDER BY ${distance} LIMIT $${limit} * ${perScene})
+       ${best('SELECT * FROM walk')}`,
       params,
     );
     // Fewer than k from the index means the scan gave up early: fall through to the exact ranking.
@@ -175,9 +183,7 @@ export async function nearest(
   // Exact: the caller's rows through the videos index, a distance for each; MATERIALIZED keeps the
   // planner from handing the ORDER BY to the HNSW index.
   const { rows } = await db.query<{ scene_id: string; distance: number }>(
-    `WITH mine AS MATERIALIZED (${sources
-      .map((src) => `SELECT s.scene_id, ${distance(src)} AS distance ${candidates(src)}`)
-      .join(' UNION ALL ')})
+    `WITH mine AS MATERIALIZED (SELECT s.scene_id, ${distance} AS distance ${candidates})
      ${best('SELECT * FROM mine')}`,
     params,
   );

@@ -19,6 +19,7 @@ import {
 } from './query.js';
 import * as repo from './repository.js';
 import { markTerms, matchTerms, needles, normalizeForMatch, phraseOf } from './text.js';
+import { vectorLists, vectorQueries } from './vector-signals.js';
 
 export interface SearchDeps {
   db: pg.Pool;
@@ -58,8 +59,21 @@ export async function search(deps: SearchDeps, userId: string, input: SearchInpu
     vision: vectors.vision && deps.embedders.calibration('vision'),
   };
   const lists: Partial<Record<Signal, Ranked[]>> = {};
-  // Only candidates with evidence: a lexical match, or a similarity at or above the model's calibrated floor.
-  const aboveFloor = (list: Ranked[], floor: number) => list.filter((r) => r.score >= floor);
+  // Only candidates with evidence: a lexical match, or a similarity at or above the model's calibrated floor. Each
+  // model serving some of the caller's videos gets the query in its space (vector-signals.ts).
+  const on = (signal: 'text' | 'vision') => {
+    const vector = vectors[signal];
+    const cal = calibration[signal];
+    return vector && cal && deps.weights[signal] > 0 ? { vector, calibration: cal } : undefined;
+  };
+  const vq = await vectorQueries(
+    deps.db,
+    deps.embedders,
+    userId,
+    q,
+    { ...(on('text') && { text: on('text') }), ...(on('vision') && { vision: on('vision') }) },
+    input.filters.videoIds,
+  );
   // One short read-only transaction on one connection: SET LOCAL for the iterative scans, and nothing
   // else inside it (embedding happened above), as the embedded Postgres serializes connections.
   const client = await deps.db.connect();
@@ -67,17 +81,7 @@ export async function search(deps: SearchDeps, userId: string, input: SearchInpu
     await client.query('BEGIN READ ONLY');
     if (deps.weights.lexical > 0)
       lists.lexical = await repo.lexical(client, userId, lexicalQuery, input.filters, depth);
-    if (vectors.text && calibration.text && deps.weights.text > 0)
-      lists.text = aboveFloor(
-        await repo.nearest(client, 'text_vec', userId, vectors.text, input.filters, depth),
-        calibration.text.floor,
-      );
-    if (vectors.vision && calibration.vision && deps.weights.vision > 0) {
-      lists.vision = aboveFloor(
-        await repo.nearest(client, 'image_vec', userId, vectors.vision, input.filters, depth),
-        calibration.vision.floor,
-      );
-    }
+    Object.assign(lists, await vectorLists(client, userId, vq, input.filters, depth));
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});

@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddedPostgres } from './embedded.js';
-import { aScene, aUser, aVideo, startMigratedDatabase, vectorLiteral } from './testing.js';
+import { aScene, aSceneVector, aUser, aVideo, startMigratedDatabase, vectorLiteral } from './testing.js';
+import { castVec, ensureVectorIndex, vectorIndexName, vectorPredicate } from './vectors.js';
 
 let db: EmbeddedPostgres;
 let sql: pg.Client;
@@ -65,9 +66,6 @@ describe('the schema', () => {
       start_s: 'double precision',
       end_s: 'double precision',
       transcript: 'text',
-      // Dimension-free: each model's vectors keep their own size (migration 0005).
-      text_vec: 'vector',
-      image_vec: 'vector',
       vision_tags: 'jsonb',
       thumbnail_key: 'text',
       sidecar_key: 'text',
@@ -101,23 +99,30 @@ describe('the schema', () => {
     },
   );
 
-  it('indexes scene vectors with HNSW for cosine distance per dimension in use, and transcripts with trigrams', async () => {
-    const { rows } = await sql.query(`select indexdef from pg_indexes where tablename = 'scenes'`);
+  it('keeps scene vectors per model and kind, indexes what migration 0010 carried over per dimension, and transcripts with trigrams', async () => {
+    const columns = await sql.query(
+      `select a.attname as name from pg_attribute a where a.attrelid = 'scenes'::regclass and a.attnum > 0 and not a.attisdropped`,
+    );
+    expect(columns.rows.map((r) => r.name)).not.toContain('text_vec');
+    const { rows } = await sql.query(`select indexdef from pg_indexes where tablename = 'scene_vectors'`);
     const defs = rows.map((r) => r.indexdef as string);
-    for (const [column, dim] of [
-      ['text_vec', 384],
-      ['text_vec', 1024],
-      ['image_vec', 1152],
+    for (const [kind, dim] of [
+      ['text', 384],
+      ['text', 1024],
+      ['image', 1152],
     ] as const) {
       expect(defs).toContainEqual(
         expect.stringMatching(
           new RegExp(
-            `USING hnsw \\(\\(\\(${column}\\)::vector\\(${dim}\\)\\) vector_cosine_ops\\) WHERE \\(vector_dims\\(${column}\\) = ${dim}\\)`,
+            `USING hnsw \\(\\(\\(vec\\)::vector\\(${dim}\\)\\) vector_cosine_ops\\) WHERE \\(\\(model = ''::text\\) AND \\(kind = '${kind}'::text\\) AND \\(vector_dims\\(vec\\) = ${dim}\\)\\)`,
           ),
         ),
       );
     }
-    expect(defs).toContainEqual(expect.stringMatching(/USING gin \(transcript gin_trgm_ops\)/));
+    const scenes = await sql.query(`select indexdef from pg_indexes where tablename = 'scenes'`);
+    expect(scenes.rows.map((r) => r.indexdef)).toContainEqual(
+      expect.stringMatching(/USING gin \(transcript gin_trgm_ops\)/),
+    );
   });
 
   it('allows one scene per index within a video', async () => {
@@ -221,15 +226,17 @@ describe('jobs', () => {
 });
 
 describe('scene search', () => {
-  it('finds the nearest scenes by cosine distance through the per-dimension HNSW indexes', async () => {
+  it('finds the nearest scenes by cosine distance through the HNSW index of each model, created on first use', async () => {
     const video = await aVideo(sql, await aUser(sql));
-    const dims = [
-      ['text_vec', 1024],
-      ['text_vec', 384],
-      ['image_vec', 1152],
+    const models = [
+      ['bge-m3', 'text', 1024],
+      ['multilingual-e5-small', 'text', 384],
+      ['siglip2-so400m', 'image', 1152],
     ] as const;
     let idx = 0;
-    for (const [column, dim] of dims) {
+    for (const [model, kind, dim] of models) {
+      await ensureVectorIndex(sql, model, kind, dim);
+      await ensureVectorIndex(sql, model, kind, dim); // a second writer finds it there
       // Cosine distance to axis 0: exact 0, then 1 - cos(atan 0.5) ≈ 0.106, then 1 (orthogonal), then 2 (opposite).
       const rows = {
         exact: vectorLiteral(dim, { 0: 1 }),
@@ -238,16 +245,18 @@ describe('scene search', () => {
         opposite: vectorLiteral(dim, { 0: -1 }),
       };
       const ids: Record<string, string> = {};
-      for (const [name, vec] of Object.entries(rows))
-        ids[await aScene(sql, video, idx++, { [column]: vec })] = name;
-
-      // Vectors of the other text dimension sit in the same column: the filter keeps them out of the ranking.
-      const cast = `${column}::vector(${dim})`;
-      const query = `select scene_id, ${cast} <=> $1::vector(${dim}) as distance from scenes
-                      where vector_dims(${column}) = ${dim} order by ${cast} <=> $1::vector(${dim}) limit 3`;
+      for (const [name, vec] of Object.entries(rows)) {
+        const scene = await aScene(sql, video, idx++);
+        await aSceneVector(sql, scene, { vec, kind, model });
+        ids[scene] = name;
+      }
+      // Other models' vectors sit in the same table: the index's predicate keeps them out of the ranking.
+      const cast = castVec('', dim);
+      const query = `select scene_id, ${cast} <=> $1::vector(${dim}) as distance from scene_vectors
+                      where ${vectorPredicate('', model, kind, dim)} order by ${cast} <=> $1::vector(${dim}) limit 3`;
       const probe = vectorLiteral(dim, { 0: 2, 1: 0.1 });
       expect(await withoutSeqScan(() => plan(query, [probe]))).toMatch(
-        new RegExp(`Index Scan using scenes_${column}_${dim}_hnsw_idx`),
+        new RegExp(`Index Scan using ${vectorIndexName(model, kind, dim)}`),
       );
       const found = await withoutSeqScan(() => sql.query(query, [probe]));
       expect(found.rows.map((r) => ids[r.scene_id])).toEqual(['exact', 'near', 'orthogonal']);

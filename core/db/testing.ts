@@ -52,5 +52,53 @@ export const aVideo = (sql: Queryable, userId: string, fields: Record<string, un
     'video_id',
   );
 
-export const aScene = (sql: Queryable, videoId: string, idx: number, fields: Record<string, unknown> = {}) =>
-  insertRow(sql, 'scenes', { video_id: videoId, idx, start_s: idx, end_s: idx + 1, ...fields }, 'scene_id');
+/** The model name test rows' vectors are written under unless they name one. */
+export const TEST_VECTOR_MODEL = 'test-vectors';
+
+/**
+ * One vector of a scene in scene_vectors (migration 0010), and video_vectors saying the video has that model's
+ * vectors of that kind. `vec` is a pgvector literal.
+ */
+export async function aSceneVector(
+  sql: Queryable,
+  sceneId: string,
+  v: { vec: string; kind?: 'text' | 'image' | 'screen'; model?: string; idx?: number; atS?: number },
+): Promise<void> {
+  const kind = v.kind ?? 'text';
+  const model = v.model ?? TEST_VECTOR_MODEL;
+  await sql.query(
+    `insert into scene_vectors (scene_id, model, kind, idx, at_s, vec) values ($1, $2, $3, $4, $5, $6::vector)`,
+    [sceneId, model, kind, v.idx ?? -1, v.atS ?? null, v.vec],
+  );
+  await sql.query(
+    `insert into video_vectors (video_id, kind, model, dims)
+     select video_id, $2, $3, vector_dims($4::vector) from scenes where scene_id = $1
+     on conflict (video_id, kind) do update set model = excluded.model, dims = excluded.dims`,
+    [sceneId, kind, model, v.vec],
+  );
+}
+
+/**
+ * A scene row; `text_vec` / `image_vec` among the fields (pgvector literals) become its vectors under `text_model` /
+ * `image_model` (TEST_VECTOR_MODEL when unset), as the index stage writes them.
+ */
+export async function aScene(
+  sql: Queryable,
+  videoId: string,
+  idx: number,
+  fields: Record<string, unknown> = {},
+): Promise<string> {
+  const { text_vec, image_vec, text_model, image_model, ...rest } = fields;
+  const id = await insertRow(
+    sql,
+    'scenes',
+    { video_id: videoId, idx, start_s: idx, end_s: idx + 1, ...rest },
+    'scene_id',
+  );
+  const name = (m: unknown) => (typeof m === 'string' ? m : undefined);
+  if (typeof text_vec === 'string')
+    await aSceneVector(sql, id, { vec: text_vec, kind: 'text', model: name(text_model) });
+  if (typeof image_vec === 'string')
+    await aSceneVector(sql, id, { vec: image_vec, kind: 'image', model: name(image_model) });
+  return id;
+}

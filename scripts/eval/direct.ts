@@ -60,6 +60,8 @@ export async function indexDirect(
         transcript: s.subtitle,
         text_vec: literal(texts?.[i]),
         image_vec: literal(pictures?.[i]),
+        text_model: models.text?.model.name,
+        image_model: models.vision?.model.name,
       });
       ids.set(`${v.key}/${i}`, id);
     }

@@ -49,9 +49,12 @@ const runAll = (video: TestVideo) => runAllStages(video, env, TINY);
 const sceneRows = async (videoId: string) =>
   (
     await pool.query(
-      `SELECT scene_id, idx, start_s, end_s, transcript, text_vec::text AS text_vec, image_vec::text AS image_vec,
-              vector_dims(text_vec) AS text_dims, vector_dims(image_vec) AS image_dims, thumbnail_key, sidecar_key
-         FROM scenes WHERE video_id = $1 ORDER BY idx`,
+      `SELECT s.scene_id, s.idx, s.start_s, s.end_s, s.transcript, t.vec::text AS text_vec, i.vec::text AS image_vec,
+              vector_dims(t.vec) AS text_dims, vector_dims(i.vec) AS image_dims, s.thumbnail_key, s.sidecar_key
+         FROM scenes s
+         LEFT JOIN scene_vectors t ON t.scene_id = s.scene_id AND t.kind = 'text' AND t.idx = -1
+         LEFT JOIN scene_vectors i ON i.scene_id = s.scene_id AND i.kind = 'image' AND i.idx = -1
+        WHERE s.video_id = $1 ORDER BY s.idx`,
       [videoId],
     )
   ).rows;

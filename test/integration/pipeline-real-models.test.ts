@@ -66,12 +66,14 @@ describe('a spoken English video through every stage on the small profile’s re
 
   it('stores 384-d e5 text vectors for the scenes with words, and a Korean paraphrase finds the one about soup', async () => {
     const { rows } = await pool.query(
-      'SELECT scene_id, transcript, vector_dims(text_vec) AS dims FROM scenes WHERE video_id = $1 ORDER BY idx',
+      `SELECT s.scene_id, s.transcript, vector_dims(v.vec) AS dims, v.model FROM scenes s
+         LEFT JOIN scene_vectors v ON v.scene_id = s.scene_id AND v.kind = 'text'
+        WHERE s.video_id = $1 ORDER BY s.idx`,
       [video.videoId],
     );
     const spoken = rows.filter((r) => r.transcript);
     expect(spoken.length).toBeGreaterThan(0);
-    for (const r of spoken) expect(r.dims).toBe(384);
+    for (const r of spoken) expect([r.dims, r.model]).toEqual([384, SMALL.text]);
     await pool.query(`UPDATE videos SET state = 'indexed' WHERE video_id = $1 AND state <> 'indexed'`, [
       video.videoId,
     ]);
@@ -80,7 +82,7 @@ describe('a spoken English video through every stage on the small profile’s re
     const c = await pool.connect();
     try {
       await c.query('BEGIN');
-      const found = await nearest(c, 'text_vec', video.userId, q!, {}, 5);
+      const found = await nearest(c, { kind: 'text', model: SMALL.text }, video.userId, q!, {}, 5);
       await c.query('COMMIT');
       const best = rows.find((r) => r.scene_id === found[0]?.sceneId);
       expect(best?.transcript, JSON.stringify(rows)).toMatch(/soup/i);

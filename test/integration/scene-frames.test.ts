@@ -61,8 +61,8 @@ describe('a long scene is described by more than its middle frame', () => {
       expect(k.frames[0]!.at - clip.scenes[i]!.start).toBeCloseTo(2, 1);
     }
     const { rows } = await pool.query(
-      `SELECT s.idx, count(*)::int AS frames FROM scene_frames f JOIN scenes s USING (scene_id)
-        WHERE s.video_id = $1 GROUP BY s.idx ORDER BY s.idx`,
+      `SELECT s.idx, count(*)::int AS frames FROM scene_vectors f JOIN scenes s USING (scene_id)
+        WHERE s.video_id = $1 AND f.kind = 'image' AND f.idx >= 0 GROUP BY s.idx ORDER BY s.idx`,
       [video.videoId],
     );
     expect(rows).toEqual(clip.scenes.map((_, idx) => ({ idx, frames: 6 })));
@@ -77,7 +77,14 @@ describe('a long scene is described by more than its middle frame', () => {
           stillImage(dir, `marker-${i}`, `${s.marker}:size=320x240`),
         ]);
         await client.query('BEGIN');
-        const found = await nearest(client, 'image_vec', video.userId, query!, {}, 3);
+        const found = await nearest(
+          client,
+          { kind: 'image', model: 'tiny-siglip2' },
+          video.userId,
+          query!,
+          {},
+          3,
+        );
         await client.query('COMMIT');
         const { rows } = await client.query('SELECT idx FROM scenes WHERE scene_id = $1', [
           found[0]!.sceneId,

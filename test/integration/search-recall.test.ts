@@ -5,9 +5,12 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { nearest } from '../../api/search/repository.js';
 import { migrate } from '../../core/db/migrate.js';
+import { castVec, ensureVectorIndex, vectorIndexName, vectorPredicate } from '../../core/db/vectors.js';
 
 const env = inject('testbed');
 const DIMS = 1024;
+const MODEL = 'recall-model';
+const TEXT = { kind: 'text', model: MODEL } as const;
 const OTHER_SCENES = 3000;
 const dbName = `recall_${randomUUID().replaceAll('-', '')}`;
 let admin: pg.Client;
@@ -43,6 +46,7 @@ beforeAll(async () => {
   // On a million scenes the planner walks the HNSW index; on this small table it would rather read the
   // user's scenes through (video_id, idx) and sort them exactly. Take that path away so the index is tested.
   await pool.query('ALTER TABLE scenes DROP CONSTRAINT scenes_video_idx_key');
+  await ensureVectorIndex(pool, MODEL, 'text', DIMS);
   const others = Array.from({ length: 20 }, () => randomUUID());
   await pool.query(`INSERT INTO users (user_id, auth_user_id) SELECT u, u::text FROM unnest($1::uuid[]) u`, [
     [me, ...others],
@@ -68,9 +72,20 @@ beforeAll(async () => {
   for (let i = 0; i < rows.length; i += 500) {
     const batch = rows.slice(i, i + 500);
     const r = await pool.query(
-      `INSERT INTO scenes (video_id, idx, start_s, end_s, text_vec)
-       SELECT v, i, i, i + 1, vec::vector FROM unnest($1::uuid[], $2::int[], $3::text[]) AS t(v, i, vec) RETURNING scene_id, video_id`,
-      [batch.map((b) => b.video), batch.map((b) => b.idx), batch.map((b) => lit(b.v))],
+      `WITH s AS (
+         INSERT INTO scenes (video_id, idx, start_s, end_s)
+         SELECT v, i, i, i + 1 FROM unnest($1::uuid[], $2::int[]) AS t(v, i) RETURNING scene_id, video_id, idx),
+       w AS (
+         INSERT INTO scene_vectors (scene_id, model, kind, vec)
+         SELECT s.scene_id, '${MODEL}', 'text', t.vec::vector
+           FROM s JOIN unnest($1::uuid[], $2::int[], $3::text[]) AS t(v, i, vec) ON t.v = s.video_id AND t.i = s.idx)
+       SELECT scene_id, video_id FROM s ORDER BY array_position($4::text[], video_id::text || '/' || idx)`,
+      [
+        batch.map((b) => b.video),
+        batch.map((b) => b.idx),
+        batch.map((b) => lit(b.v)),
+        batch.map((b) => `${b.video}/${b.idx}`),
+      ],
     );
     r.rows.forEach((row, j) => {
       if (videos.slice(0, 3).some((v) => v.id === row.video_id))
@@ -78,6 +93,7 @@ beforeAll(async () => {
     });
   }
   await pool.query('ANALYZE scenes');
+  await pool.query('ANALYZE scene_vectors');
 }, 240_000);
 
 afterAll(async () => {
@@ -101,15 +117,15 @@ describe('filtered vector search', () => {
     try {
       await c.query('BEGIN');
       // exactMaxRows 0: through the index even for this small user (the path a heavy user takes).
-      const got = await nearest(c, 'text_vec', me, query, {}, 10, { exactMaxRows: 0 });
+      const got = await nearest(c, TEXT, me, query, {}, 10, { exactMaxRows: 0 });
       const plan = await c.query(
-        `EXPLAIN SELECT s.scene_id FROM scenes s JOIN videos v USING (video_id)
-          WHERE v.user_id = $1 AND vector_dims(s.text_vec) = ${DIMS}
-          ORDER BY s.text_vec::vector(${DIMS}) <=> $2::vector(${DIMS}) LIMIT 10`,
+        `EXPLAIN SELECT s.scene_id FROM scene_vectors sv JOIN scenes s USING (scene_id) JOIN videos v USING (video_id)
+          WHERE v.user_id = $1 AND ${vectorPredicate('sv', MODEL, 'text', DIMS)}
+          ORDER BY ${castVec('sv', DIMS)} <=> $2::vector(${DIMS}) LIMIT 10`,
         [me, lit(query)],
       );
       await c.query('COMMIT');
-      expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toMatch(/scenes_text_vec_1024_hnsw_idx/);
+      expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toMatch(vectorIndexName(MODEL, 'text', DIMS));
       expect(got.map((g) => g.sceneId)).toEqual(exactTop(query, 10));
 
       // The same query without iterative scans: the index hands over its first ef_search neighbours
@@ -118,9 +134,9 @@ describe('filtered vector search', () => {
       await c.query('SET LOCAL hnsw.iterative_scan = off');
       await c.query('SET LOCAL hnsw.ef_search = 40');
       const plain = await c.query(
-        `SELECT s.scene_id FROM scenes s JOIN videos v USING (video_id)
-          WHERE v.user_id = $1 AND vector_dims(s.text_vec) = ${DIMS}
-          ORDER BY s.text_vec::vector(${DIMS}) <=> $2::vector(${DIMS}) LIMIT 10`,
+        `SELECT s.scene_id FROM scene_vectors sv JOIN scenes s USING (scene_id) JOIN videos v USING (video_id)
+          WHERE v.user_id = $1 AND ${vectorPredicate('sv', MODEL, 'text', DIMS)}
+          ORDER BY ${castVec('sv', DIMS)} <=> $2::vector(${DIMS}) LIMIT 10`,
         [me, lit(query)],
       );
       await c.query('COMMIT');
@@ -137,17 +153,17 @@ describe('filtered vector search', () => {
       // The index path with a scan cut short, as max_scan_tuples cuts it for a 100-scene user among a
       // million: the top 10 is no longer exact…
       await c.query('BEGIN');
-      const short = await nearest(c, 'text_vec', me, query, {}, 10, { maxScanTuples: 60, exactMaxRows: 0 });
+      const short = await nearest(c, TEXT, me, query, {}, 10, { maxScanTuples: 60, exactMaxRows: 0 });
       await c.query('COMMIT');
       expect(short.map((g) => g.sceneId)).not.toEqual(exactTop(query, 10));
       // …so a user with few scenes (30 here, under EXACT_MAX_ROWS) is ranked exactly instead.
       await c.query('BEGIN');
-      const got = await nearest(c, 'text_vec', me, query, {}, 10, { maxScanTuples: 60 });
+      const got = await nearest(c, TEXT, me, query, {}, 10, { maxScanTuples: 60 });
       await c.query('COMMIT');
       expect(got.map((g) => g.sceneId)).toEqual(exactTop(query, 10));
       // A user with fewer scenes than asked for gets all of them, best first.
       await c.query('BEGIN');
-      const all = await nearest(c, 'text_vec', me, query, {}, 50);
+      const all = await nearest(c, TEXT, me, query, {}, 50);
       await c.query('COMMIT');
       expect(all.map((g) => g.sceneId)).toEqual(exactTop(query, 30));
     } finally {

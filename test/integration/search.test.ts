@@ -1,6 +1,7 @@
 // Searching scenes through GET /search, previews and timelines, against real PostgreSQL + pgvector and MinIO.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { aSceneVector } from '../../core/db/testing.js';
 import { keys } from '../../core/storage/store.js';
 import { TINY_MODELS_DIR } from '../../models/manifest.js';
 import { loadImageTextEmbedder, loadTextEmbedder } from '../../models/runtime/embeddings.js';
@@ -48,11 +49,16 @@ async function seed(
       const [tv] = await text.embed([s.text], 'passage');
       const [iv] = s.picture ? await vision.embedTexts([s.picture]) : [undefined];
       const r = await api.db.query(
-        `INSERT INTO scenes (video_id, idx, start_s, end_s, transcript, text_vec, image_vec, thumbnail_key)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING scene_id`,
-        [videoId, idx, s.start, s.end, s.text, vec(tv), vec(iv), thumb],
+        `INSERT INTO scenes (video_id, idx, start_s, end_s, transcript, thumbnail_key)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING scene_id`,
+        [videoId, idx, s.start, s.end, s.text, thumb],
       );
-      sceneIds.push(r.rows[0].scene_id);
+      const sceneId = r.rows[0].scene_id;
+      const tvec = vec(tv);
+      const ivec = vec(iv);
+      if (tvec) await aSceneVector(api.db, sceneId, { vec: tvec, kind: 'text', model: text.model.name });
+      if (ivec) await aSceneVector(api.db, sceneId, { vec: ivec, kind: 'image', model: vision.model.name });
+      sceneIds.push(sceneId);
     }
     ids.push({ videoId, sceneIds });
   }

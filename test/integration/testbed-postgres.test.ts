@@ -23,13 +23,13 @@ describe('the test bed PostgreSQL', () => {
     expect(rows[0].trgm).toBeTruthy();
   });
 
-  it('has the heimdex schema applied, with HNSW indexes on both scene vectors', async () => {
+  it('has the heimdex schema applied, with HNSW indexes on scene vectors of both kinds', async () => {
     const { rows } = await db.query(
-      `select indexdef from pg_indexes where tablename = 'scenes' and indexdef ilike '%using hnsw%'`,
+      `select indexdef from pg_indexes where tablename = 'scene_vectors' and indexdef ilike '%using hnsw%'`,
     );
     const defs = rows.map((r) => r.indexdef as string).join('\n');
-    expect(defs).toMatch(/text_vec/);
-    expect(defs).toMatch(/image_vec/);
+    expect(defs).toMatch(/kind = 'text'/);
+    expect(defs).toMatch(/kind = 'image'/);
   });
 
   it('answers an HNSW cosine query with the nearest rows', async () => {

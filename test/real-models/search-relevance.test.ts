@@ -46,6 +46,7 @@ beforeAll(async () => {
     const id = await aScene(pool, video, i, {
       transcript: TRANSCRIPTS[k],
       text_vec: `[${Array.from(vectors[i]!).join(',')}]`,
+      text_model: SMALL.text,
     });
     names.set(id, k);
   }

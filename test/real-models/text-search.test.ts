@@ -50,6 +50,7 @@ beforeAll(async () => {
     const id = await aScene(sql, video, i, {
       transcript: TRANSCRIPTS[name],
       text_vec: `[${Array.from(vectors[i]!).join(',')}]`,
+      text_model: SMALL.text,
     });
     scenes.set(id, name);
   }
@@ -75,7 +76,7 @@ describe(`${SMALL.text} through search`, () => {
   it.each(QUERIES)('“%s” finds the transcript about %s first', async (query, expected) => {
     const [v] = await text.embed([query], 'query');
     await sql.query('BEGIN');
-    const found = await nearest(sql, 'text_vec', user, v!, {}, 3);
+    const found = await nearest(sql, { kind: 'text', model: SMALL.text }, user, v!, {}, 3);
     await sql.query('COMMIT');
     expect(found.map((f) => scenes.get(f.sceneId))[0]).toBe(expected);
   });

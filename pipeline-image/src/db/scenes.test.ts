@@ -3,6 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddedPostgres } from '../../../core/db/embedded.js';
 import { aUser, aVideo, startMigratedDatabase } from '../../../core/db/testing.js';
+import { vectorIndexName, videoVectorModels } from '../../../core/db/vectors.js';
 import { replaceScenes, type SceneRow, sceneId, VideoGone } from './scenes.js';
 
 let db: EmbeddedPostgres;
@@ -29,22 +30,73 @@ const scenes = (n: number): SceneRow[] =>
     sidecarKey: 'sidecar',
   }));
 
+const MODELS = { text: { name: 'bge-m3', dims: 1024 }, image: { name: 'siglip2-so400m', dims: 1152 } };
+
+/** Each scene's vectors as (scene idx, model, kind, vector idx, dims), in order. */
+const vectorsOf = async (videoId: string) =>
+  (
+    await pool.query(
+      `SELECT s.idx AS scene, v.model, v.kind, v.idx, v.at_s, vector_dims(v.vec) AS dims
+         FROM scene_vectors v JOIN scenes s USING (scene_id) WHERE s.video_id = $1
+        ORDER BY s.idx, v.kind, v.idx`,
+      [videoId],
+    )
+  ).rows;
+
 describe('writing a video’s scenes', () => {
-  it('stores scenes with vectors of the schema’s sizes, NFC transcripts, and marks the video indexed', async () => {
+  it('stores scenes with each model’s vectors, NFC transcripts, and marks the video indexed', async () => {
     const userId = await aUser(pool);
     const videoId = await aVideo(pool, userId, { state: 'processing' });
-    await replaceScenes(pool, { videoId, userId, durationS: 6 }, scenes(3));
-    const { rows } = await pool.query(
-      'SELECT idx, transcript, vector_dims(image_vec) AS iv, vector_dims(text_vec) AS tv FROM scenes WHERE video_id = $1 ORDER BY idx',
-      [videoId],
-    );
-    expect(rows).toEqual([
-      { idx: 0, transcript: '바닷가에서'.normalize('NFC'), iv: 1152, tv: 1024 },
-      { idx: 1, transcript: '', iv: 1152, tv: null },
-      { idx: 2, transcript: '', iv: 1152, tv: null },
+    await replaceScenes(pool, { videoId, userId, durationS: 6 }, scenes(3), MODELS);
+    const { rows } = await pool.query('SELECT idx, transcript FROM scenes WHERE video_id = $1 ORDER BY idx', [
+      videoId,
     ]);
+    expect(rows).toEqual([
+      { idx: 0, transcript: '바닷가에서'.normalize('NFC') },
+      { idx: 1, transcript: '' },
+      { idx: 2, transcript: '' },
+    ]);
+    const image = { model: 'siglip2-so400m', kind: 'image', idx: -1, at_s: null, dims: 1152 };
+    expect(await vectorsOf(videoId)).toEqual([
+      { scene: 0, ...image },
+      { scene: 0, model: 'bge-m3', kind: 'text', idx: -1, at_s: null, dims: 1024 },
+      { scene: 1, ...image },
+      { scene: 2, ...image },
+    ]);
+    expect(await videoVectorModels(pool, videoId)).toEqual({
+      text: { model: 'bge-m3', dims: 1024 },
+      image: { model: 'siglip2-so400m', dims: 1152 },
+    });
     const video = await pool.query('SELECT state, duration_s FROM videos WHERE video_id = $1', [videoId]);
     expect(video.rows[0]).toEqual({ state: 'indexed', duration_s: 6 });
+  });
+
+  it('a write with another model replaces the old model’s vectors in the same transaction, and the kind it lacks goes', async () => {
+    const userId = await aUser(pool);
+    const videoId = await aVideo(pool, userId);
+    await replaceScenes(pool, { videoId, userId, durationS: 6 }, scenes(2), MODELS);
+    const next = { ...MODELS, text: { name: 'multilingual-e5-small', dims: 384 } };
+    const rows = scenes(2).map((s) => ({ ...s, textVec: s.textVec ? unit(384, 1) : null }));
+    await replaceScenes(pool, { videoId, userId, durationS: 6 }, rows, next);
+    const text = (await vectorsOf(videoId)).filter((v) => v.kind === 'text');
+    expect(text).toEqual([
+      { scene: 0, model: 'multilingual-e5-small', kind: 'text', idx: -1, at_s: null, dims: 384 },
+    ]);
+    expect((await videoVectorModels(pool, videoId)).text).toEqual({
+      model: 'multilingual-e5-small',
+      dims: 384,
+    });
+    // The new model's index was made before the write.
+    const idx = await pool.query(`SELECT 1 FROM pg_indexes WHERE indexname = $1`, [
+      vectorIndexName('multilingual-e5-small', 'text', 384),
+    ]);
+    expect(idx.rowCount).toBe(1);
+    // Without a text model (embed-text skipped this time) the video has no text vectors and says so.
+    await replaceScenes(pool, { videoId, userId, durationS: 6 }, rows, { image: MODELS.image });
+    expect((await vectorsOf(videoId)).filter((v) => v.kind === 'text')).toEqual([]);
+    expect(await videoVectorModels(pool, videoId)).toEqual({
+      image: { model: 'siglip2-so400m', dims: 1152 },
+    });
   });
 
   it('stores every frame’s picture vector, and a rerun replaces a scene’s frames whole', async () => {
@@ -56,17 +108,13 @@ describe('writing a video’s scenes', () => {
         frames: Array.from({ length: n }, (_, i) => ({ atS: s.startS + i, imageVec: unit(1152, i) })),
       }));
     const frames = async () =>
-      (
-        await pool.query(
-          `SELECT s.idx AS scene, f.idx, f.at_s, vector_dims(f.image_vec) AS dims
-             FROM scene_frames f JOIN scenes s USING (scene_id) WHERE s.video_id = $1 ORDER BY s.idx, f.idx`,
-          [videoId],
-        )
-      ).rows;
-    await replaceScenes(pool, { videoId, userId, durationS: 4 }, withFrames(3));
+      (await vectorsOf(videoId))
+        .filter((v) => v.kind === 'image' && v.idx >= 0)
+        .map(({ scene, idx, at_s, dims }) => ({ scene, idx, at_s, dims }));
+    await replaceScenes(pool, { videoId, userId, durationS: 4 }, withFrames(3), MODELS);
     expect(await frames()).toHaveLength(6);
     expect((await frames())[4]).toEqual({ scene: 1, idx: 1, at_s: 3, dims: 1152 });
-    await replaceScenes(pool, { videoId, userId, durationS: 4 }, withFrames(1));
+    await replaceScenes(pool, { videoId, userId, durationS: 4 }, withFrames(1), MODELS);
     expect(await frames()).toEqual([
       { scene: 0, idx: 0, at_s: 0, dims: 1152 },
       { scene: 1, idx: 0, at_s: 2, dims: 1152 },

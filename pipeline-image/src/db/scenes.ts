@@ -1,6 +1,8 @@
-// The index stage's side effects in Postgres: a video's scenes replaced in one transaction, the video marked indexed.
+// The index stage's side effects in Postgres: a video's scenes and their vectors replaced in one transaction, the
+// video marked indexed.
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { ensureVectorIndex, SCENE_VECTOR, type VectorKind } from '../../../core/db/vectors.js';
 
 export interface SceneRow {
   idx: number;
@@ -37,15 +39,50 @@ export function sceneId(videoId: string, idx: number): string {
 export const vectorLiteral = (v: ArrayLike<number> | null | undefined): string | null =>
   v ? `[${Array.from(v, (x) => (Number.isFinite(x) ? x : 0)).join(',')}]` : null;
 
+/** The model that made each kind of vector the rows carry; a kind without one has no vectors. */
+export type VectorModels = Partial<Record<'text' | 'image', { name: string; dims: number }>>;
+
+/** One kind's vectors of every scene, as unnest() arrays. */
+function vectorsOf(videoId: string, scenes: readonly SceneRow[], kind: 'text' | 'image') {
+  const out = {
+    scene: [] as string[],
+    idx: [] as number[],
+    at: [] as (number | null)[],
+    vec: [] as string[],
+  };
+  const add = (s: SceneRow, idx: number, at: number | null, v: ArrayLike<number> | null | undefined) => {
+    const lit = vectorLiteral(v);
+    if (!lit) return;
+    out.scene.push(sceneId(videoId, s.idx));
+    out.idx.push(idx);
+    out.at.push(at);
+    out.vec.push(lit);
+  };
+  for (const s of scenes) {
+    if (kind === 'text') add(s, SCENE_VECTOR, null, s.textVec);
+    else {
+      add(s, SCENE_VECTOR, null, s.imageVec);
+      for (const [i, f] of (s.frames ?? []).entries()) add(s, i, f.atS, f.imageVec);
+    }
+  }
+  return out;
+}
+
 /**
- * Replaces the scenes of one video and marks it indexed, all or nothing. Rows at existing positions are
- * updated in place (their ids stay), extra rows from a longer earlier run are deleted.
+ * Replaces the scenes of one video and their vectors and marks it indexed, all or nothing. Rows at existing
+ * positions are updated in place (their ids stay), extra rows from a longer earlier run are deleted. Each kind's
+ * vectors are replaced whole, whatever model made the old ones: this transaction is the moment a video switches to
+ * a new model (search reads video_vectors to know which), and the old model's vectors go with it.
  */
 export async function replaceScenes(
   pool: pg.Pool,
   video: { videoId: string; userId: string; durationS: number },
   scenes: readonly SceneRow[],
+  models: VectorModels = {},
 ): Promise<void> {
+  // Outside the transaction: the embedded Postgres serializes connections, and an index is built once per model.
+  for (const [kind, m] of Object.entries(models) as ['text' | 'image', { name: string; dims: number }][])
+    await ensureVectorIndex(pool, m.name, kind, m.dims);
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -55,19 +92,14 @@ export async function replaceScenes(
     if (found.rowCount === 0 || found.rows[0].user_id !== video.userId) {
       throw new VideoGone(`video ${video.videoId} of user ${video.userId} is not in the database (deleted?)`);
     }
-    // Frames are replaced whole: a rerun may look at a scene with fewer frames.
-    await client.query(
-      'DELETE FROM scene_frames f USING scenes s WHERE f.scene_id = s.scene_id AND s.video_id = $1',
-      [video.videoId],
-    );
     for (const s of scenes) {
       await client.query(
-        `INSERT INTO scenes (scene_id, video_id, idx, start_s, end_s, transcript, text_vec, image_vec,
+        `INSERT INTO scenes (scene_id, video_id, idx, start_s, end_s, transcript,
                              vision_tags, thumbnail_key, sidecar_key, screen_text, screen_lines)
-         VALUES ($1, $2, $3, $4, $5, $6, $7::vector, $8::vector, $9::jsonb, $10, $11, $12, $13::jsonb)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11::jsonb)
          ON CONFLICT (video_id, idx) DO UPDATE SET
            start_s = EXCLUDED.start_s, end_s = EXCLUDED.end_s, transcript = EXCLUDED.transcript,
-           text_vec = EXCLUDED.text_vec, image_vec = EXCLUDED.image_vec, vision_tags = EXCLUDED.vision_tags,
+           vision_tags = EXCLUDED.vision_tags,
            thumbnail_key = EXCLUDED.thumbnail_key, sidecar_key = EXCLUDED.sidecar_key,
            screen_text = EXCLUDED.screen_text, screen_lines = EXCLUDED.screen_lines`,
         [
@@ -77,8 +109,6 @@ export async function replaceScenes(
           s.startS,
           s.endS,
           s.transcript.normalize('NFC'),
-          vectorLiteral(s.textVec),
-          vectorLiteral(s.imageVec),
           s.visionTags === undefined ? null : JSON.stringify(s.visionTags),
           s.thumbnailKey ?? null,
           s.sidecarKey ?? null,
@@ -86,22 +116,13 @@ export async function replaceScenes(
           s.screenLines === undefined ? null : JSON.stringify(s.screenLines),
         ],
       );
-      if (s.frames?.length)
-        await client.query(
-          `INSERT INTO scene_frames (scene_id, idx, at_s, image_vec)
-           SELECT $1, f.i - 1, f.at, f.vec::vector
-             FROM unnest($2::float8[], $3::text[]) WITH ORDINALITY AS f(at, vec, i)`,
-          [
-            sceneId(video.videoId, s.idx),
-            s.frames.map((f) => f.atS),
-            s.frames.map((f) => vectorLiteral(f.imageVec)),
-          ],
-        );
     }
     await client.query('DELETE FROM scenes WHERE video_id = $1 AND idx >= $2', [
       video.videoId,
       scenes.length,
     ]);
+    for (const kind of ['text', 'image'] as const)
+      await writeVectors(client, video.videoId, scenes, kind, models);
     await client.query(
       `UPDATE videos SET state = 'indexed', duration_s = $2, error_text = NULL WHERE video_id = $1`,
       [video.videoId, video.durationS],
@@ -113,4 +134,36 @@ export async function replaceScenes(
   } finally {
     client.release();
   }
+}
+
+/** One kind's vectors of the video, replaced whole (every model's), and video_vectors saying whose they are now. */
+async function writeVectors(
+  client: pg.PoolClient,
+  videoId: string,
+  scenes: readonly SceneRow[],
+  kind: VectorKind & ('text' | 'image'),
+  models: VectorModels,
+): Promise<void> {
+  await client.query(
+    `DELETE FROM scene_vectors v USING scenes s
+      WHERE v.scene_id = s.scene_id AND s.video_id = $1 AND v.kind = $2`,
+    [videoId, kind],
+  );
+  const model = models[kind];
+  const rows = vectorsOf(videoId, scenes, kind);
+  if (!model || rows.vec.length === 0) {
+    await client.query('DELETE FROM video_vectors WHERE video_id = $1 AND kind = $2', [videoId, kind]);
+    return;
+  }
+  await client.query(
+    `INSERT INTO scene_vectors (scene_id, model, kind, idx, at_s, vec)
+     SELECT r.scene, $1, $2, r.idx, r.at, r.vec::vector
+       FROM unnest($3::uuid[], $4::int[], $5::float8[], $6::text[]) AS r(scene, idx, at, vec)`,
+    [model.name, kind, rows.scene, rows.idx, rows.at, rows.vec],
+  );
+  await client.query(
+    `INSERT INTO video_vectors (video_id, kind, model, dims) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (video_id, kind) DO UPDATE SET model = EXCLUDED.model, dims = EXCLUDED.dims, written_at = now()`,
+    [videoId, kind, model.name, model.dims],
+  );
 }

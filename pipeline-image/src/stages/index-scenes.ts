@@ -59,7 +59,10 @@ export const indexStage: StageHandler = async (ctx) => {
     'application/json',
   );
   try {
-    await replaceScenes(ctx.db(), { videoId, userId, durationS: info.durationSeconds }, rows);
+    await replaceScenes(ctx.db(), { videoId, userId, durationS: info.durationSeconds }, rows, {
+      image: { name: vision.model.name, dims: vision.model.dims },
+      ...(text ? { text: { name: text.model.name, dims: text.model.dims } } : {}),
+    });
   } catch (err) {
     if (err instanceof VideoGone)
       throw new BadInputError(`the video was deleted while it was processed (${err.message})`);
@@ -70,5 +73,8 @@ export const indexStage: StageHandler = async (ctx) => {
     durationSeconds: info.durationSeconds,
     withText: rows.filter((r) => r.textVec).length,
     withScreenText: rows.filter((r) => r.screenLines?.length).length,
+    // The models the video's vectors are of now: the plan records them in the status (re-embed on a model change).
+    visionModel: vision.model.name,
+    ...(text ? { textModel: text.model.name } : {}),
   });
 };
