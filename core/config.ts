@@ -43,6 +43,10 @@ export const ConfigSchema = Type.Object({
         "what happens to a failed video's original when it fails: delete-bad-input (removed when the file itself is at fault, kept for a transient or internal failure so it can be processed again), keep, or delete; either way it goes when the video is deleted",
     },
   ),
+  STAGE_RERUN_WINDOW_SECONDS: Int(
+    'how long a stage that keeps failing transiently (storage or the database away, a node lost) is run again before the video fails as Transient; an out-of-memory kill is retried that long too',
+    { default: 1800, minimum: 0 },
+  ),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info', description: 'pino log level' },

@@ -16,17 +16,23 @@ import {
   type VideoIngestionStatus,
 } from '../core/crd/videoingestion.js';
 import type { StageName } from '../core/dag.js';
-import { stage as stageOf } from '../core/dag.js';
+import { isStageName, stage as stageOf } from '../core/dag.js';
 import { cleanupIngestion, type FailedSources, releaseFailedSource } from '../core/ingestion/cleanup.js';
 import { FINALIZER } from '../core/ingestion/names.js';
 import type { StageObservation } from '../core/ingestion/observation.js';
-import { isRefusedDuplicate, type Plan, plan } from '../core/ingestion/plan.js';
+import { isRefusedDuplicate, type Observed, type Plan, plan, type Stray } from '../core/ingestion/plan.js';
 import type { IngestionRows } from '../core/ingestion/rows.js';
 import type { Logger } from '../core/log.js';
 import type { ObjectStore } from '../core/storage/store.js';
 import { Admission } from './admission.js';
 import type { OperatorConfig } from './config.js';
-import { type Dependency, DependencyUnavailable, DependencyWaits, through } from './dependencies.js';
+import {
+  type Dependency,
+  DependencyUnavailable,
+  DependencyWaits,
+  isUnreachable,
+  through,
+} from './dependencies.js';
 import { categorize } from './errors.js';
 import { type BuilderConfig, buildStageJob } from './job-builder.js';
 import { KubeWrites } from './kube-writes.js';
@@ -45,6 +51,10 @@ export interface ControllerDeps {
   store?: ObjectStore;
   /** FAILED_SOURCES; keep when unset. */
   failedSources?: FailedSources;
+  /** STAGE_RERUN_WINDOW_SECONDS; the plan's default when unset. */
+  rerunWindowSeconds?: number;
+  /** How often object storage is probed while nothing is wrong (an outage is then probed every second). */
+  storageCheckMs?: number;
   metrics: Metrics;
   log: Logger;
   identity: string;
@@ -69,6 +79,11 @@ export class Controller {
   private synced = false;
   private failingWatches = new Set<string>();
   private stopped = false;
+  /** Jobs this operator deleted: a deletion it did not ask for is someone's hand (Observed.interrupted). */
+  private readonly deleting = new Set<string>();
+  /** Per ingestion key: stages whose unfinished Job was deleted from outside, until the status says so. */
+  private readonly interrupted = new Map<string, Set<StageName>>();
+  private storageCheck: NodeJS.Timeout | undefined;
 
   constructor(private readonly d: ControllerDeps) {
     this.kube = new KubeWrites(d.kc, d.namespace, d.metrics, d.log, d.identity);
@@ -96,10 +111,20 @@ export class Controller {
       },
     );
     this.waits = new DependencyWaits(
-      d.rows ? { postgres: () => d.rows!.ping() } : {},
+      {
+        ...(d.rows ? { postgres: () => d.rows!.ping() } : {}),
+        ...(d.store ? { storage: () => d.store!.ping() } : {}),
+      },
       (_dependency, keys) => {
-        // Back: every ingestion that waited is looked at now, with its backoff forgotten.
-        for (const key of keys) {
+        // Back: every ingestion that waited is looked at now, with its backoff forgotten; so is every
+        // unfinished one, since plan() held their stages back while the dependency was away.
+        const all = new Set(keys);
+        for (const vi of this.ingestions.list(this.d.namespace)) {
+          const phase = vi.status?.phase;
+          if (phase !== 'Succeeded' && phase !== 'Failed')
+            all.add(`${vi.metadata.namespace}/${vi.metadata.name}`);
+        }
+        for (const key of all) {
           this.queue.forget(key);
           this.queue.add(key);
         }
@@ -192,9 +217,16 @@ export class Controller {
       if (finished) for (const key of this.admission.wakeups()) this.queue.add(key);
       this.updateGauges();
     };
-    this.jobs.on('add', (j) => onJob(j));
-    this.jobs.on('update', (j) => onJob(j));
-    this.jobs.on('delete', (j) => onJob(j, true));
+    for (const verb of ['add', 'update'] as const)
+      this.jobs.on(verb, (j) => {
+        this.noteOutsideDeletion(j);
+        onJob(j);
+      });
+    this.jobs.on('delete', (j) => {
+      this.noteOutsideDeletion(j, true);
+      this.deleting.delete(j.metadata?.name ?? '');
+      onJob(j, true);
+    });
     const onPod = (pod: V1Pod) => {
       const owner = pod.metadata?.labels?.[LABELS.ingestion];
       // Only a finished container changes what plan() sees (the termination message).
@@ -213,13 +245,34 @@ export class Controller {
       for (const vi of this.ingestions.list(this.d.namespace)) this.queue.add(keyOf(vi));
     }, this.d.config.OPERATOR_RESYNC_SECONDS * 1000);
     this.resync.unref();
+    this.watchStorage();
     this.d.log.info({ namespace: this.d.namespace }, 'caches synced; reconciling');
+  }
+
+  /**
+   * Object storage is probed now and then: the operator itself uses it only on failures and cleanups, but
+   * its stages use it all the time, and a stage's transient failure during a known outage is the outage's.
+   */
+  private watchStorage(): void {
+    const store = this.d.store;
+    if (!store) return;
+    const check = async () => {
+      if (this.stopped) return;
+      if (!this.waits.current.includes('storage')) {
+        await store.ping().catch((err) => {
+          if (isUnreachable(err)) this.waits.wait('storage', undefined, err);
+        });
+      }
+      if (!this.stopped) this.storageCheck = setTimeout(check, this.d.storageCheckMs ?? 5000).unref();
+    };
+    void check();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.waits.stop();
     if (this.resync) clearInterval(this.resync);
+    if (this.storageCheck) clearTimeout(this.storageCheck);
     await this.queue.stop();
     await Promise.allSettled([this.ingestions.stop(), this.jobs.stop(), this.pods.stop()]);
   }
@@ -237,10 +290,11 @@ export class Controller {
     this.d.metrics.queueDepth.set(this.queue.depth);
   }
 
-  private observedJobs(vi: VideoIngestion): StageObservation[] {
+  private observedJobs(vi: VideoIngestion): { jobs: StageObservation[]; strays: Stray[] } {
     const uid = vi.metadata.uid;
     const pods = this.pods.list(this.d.namespace);
-    const out: StageObservation[] = [];
+    const jobs: StageObservation[] = [];
+    const managed = new Set<string>();
     for (const job of this.jobs.list(this.d.namespace)) {
       if (!job.metadata?.ownerReferences?.some((r) => r.uid === uid)) continue;
       // By owner, not by the job-name label: a stage run again reuses its Job's name, and the pods of the
@@ -248,9 +302,23 @@ export class Controller {
       const jobUid = job.metadata.uid;
       const mine = pods.filter((p) => p.metadata?.ownerReferences?.some((r) => r.uid === jobUid));
       const obs = observeJob(job, mine);
-      if (obs) out.push(obs);
+      if (!obs) continue;
+      jobs.push(obs);
+      if (!obs.deleting && jobUid) managed.add(jobUid);
     }
-    return out;
+    // Pods of this ingestion that no live Job of it owns any more (orphaned by a --cascade=orphan delete, or
+    // still stopping after their Job went) and that can still run: they may write beside a new run.
+    const strays: Stray[] = [];
+    for (const pod of pods) {
+      const labels = pod.metadata?.labels ?? {};
+      const stage = labels[LABELS.stage];
+      if (labels[LABELS.ingestion] !== vi.metadata.name || !stage || !isStageName(stage)) continue;
+      if (pod.status?.phase !== 'Pending' && pod.status?.phase !== 'Running') continue;
+      const owner = pod.metadata?.ownerReferences?.find((r) => r.kind === 'Job');
+      if (owner && managed.has(owner.uid)) continue;
+      strays.push({ stage, name: pod.metadata!.name!, stopping: Boolean(pod.metadata?.deletionTimestamp) });
+    }
+    return { jobs, strays };
   }
 
   /** The freshest status we know: the cache's, or the one we wrote if the watch has not caught up. */
@@ -293,19 +361,31 @@ export class Controller {
     const admit = (requests: Parameters<typeof this.admission.grant>[1]) =>
       this.admission.grant(owner, requests);
     const duplicateOf = this.ownerOtherThan(vi);
-    const observed = () => ({
-      ingestion: vi,
-      jobs: this.observedJobs(vi),
-      ...(duplicateOf ? { duplicateOf } : {}),
-    });
-    let p = plan(observed(), new Date(), admit);
+    const videoMissing = await this.videoMissing(vi);
+    const settings =
+      this.d.rerunWindowSeconds !== undefined ? { transientWindowMs: this.d.rerunWindowSeconds * 1000 } : {};
+    const observed = (): Observed => {
+      const { jobs, strays } = this.observedJobs(vi);
+      const interrupted = this.interrupted.get(key);
+      const waitingFor = this.waits.current;
+      return {
+        ingestion: vi,
+        jobs,
+        ...(strays.length > 0 ? { strays } : {}),
+        ...(interrupted ? { interrupted: [...interrupted] } : {}),
+        ...(waitingFor.length > 0 ? { waitingFor } : {}),
+        ...(duplicateOf ? { duplicateOf } : {}),
+        ...(videoMissing ? { videoMissing } : {}),
+      };
+    };
+    let p = plan(observed(), new Date(), admit, settings);
     if (p.kind === 'addFinalizer') {
       const updated = await this.kube.patchFinalizers(vi, [...(vi.metadata.finalizers ?? []), FINALIZER]);
       if (!updated) return undefined;
       // Go on with the patched object rather than wait for the watch to bring it back: the first Job
       // starts one round-trip sooner.
       vi = updated;
-      p = plan(observed(), new Date(), admit);
+      p = plan(observed(), new Date(), admit, settings);
     }
     switch (p.kind) {
       case 'gone':
@@ -323,25 +403,75 @@ export class Controller {
     vi: VideoIngestion,
     p: Extract<Plan, { kind: 'reconcile' }>,
   ): Promise<Outcome> {
-    for (const job of p.stop) await this.kube.deleteJob(job);
+    for (const job of p.stop) await this.deleteJob(job);
+    // One pod per stage: a run left behind by a deleted Job is stopped before the stage runs again.
+    for (const pod of p.stopStrays) await this.kube.deletePod(pod, 5);
     for (const stage of p.create) await this.createJob(vi, stage);
     if (p.statusChanged) {
       // A video failing now loses its original by the FAILED_SOURCES rule; before the status is written,
       // so that a storage error retries both rather than leave the original by accident.
-      if (p.status.phase === 'Failed' && vi.status?.phase !== 'Failed' && !p.notOwner)
-        await releaseFailedSource(this.d, vi.spec, p.status.errorCategory, this.d.failedSources ?? 'keep');
+      const verdict = p.releaseSource;
+      if (verdict)
+        await through('storage', () =>
+          releaseFailedSource(this.d, vi.spec, verdict, this.d.failedSources ?? 'keep'),
+        );
       // Rows first: if they fail, the status is not written either and the next try does both.
       const rows = this.d.rows;
       if (rows && !p.notOwner) await through('postgres', () => rows.sync(vi.spec.videoId, p.db));
+      // Events before the status that implies them: a restart in between plans the same transition again,
+      // and an Event already recorded under its occurrence's name is not recorded twice. The other order
+      // lost the Event whenever the operator died between the two writes.
+      await this.kube.recordEvents(vi, p.events);
       const rv = await this.kube.writeStatus(vi, p.status);
       if (rv) this.written.set(key, { rv, status: p.status });
       this.observeStageDurations(vi.status, p.status);
-      await this.kube.recordEvents(vi, p.events);
     }
+    this.interrupted.delete(key);
     if (p.status.phase === 'Succeeded' || p.status.phase === 'Failed') this.admission.forget(key);
     // A stage waits to run again after a transient failure: no event will say when its time has come.
     if (p.lookAgainAt) return { requeueAfterMs: Math.max(0, Date.parse(p.lookAgainAt) - Date.now()) };
     return undefined;
+  }
+
+  /**
+   * A stage Job being deleted, or gone, that this operator did not delete and that had not finished (a TTL
+   * removes only finished ones): someone deleted a running stage by hand (Observed.interrupted).
+   */
+  private noteOutsideDeletion(j: V1Job, gone = false): void {
+    const name = j.metadata?.name ?? '';
+    if (!gone && !j.metadata?.deletionTimestamp) return;
+    if (this.deleting.has(name)) return;
+    const stage = j.metadata?.labels?.[LABELS.stage];
+    const owner = j.metadata?.ownerReferences?.find((r) => r.controller && r.kind === 'VideoIngestion');
+    const over = j.status?.conditions?.some(
+      (x) => (x.type === 'Complete' || x.type === 'Failed') && x.status === 'True',
+    );
+    if (over || !owner || !stage || !isStageName(stage)) return;
+    const key = `${j.metadata?.namespace}/${owner.name}`;
+    const stages = this.interrupted.get(key) ?? new Set<StageName>();
+    if (stages.has(stage)) return;
+    this.interrupted.set(key, stages.add(stage));
+    this.d.log.warn(
+      { ingestion: owner.name, stage, job: name },
+      'stage Job deleted from outside while it ran',
+    );
+  }
+
+  private async deleteJob(name: string): Promise<void> {
+    this.deleting.add(name);
+    await this.kube.deleteJob(name);
+  }
+
+  /**
+   * Whether the video the ingestion names has no row (never uploaded, or deleted): asked only while the
+   * ingestion is unfinished, and never without a database.
+   */
+  private async videoMissing(vi: VideoIngestion): Promise<boolean> {
+    const rows = this.d.rows;
+    const phase = vi.status?.phase;
+    if (!rows || phase === 'Succeeded' || phase === 'Failed' || vi.metadata.deletionTimestamp) return false;
+    const state = await through('postgres', () => rows.videoState(vi.spec.videoId));
+    return state === undefined || state === 'deleted';
   }
 
   private async createJob(vi: VideoIngestion, stage: StageName): Promise<void> {
@@ -400,7 +530,7 @@ export class Controller {
     const jobs = await this.kube.listManagedJobs(selector);
     for (const job of jobs.items) {
       if (!job.metadata?.ownerReferences?.some((r) => r.uid === vi.metadata.uid)) continue;
-      if (!job.metadata.deletionTimestamp) await this.kube.deleteJob(job.metadata.name!);
+      if (!job.metadata.deletionTimestamp) await this.deleteJob(job.metadata.name!);
     }
     const pods = await this.kube.listManagedPods(selector);
     const live = pods.items.filter((p) => p.status?.phase === 'Pending' || p.status?.phase === 'Running');

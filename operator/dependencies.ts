@@ -33,6 +33,10 @@ export function isUnreachable(err: unknown): boolean {
         return true;
       if (/^08|^57P0[1-3]$/.test(code)) return true;
     }
+    // Object storage answering that it cannot serve now (a gateway, MinIO starting), or the SDK giving up.
+    const http = (e as { $metadata?: { httpStatusCode?: unknown } }).$metadata?.httpStatusCode;
+    if (http === 502 || http === 503 || http === 504) return true;
+    if ((e as { name?: unknown }).name === 'TimeoutError') return true;
     if (
       typeof message === 'string' &&
       /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(

@@ -19,7 +19,7 @@ import {
 } from '../core/crd/videoingestion.js';
 import type { PlannedEvent } from '../core/ingestion/outcomes.js';
 import type { Logger } from '../core/log.js';
-import { isConflict, isNotFound } from './errors.js';
+import { isConflict, isNotFound, statusCode } from './errors.js';
 import type { Metrics } from './metrics.js';
 import { eventName, MANAGED_SELECTOR, MANAGER } from './names.js';
 
@@ -201,8 +201,13 @@ export class KubeWrites {
           }),
         );
       } catch (err) {
-        // Same name, same occurrence: already recorded. Other failures lose an Event, never the reconcile.
-        if (!isConflict(err)) this.log.warn({ err: String(err), reason: e.reason }, 'could not record Event');
+        // Same name, same occurrence: already recorded. The API server away (no status code) or failing (5xx)
+        // fails the reconcile, before the status that implies the Event is written, so it is retried; a
+        // refusal (4xx: the namespace is going away, say) loses the Event, never the reconcile.
+        if (isConflict(err)) continue;
+        const code = statusCode(err);
+        if (code === undefined || code >= 500) throw err;
+        this.log.warn({ err: String(err), reason: e.reason }, 'could not record Event');
       }
     }
   }

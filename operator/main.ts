@@ -40,6 +40,7 @@ async function main(): Promise<void> {
     ...(pool ? { rows: new IngestionRows(pool) } : {}),
     ...(store ? { store } : {}),
     failedSources: config.FAILED_SOURCES,
+    rerunWindowSeconds: config.STAGE_RERUN_WINDOW_SECONDS,
     metrics,
     log,
     identity,

@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type V1Job, Watch } from '@kubernetes/client-node';
+import pg from 'pg';
 import { STAGE_NAMES, type StageName } from '../core/dag.js';
 import { clients, createNamespace, deleteNamespace, waitFor } from '../test/support/kube.js';
 import { ingestion, TARGET } from '../test/support/operator-harness.js';
@@ -88,20 +89,36 @@ async function main() {
         timeoutMs: 60_000,
       },
     );
-    const started = performance.now();
     const user = [randomUUID(), randomUUID()];
     const names = Array.from({ length: N }, (_, i) => `b-${i}`);
+    // Each ingestion names a video row, as the API's do: one without a row is refused at once (VideoMissing).
+    const videoIds = names.map(() => randomUUID());
+    const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 1 });
+    try {
+      for (const u of user)
+        await pool.query('insert into users (user_id, auth_user_id) values ($1, $2)', [u, `bench-${u}`]);
+      await pool.query(
+        `insert into videos (video_id, user_id, storage_key, state)
+         select v, u, 'uploads/' || u || '/' || v || '/source', 'validating'
+           from unnest($1::uuid[], $2::uuid[]) as t(v, u)`,
+        [videoIds, videoIds.map((_, i) => user[(i + 1) % 2])],
+      );
+    } finally {
+      await pool.end();
+    }
+    const started = performance.now();
     // Creating is part of the load: 16 in flight at a time, as an API under load would.
     let next = 0;
     await Promise.all(
       Array.from({ length: 16 }, async () => {
         while (next < names.length) {
-          const name = names[next++]!;
+          const i = next++;
+          const name = names[i]!;
           created.set(name, performance.now());
           await c.custom.createNamespacedCustomObject({
             ...TARGET,
             namespace: ns,
-            body: ingestion(name, randomUUID(), user[next % 2]!, stages),
+            body: ingestion(name, videoIds[i]!, user[(i + 1) % 2]!, stages),
           });
         }
       }),

@@ -66,6 +66,7 @@ export function withGeneratedParts(current: Json): Json {
     ['maxVideoSeconds', 'MAX_VIDEO_SECONDS'],
     ['maxVideoBytes', 'MAX_VIDEO_BYTES'],
     ['maxVideoPixels', 'MAX_VIDEO_PIXELS'],
+    ['stageRerunWindowSeconds', 'STAGE_RERUN_WINDOW_SECONDS'],
   ] as const) {
     const node = at(limits, value);
     const source = ConfigSchema.properties[env] as unknown as Json;

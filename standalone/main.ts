@@ -100,6 +100,7 @@ async function main(): Promise<void> {
     uploadsBucket: config.S3_BUCKET_UPLOADS,
     artifactsBucket: config.S3_BUCKET_ARTIFACTS,
     failedSources: config.FAILED_SOURCES,
+    rerunWindowSeconds: config.STAGE_RERUN_WINDOW_SECONDS,
     maxParallel: own.HEIMDEX_MAX_PARALLEL_STAGES,
     maxGpuParallel: 1,
     maxAttempts: 3,

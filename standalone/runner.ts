@@ -39,6 +39,8 @@ export interface RunnerOptions {
   artifactsBucket: string;
   /** FAILED_SOURCES (core/config.ts); keep when unset. */
   failedSources?: FailedSources;
+  /** STAGE_RERUN_WINDOW_SECONDS (core/config.ts): how long transient failures are run again. */
+  rerunWindowSeconds?: number;
   /** Stage processes at once, and GPU-class stages at once (models are memory-hungry). */
   maxParallel: number;
   maxGpuParallel: number;
@@ -173,7 +175,15 @@ export class LocalRunner implements IngestionSubmitter {
   private async reconcile(row: IngestionRow): Promise<void> {
     if (this.removing.has(row.video_id)) return;
     const vi = asIngestion(row);
-    const p = plan({ ingestion: vi, jobs: this.jobs.observe(row.video_id) }, new Date(), this.admit);
+    // A video deleted (or never made) while its ingestion waits has nothing to ingest: plan() refuses it.
+    const state = await this.rows.videoState(row.video_id);
+    const videoMissing = state === undefined || state === 'deleted';
+    const p = plan(
+      { ingestion: vi, jobs: this.jobs.observe(row.video_id), ...(videoMissing ? { videoMissing } : {}) },
+      new Date(),
+      this.admit,
+      this.o.rerunWindowSeconds !== undefined ? { transientWindowMs: this.o.rerunWindowSeconds * 1000 } : {},
+    );
     if (p.kind !== 'reconcile') return;
     for (const name of p.stop) void this.jobs.delete(name);
     for (const stage of p.create) {
@@ -187,14 +197,14 @@ export class LocalRunner implements IngestionSubmitter {
     }
     if (!p.statusChanged) return;
     // FAILED_SOURCES on the transition to Failed, before the status is written, as the operator does.
-    if (p.status.phase === 'Failed' && row.status?.phase !== 'Failed')
+    if (p.releaseSource)
       await releaseFailedSource(
         {
           store: this.o.store,
           buckets: { uploads: this.o.uploadsBucket, artifacts: this.o.artifactsBucket },
         },
         row.request,
-        p.status.errorCategory,
+        p.releaseSource,
         this.o.failedSources ?? 'keep',
       );
     // Rows first, as the operator does: if they fail, the status is not written either and the next tick does both.

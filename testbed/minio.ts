@@ -9,13 +9,15 @@ export const S3_SECRET_KEY = 'heimdex-testbed-secret';
 export const S3_REGION = 'us-east-1';
 export const BUCKETS = { uploads: 'heimdex-uploads', artifacts: 'heimdex-artifacts' };
 
+/** `port`: where to listen (a restart on the address clients know); a free one when unset. */
 export async function startMinio(
   binDir: string,
   dir: string,
+  opts: { port?: number } = {},
 ): Promise<{ process: Started; endpoint: string }> {
   const data = join(dir, 'minio-data');
   mkdirSync(data, { recursive: true });
-  const [port, consolePort] = await Promise.all([freePort(), freePort()]);
+  const [port, consolePort] = await Promise.all([opts.port ?? freePort(), freePort()]);
   const endpoint = `http://127.0.0.1:${port}`;
   const proc = startDetached(
     'minio',

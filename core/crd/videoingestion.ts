@@ -146,6 +146,14 @@ export const StageStatusSchema = Type.Object({
     Time('when the stage first failed transiently; past the window it fails for good'),
   ),
   retryAt: Type.Optional(Time('when a stage waiting out a transient failure runs again')),
+  interruptions: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      format: 'int32',
+      description:
+        'runs deleted from outside (by hand) while they ran, started again without counting an attempt',
+    }),
+  ),
 });
 
 /** metav1.Condition, field for field, with the apiserver's own limits. */

@@ -13,11 +13,19 @@ export interface CleanupDeps {
 /** FAILED_SOURCES (core/config.ts): what becomes of a failed video's original when it fails. */
 export type FailedSources = 'delete-bad-input' | 'keep' | 'delete';
 
-/** Whether a video that failed with `category` loses its original now, rather than when it is deleted. */
-export function dropsFailedSource(policy: FailedSources, category: string | undefined): boolean {
+/**
+ * What plan() says of a run that just failed (Reconcile.releaseSource): `bad-input` when the video's own
+ * input is at fault, `failed` for any other failure of its run. A refusal that is not about the file (another
+ * ingestion owns the video, the video has no row) gives neither, and the original is never touched.
+ */
+export type FailedRun = 'bad-input' | 'failed';
+
+/** Whether a video whose run failed so loses its original now, rather than when it is deleted. */
+export function dropsFailedSource(policy: FailedSources, verdict: FailedRun | undefined): boolean {
+  if (!verdict) return false;
   if (policy === 'delete') return true;
   // A file at fault cannot be processed again; after a transient or internal failure it can.
-  return policy === 'delete-bad-input' && category === 'BadInput';
+  return policy === 'delete-bad-input' && verdict === 'bad-input';
 }
 
 /**
@@ -27,10 +35,10 @@ export function dropsFailedSource(policy: FailedSources, category: string | unde
 export async function releaseFailedSource(
   d: Pick<CleanupDeps, 'store' | 'buckets'>,
   video: { videoId: string; userId: string },
-  category: string | undefined,
+  verdict: FailedRun | undefined,
   policy: FailedSources,
 ): Promise<boolean> {
-  if (!d.store || !dropsFailedSource(policy, category)) return false;
+  if (!d.store || !dropsFailedSource(policy, verdict)) return false;
   await d.store.deletePrefix(d.buckets.uploads, keys.uploadsPrefix(video.userId, video.videoId));
   return true;
 }

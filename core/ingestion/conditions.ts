@@ -15,6 +15,8 @@ export type ConditionType = (typeof CONDITION)[keyof typeof CONDITION];
 export const REASON = {
   Pending: 'Pending',
   WaitingForCapacity: 'WaitingForCapacity',
+  /** A dependency (PostgreSQL, object storage) is away: nothing starts until it is back. */
+  WaitingForDependency: 'WaitingForDependency',
   StagesRunning: 'StagesRunning',
   Succeeded: 'Succeeded',
   BadInput: 'BadInput',
@@ -23,6 +25,8 @@ export const REASON = {
   InvalidSpec: 'InvalidSpec',
   /** Another VideoIngestion owns the video id: this one is refused and never touches the video. */
   Duplicate: 'Duplicate',
+  /** The video the ingestion names has no database row (deleted, or never uploaded). */
+  VideoMissing: 'VideoMissing',
   NoFailure: 'NoFailure',
 } as const;
 export type Reason = (typeof REASON)[keyof typeof REASON];

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { VideoIngestionStatus } from '../crd/videoingestion.js';
 import type { StageName } from '../dag.js';
+import { STAGE_NAMES } from '../dag.js';
 import { FINALIZER } from './names.js';
 import type { StageObservation } from './observation.js';
+import { NOT_INDEXED } from './outcomes.js';
 import { type Admit, type Plan, plan, rerunDelayMs, TRANSIENT_WINDOW_MS } from './plan.js';
 import { aJob, anIngestion, NOW } from './testing.js';
 
@@ -60,7 +62,10 @@ describe('plan', () => {
       attempts: 1,
       startedAt: NOW.toISOString(),
     });
-    expect(p.status.stages?.filter((s) => s.state === 'Pending')).toHaveLength(8);
+    // Every stage of the DAG but probe waits.
+    expect(p.status.stages?.filter((s) => s.state === 'Pending').map((s) => s.name)).toEqual(
+      STAGE_NAMES.filter((n) => n !== 'probe'),
+    );
     expect(p.events).toContainEqual(expect.objectContaining({ reason: 'StageStarted', type: 'Normal' }));
     expect(p.db.video.state).toBe('processing');
   });
@@ -337,8 +342,12 @@ describe('plan', () => {
     expect(p.db.jobs.find((j) => j.stage === 'asr')?.state).toBe('skipped');
     const done = drive(() => ({}), { stages });
     expect(done.status.phase).toBe('Succeeded');
-    expect(done.last.db.video.state).toBeNull();
+    // The run has ended without index: a video it leaves unfinished is settled as failed, saying why (the
+    // SQL keeps an indexed video indexed: rows tests).
+    expect(done.last.db.video).toMatchObject({ state: 'settle', errorText: NOT_INDEXED });
     expect(done.status.message).toContain('not indexed');
+    // While such a run goes on it leaves the video's state alone.
+    expect(reconcile(plan({ ingestion: anIngestion({ stages }), jobs: [] }, NOW)).db.video.state).toBeNull();
     // The full run still indexes it.
     expect(drive(() => ({})).last.db.video.state).toBe('indexed');
   });
@@ -461,11 +470,14 @@ describe('plan', () => {
         NOW,
       ),
     );
+    // The run was never seen Running (the operator wrote no status between creating the Job and now): its
+    // start is implied by what is observed, and still reported.
     expect(p.events.map((e) => [e.type, e.reason])).toEqual([
+      ['Normal', 'StageStarted'],
       ['Warning', 'StageFailed'],
       ['Warning', 'Failed'],
     ]);
-    expect(new Set(p.events.map((e) => e.key)).size).toBe(2);
+    expect(new Set(p.events.map((e) => e.key)).size).toBe(3);
   });
 
   it('runs only the requested stages', () => {
@@ -517,5 +529,144 @@ describe('plan', () => {
     expect(plan({ ingestion: anIngestion({ finalizers: ['x', FINALIZER] }), jobs: [] }, NOW).kind).toBe(
       'reconcile',
     );
+  });
+});
+
+describe('plan under faults (issue 19)', () => {
+  const running = () => reconcile(plan({ ingestion: anIngestion(), jobs: [] }, NOW)).status;
+
+  it('refuses an ingestion whose video has no row, at once, as BadInput, and stops what it started', () => {
+    const probe = aJob('probe');
+    const p = reconcile(
+      plan({ ingestion: anIngestion({ status: running() }), jobs: [probe], videoMissing: true }, NOW),
+    );
+    expect(p.create).toEqual([]);
+    expect(p.stop).toEqual([probe.name]);
+    expect(p.status).toMatchObject({ phase: 'Failed', errorCategory: 'BadInput' });
+    expect(p.status.conditions?.find((c) => c.type === 'Failed')).toMatchObject({
+      status: 'True',
+      reason: 'VideoMissing',
+      message: expect.stringMatching(/is not in the database \(it was deleted, or never uploaded\)/),
+    });
+    // Not the file's fault, and not a file of its own to judge: FAILED_SOURCES leaves the original alone.
+    expect(p.releaseSource).toBeUndefined();
+    // It stays refused, even if a row of that id appears later.
+    const again = reconcile(plan({ ingestion: anIngestion({ status: p.status }), jobs: [] }, later));
+    expect(again.status.phase).toBe('Failed');
+    expect(again.create).toEqual([]);
+  });
+
+  it('says whose the failure is for FAILED_SOURCES, once, on the transition to Failed', () => {
+    const bad = aJob('probe', { phase: 'Failed', exitCode: 42, failureReason: 'PodFailurePolicy' });
+    const p = reconcile(plan({ ingestion: anIngestion(), jobs: [bad] }, NOW));
+    expect(p.releaseSource).toBe('bad-input');
+    expect(
+      reconcile(plan({ ingestion: anIngestion({ status: p.status }), jobs: [bad] }, later)).releaseSource,
+    ).toBeUndefined();
+    const internal = aJob('probe', { phase: 'Failed', exitCode: 43, failureReason: 'PodFailurePolicy' });
+    expect(reconcile(plan({ ingestion: anIngestion(), jobs: [internal] }, NOW)).releaseSource).toBe('failed');
+    const dup = reconcile(plan({ ingestion: anIngestion(), jobs: [], duplicateOf: 'first' }, NOW));
+    expect(dup.releaseSource).toBeUndefined();
+  });
+
+  it('never runs a stage twice at once: a pod left by a Job deleted with --cascade=orphan is stopped first', () => {
+    const status = running();
+    const stray = { stage: 'probe' as const, name: 'probe-pod-1', stopping: false };
+    // The Job is gone; its pod still runs.
+    const p = reconcile(plan({ ingestion: anIngestion({ status }), jobs: [], strays: [stray] }, NOW));
+    expect(p.create).toEqual([]);
+    expect(p.stopStrays).toEqual(['probe-pod-1']);
+    expect(p.status.stages?.find((s) => s.name === 'probe')).toMatchObject({
+      state: 'Pending',
+      message: expect.stringContaining('probe-pod-1'),
+    });
+    // Stopping: asked once, still waited for.
+    const stopping = reconcile(
+      plan(
+        { ingestion: anIngestion({ status: p.status }), jobs: [], strays: [{ ...stray, stopping: true }] },
+        NOW,
+      ),
+    );
+    expect(stopping.create).toEqual([]);
+    expect(stopping.stopStrays).toEqual([]);
+    // Gone: the stage starts again.
+    const gone = reconcile(plan({ ingestion: anIngestion({ status: stopping.status }), jobs: [] }, later));
+    expect(gone.create).toEqual(['probe']);
+  });
+
+  it('does not count the attempt of a Job deleted by hand while it ran, and reports the new run', () => {
+    const status = running();
+    const probe = status.stages!.find((s) => s.name === 'probe')!;
+    expect(probe.attempts).toBe(1);
+    const p = reconcile(
+      plan({ ingestion: anIngestion({ status }), jobs: [], interrupted: ['probe'] }, later),
+    );
+    expect(p.create).toEqual(['probe']);
+    expect(p.status.stages?.find((s) => s.name === 'probe')).toMatchObject({
+      state: 'Running',
+      attempts: 1,
+      interruptions: 1,
+    });
+    expect(p.events.map((e) => e.reason)).toEqual(['StageInterrupted', 'StageStarted']);
+    const firstStart = reconcile(plan({ ingestion: anIngestion(), jobs: [] }, NOW)).events[0]!.key;
+    expect(p.events[1]!.key).not.toBe(firstStart);
+  });
+
+  it('names a start the same whether it is seen starting or only once it has ended', () => {
+    const started = reconcile(plan({ ingestion: anIngestion(), jobs: [] }, NOW));
+    // The status write was lost (a restart): the next look finds the Job done after retries.
+    const done = aJob('probe', {
+      phase: 'Complete',
+      attempts: 3,
+      result: { outcome: 'Succeeded', outputs: {} },
+    });
+    const seen = reconcile(plan({ ingestion: anIngestion(), jobs: [done] }, later));
+    const key = (p: Reconcile) => p.events.find((e) => e.reason === 'StageStarted')?.key;
+    expect(key(seen)).toBe(key(started));
+  });
+
+  it('holds stages back while a dependency is away, spends no re-run on it, and starts them once it is back', () => {
+    const failed = aJob('probe', {
+      phase: 'Failed',
+      exitCode: 1,
+      failureReason: 'BackoffLimitExceeded',
+      attempts: 3,
+    });
+    const p = reconcile(
+      plan({ ingestion: anIngestion({ status: running() }), jobs: [failed], waitingFor: ['storage'] }, NOW),
+    );
+    expect(p.stop).toEqual([failed.name]);
+    expect(p.create).toEqual([]);
+    const probe = p.status.stages!.find((s) => s.name === 'probe')!;
+    expect(probe).toMatchObject({ state: 'Pending', message: expect.stringContaining('storage') });
+    expect(probe.reruns).toBeUndefined();
+    expect(probe.retryAt).toBeUndefined();
+    expect(p.status.message).toBe('waiting for storage to come back');
+    expect(p.status.conditions?.find((c) => c.type === 'Progressing')?.reason).toBe('WaitingForDependency');
+    // Still away, the failed Job still listed: nothing changes.
+    const still = reconcile(
+      plan({ ingestion: anIngestion({ status: p.status }), jobs: [failed], waitingFor: ['storage'] }, later),
+    );
+    expect(still.create).toEqual([]);
+    expect(still.status.stages?.find((s) => s.name === 'probe')?.state).toBe('Pending');
+    // Back, and the failed Job removed: it starts at once, without a pause.
+    const back = reconcile(plan({ ingestion: anIngestion({ status: still.status }), jobs: [] }, later));
+    expect(back.create).toEqual(['probe']);
+    expect(back.status.stages?.find((s) => s.name === 'probe')?.reruns).toBeUndefined();
+  });
+
+  it('takes the re-run window from its settings', () => {
+    const failed = aJob('probe', {
+      phase: 'Failed',
+      exitCode: 1,
+      failureReason: 'BackoffLimitExceeded',
+      attempts: 3,
+    });
+    const observed = { ingestion: anIngestion({ status: running() }), jobs: [failed] };
+    const rerun = reconcile(plan(observed, NOW)).status;
+    expect(rerun.phase).not.toBe('Failed');
+    expect(rerun.stages?.find((s) => s.name === 'probe')).toMatchObject({ state: 'Pending', reruns: 1 });
+    const noWindow = reconcile(plan(observed, NOW, undefined, { transientWindowMs: 0 }));
+    expect(noWindow.status).toMatchObject({ phase: 'Failed', errorCategory: 'Transient' });
   });
 });

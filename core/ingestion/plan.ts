@@ -22,11 +22,18 @@ import {
   validateStageSubset,
 } from '../dag.js';
 import { categoryOfExitCode } from '../stage-contract.js';
-import { CONDITION, type ConditionInput, REASON, setCondition } from './conditions.js';
+import { CONDITION, type ConditionInput, REASON, type Reason, setCondition } from './conditions.js';
 import { deadlineMessage } from './deadline.js';
 import { FINALIZER, stageJobName } from './names.js';
 import type { StageObservation } from './observation.js';
-import { type DbRows, dbRows, eventsBetween, type PlannedEvent, sameStatus } from './outcomes.js';
+import {
+  type DbRows,
+  dbRows,
+  eventsBetween,
+  type PlannedEvent,
+  REMOVED_FROM_SPEC,
+  sameStatus,
+} from './outcomes.js';
 
 export interface Observed {
   ingestion: VideoIngestion;
@@ -37,6 +44,30 @@ export interface Observed {
    * oldest live one; the executor that can see several tells).
    */
   duplicateOf?: string;
+  /** The executor found no row for the video (never uploaded, or deleted): there is nothing to ingest. */
+  videoMissing?: true;
+  /**
+   * Live runs of a stage that no run the executor manages owns any more (a pod left behind by a Job
+   * deleted with --cascade=orphan, or one still stopping): they may still write, so the stage waits for them.
+   */
+  strays?: readonly Stray[];
+  /** Stages whose run was deleted from outside (by hand) while it ran, as far as the executor saw it. */
+  interrupted?: readonly StageName[];
+  /** Dependencies the executor waits for (their outage is not the video's failure); none when all are up. */
+  waitingFor?: readonly string[];
+}
+
+export interface Stray {
+  stage: StageName;
+  /** The pod's (or process's) name, to stop it. */
+  name: string;
+  /** Already being stopped. */
+  stopping: boolean;
+}
+
+/** What an operator sets: how long a stage that keeps failing transiently is run again. */
+export interface PlanSettings {
+  transientWindowMs?: number;
 }
 
 export interface StageRequest {
@@ -58,6 +89,14 @@ export type Reconcile = {
   create: StageName[];
   /** Runs to stop: still running when the run already failed. */
   stop: string[];
+  /** Stray runs to stop (Observed.strays not yet stopping). */
+  stopStrays: string[];
+  /**
+   * Set on the transition to Failed when the video's original is this run's to judge (FAILED_SOURCES):
+   * `bad-input` when the video's own input is at fault (a stage said so), `failed` for any other failure
+   * of its run. Unset for refusals that are not about the file (a duplicate, a missing video row).
+   */
+  releaseSource?: 'bad-input' | 'failed';
   status: VideoIngestionStatus;
   statusChanged: boolean;
   events: PlannedEvent[];
@@ -91,11 +130,15 @@ const DONE_STATES: ReadonlySet<StageState> = new Set(['Succeeded', 'Skipped', 'F
  * database away, a node lost) is the infrastructure's failure, not the video's: the stage runs again, after
  * a growing pause, for as long as the window lasts, and only then fails the video (as Transient).
  */
-export const TRANSIENT_WINDOW_MS = 30 * 60_000;
+export const TRANSIENT_WINDOW_MS = 30 * 60_000; // the default of STAGE_RERUN_WINDOW_SECONDS
 const RERUN_BASE_MS = 5_000;
 const RERUN_MAX_MS = 60_000;
 export const rerunDelayMs = (reruns: number) => Math.min(RERUN_MAX_MS, RERUN_BASE_MS * 2 ** reruns);
 const MAX_MESSAGE = 32768;
+const WAITS_FOR = 'waiting out an outage of ';
+/** A stage waiting to run again: after a transient failure (until retryAt) or an outage (until it ends). */
+const waitsToRunAgain = (s: StageStatus) =>
+  s.state === 'Pending' && Boolean(s.retryAt || s.message?.startsWith(WAITS_FOR));
 
 const REASON_OF_CATEGORY: Record<ErrorCategory, ConditionInput['reason']> = {
   BadInput: REASON.BadInput,
@@ -103,7 +146,12 @@ const REASON_OF_CATEGORY: Record<ErrorCategory, ConditionInput['reason']> = {
   Internal: REASON.InternalError,
 };
 
-export function plan(observed: Observed, now: Date, admit: Admit = admitAll): Plan {
+export function plan(
+  observed: Observed,
+  now: Date,
+  admit: Admit = admitAll,
+  settings: PlanSettings = {},
+): Plan {
   const vi = observed.ingestion;
   const lifecycle = lifecycleStep(vi);
   if (lifecycle) return lifecycle;
@@ -113,37 +161,52 @@ export function plan(observed: Observed, now: Date, admit: Admit = admitAll): Pl
     const message = observed.duplicateOf
       ? `refused: video ${vi.spec.videoId} is already ingested by VideoIngestion ${observed.duplicateOf}`
       : (before ?? `refused: video ${vi.spec.videoId} is ingested by another VideoIngestion`);
-    const p = refuse(vi, REASON.Duplicate, message, now);
+    const p = refuse(vi, REASON.Duplicate, message, now, false);
     // Anything it started (before this rule, or in a race) stops; the owner's Jobs have other names.
     const stop = observed.jobs.filter((j) => !j.deleting && j.phase !== 'Complete' && j.phase !== 'Failed');
     return { ...p, notOwner: true, stop: stop.map((j) => j.name) };
   }
+  if (observed.videoMissing || isRefused(vi, REASON.VideoMissing)) {
+    const message = `refused: video ${vi.spec.videoId} is not in the database (it was deleted, or never uploaded), so there is nothing to ingest`;
+    const p = refuse(vi, REASON.VideoMissing, message, now, false);
+    const stop = observed.jobs.filter((j) => !j.deleting && j.phase !== 'Complete' && j.phase !== 'Failed');
+    return { ...p, stop: stop.map((j) => j.name) };
+  }
   const subset = validateStageSubset(vi.spec.stages ?? STAGE_NAMES);
-  if (!subset.ok) return refuse(vi, REASON.InvalidSpec, `invalid spec: ${subset.problems.join('; ')}`, now);
+  if (!subset.ok)
+    return refuse(vi, REASON.InvalidSpec, `invalid spec: ${subset.problems.join('; ')}`, now, true);
 
   const nowIso = now.toISOString();
   const old = vi.status ?? {};
   const runs = new Map(observed.jobs.filter((j) => !j.deleting).map((j) => [j.stage, j]));
-  const { stages, outputs } = observeStages(subset.stages, old, runs, nowIso);
+  const waitingFor = observed.waitingFor ?? [];
+  const { stages, outputs } = observeStages(subset.stages, old, runs, new Set(observed.interrupted), nowIso);
   const removed = stopRemovedStages(subset.stages, old, runs, nowIso);
-  const rerun = rerunTransientFailures(stages, runs, now);
+  const window = settings.transientWindowMs ?? TRANSIENT_WINDOW_MS;
+  const rerun = rerunTransientFailures(stages, runs, now, window, waitingFor);
   skipWhatLostItsInput(stages, nowIso);
   const failures = failuresOf(stages);
+  const strays = observed.strays ?? [];
   const { create, stop } =
     failures.length > 0
       ? stopTheRest(stages, failures[0]!, nowIso)
-      : startWhatIsReady(vi, stages, runs, admit, nowIso, now);
+      : startWhatIsReady(vi, stages, runs, admit, nowIso, now, { strays, waitingFor });
   if (failures.length === 0) stop.push(...rerun.stop);
   stop.push(...removed.stop);
   for (const r of removed.stages) stages.set(r.name, r);
   const listed = STAGE_NAMES.filter((n) => stages.has(n));
-  const status = nextStatus(vi, listed, stages, failures, outputs, now);
+  const status = nextStatus(vi, listed, stages, failures, outputs, now, waitingFor);
   const lookAgainAt = failures.length === 0 ? rerun.lookAgainAt : undefined;
+  const cause = failures[0];
+  const failsNow = status.phase === 'Failed' && old.phase !== 'Failed';
   return {
     kind: 'reconcile',
     ...(lookAgainAt ? { lookAgainAt } : {}),
+    ...(failsNow ? { releaseSource: cause?.category === 'BadInput' ? 'bad-input' : 'failed' } : {}),
     create,
     stop,
+    // Whatever the plan, nothing of an earlier run may go on writing beside a new one.
+    stopStrays: strays.filter((s) => !s.stopping).map((s) => s.name),
     status,
     statusChanged: !sameStatus(old, status),
     events: eventsBetween(vi, old, status),
@@ -162,7 +225,7 @@ function lifecycleStep(vi: VideoIngestion): Plan | undefined {
   return undefined;
 }
 
-const REMOVED = 'skipped: removed from spec.stages';
+const REMOVED = REMOVED_FROM_SPEC;
 
 /**
  * Stages taken out of spec.stages while unfinished: their runs stop, and they stay listed as Skipped (so
@@ -197,6 +260,7 @@ function observeStages(
   run: readonly StageName[],
   old: VideoIngestionStatus,
   runs: ReadonlyMap<StageName, StageObservation>,
+  interrupted: ReadonlySet<StageName>,
   nowIso: string,
 ): { stages: Map<StageName, StageStatus>; outputs: Outputs } {
   const oldStages = new Map((old.stages ?? []).map((s) => [s.name, s]));
@@ -209,7 +273,7 @@ function observeStages(
   };
   for (const name of run) {
     const prev: StageStatus = oldStages.get(name) ?? { name, state: 'Pending' };
-    stages.set(name, stageFromRun(prev, runs.get(name), outputs, nowIso));
+    stages.set(name, stageFromRun(prev, runs.get(name), outputs, nowIso, interrupted.has(name)));
   }
   return { stages, outputs };
 }
@@ -219,13 +283,26 @@ function stageFromRun(
   job: StageObservation | undefined,
   outputs: Outputs,
   nowIso: string,
+  interrupted = false,
 ): StageStatus {
   // Finished stages are history: their runs may be gone (a Job's TTL).
   if (DONE_STATES.has(prev.state)) return prev;
+  // Its run was deleted by hand while it ran: the attempt it was on is not the video's, so it does not
+  // count, and the stage starts again when ready.
+  if (!job && interrupted && prev.state === 'Running') {
+    const { startedAt: _s, ...rest } = prev;
+    return {
+      ...rest,
+      state: 'Pending',
+      attempts: Math.max(0, (prev.attempts ?? 1) - 1),
+      interruptions: (prev.interruptions ?? 0) + 1,
+      message: `its run ${prev.job ?? ''} was deleted while it ran; it starts again, and that attempt does not count`,
+    };
+  }
   // Not started, or its run vanished (deleted by someone): it starts (again) when ready.
   if (!job) return { ...prev, state: 'Pending' };
   // Waiting to run again after a transient failure: the failed run, until its removal lands, is that past.
-  if (prev.state === 'Pending' && prev.retryAt && job.phase === 'Failed') return prev;
+  if (waitsToRunAgain(prev) && job.phase === 'Failed') return prev;
   const startedAt = prev.startedAt ?? job.startedAt;
   const base: StageStatus = {
     name: prev.name,
@@ -234,6 +311,7 @@ function stageFromRun(
     attempts: Math.max(job.attempts, prev.attempts ?? 0, 1),
     ...(startedAt ? { startedAt } : {}),
     ...(prev.reruns ? { reruns: prev.reruns } : {}),
+    ...(prev.interruptions ? { interruptions: prev.interruptions } : {}),
     ...(prev.transientSince ? { transientSince: prev.transientSince } : {}),
   };
   if (job.phase === 'Suspended') {
@@ -290,23 +368,39 @@ function rerunTransientFailures(
   stages: Map<StageName, StageStatus>,
   runs: ReadonlyMap<StageName, StageObservation>,
   now: Date,
+  windowMs: number,
+  waitingFor: readonly string[],
 ): { stop: string[]; lookAgainAt?: string } {
   const stop: string[] = [];
   let next: number | undefined;
   for (const s of stages.values()) {
     const job = runs.get(s.name);
-    const waits = s.state === 'Pending' && s.retryAt;
-    if (waits) {
+    if (waitsToRunAgain(s)) {
       // Waiting already: its failed run may still be there until the removal lands.
       if (job && job.name === s.job && job.phase === 'Failed') stop.push(job.name);
-      const at = Date.parse(s.retryAt!);
+      const at = s.retryAt ? Date.parse(s.retryAt) : Number.NaN;
       if (at > now.getTime()) next = Math.min(next ?? at, at);
       continue;
     }
     if (s.state !== 'Failed' || s.category !== 'Transient' || !job || job.name !== s.job) continue;
     if (job.phase !== 'Failed' || job.failureReason === 'DeadlineExceeded') continue;
+    if (waitingFor.length > 0) {
+      // The executor knows what is away (storage, the database): the failure is the outage's. The stage waits
+      // for it, spending neither a re-run nor the window, and starts as soon as it is back.
+      const { retryAt: _r, finishedAt: _f, category: _c, startedAt: _s, ...rest } = s;
+      stages.set(s.name, {
+        ...rest,
+        state: 'Pending',
+        message: `${WAITS_FOR}${waitingFor.join(' and ')}: ${s.message ?? 'the stage failed'}`.slice(
+          0,
+          MAX_MESSAGE,
+        ),
+      });
+      stop.push(job.name);
+      continue;
+    }
     const since = s.transientSince ?? s.finishedAt ?? now.toISOString();
-    if (now.getTime() - Date.parse(since) >= TRANSIENT_WINDOW_MS) continue;
+    if (now.getTime() - Date.parse(since) >= windowMs) continue;
     const reruns = s.reruns ?? 0;
     const at = now.getTime() + rerunDelayMs(reruns);
     stages.set(s.name, {
@@ -388,6 +482,7 @@ function startWhatIsReady(
   admit: Admit,
   nowIso: string,
   now: Date,
+  around: { strays: readonly Stray[]; waitingFor: readonly string[] },
 ): { create: StageName[]; stop: string[] } {
   // A suspended Job (Kueue) is Pending but already exists: nothing to create for it. A stage waiting out a
   // transient failure starts at its retryAt.
@@ -395,7 +490,30 @@ function startWhatIsReady(
     const at = stages.get(s)?.retryAt;
     return at !== undefined && Date.parse(at) > now.getTime();
   };
-  const ready = readyStages(statesOf(stages)).filter((s) => !runs.has(s) && !waitsToRerun(s));
+  const unmanaged = new Map(around.strays.map((s) => [s.stage, s.name]));
+  const ready: StageName[] = [];
+  for (const s of readyStages(statesOf(stages))) {
+    if (runs.has(s) || waitsToRerun(s)) continue;
+    const prev = stages.get(s)!;
+    const stray = unmanaged.get(s);
+    // One run of a stage at a time: an earlier run that is still alive (its Job deleted without its pods)
+    // could write beside a new one. It is stopped; the stage starts once it is gone.
+    if (stray)
+      stages.set(s, {
+        ...prev,
+        state: 'Pending',
+        message: `waiting for ${stray}, a run of this stage left behind by a deleted Job, to stop`,
+      });
+    // Nothing starts while a dependency is away: it would only fail, on the video's account.
+    else if (around.waitingFor.length > 0) {
+      if (!prev.message?.startsWith(WAITS_FOR))
+        stages.set(s, {
+          ...prev,
+          state: 'Pending',
+          message: `waiting for ${around.waitingFor.join(' and ')} to come back`,
+        });
+    } else ready.push(s);
+  }
   const requests = ready.map((stage) => ({
     stage,
     resource: stageOf(stage).resource,
@@ -435,13 +553,17 @@ function nextStatus(
   failures: readonly Failure[],
   outputs: Outputs,
   now: Date,
+  waitingFor: readonly string[],
 ): VideoIngestionStatus {
   const stages = run.map((n) => byName.get(n)!);
   const cause = failures[0];
   const phase = phaseOf(stages, cause !== undefined);
   const current = stages.find((s) => s.state === 'Running' || s.state === 'Pending')?.name;
   const waiting = stages.some((s) => s.state === 'Pending' && s.message?.startsWith('waiting'));
-  const message = summary(stages, phase, cause, waiting, current);
+  const outage = !cause && phase !== 'Succeeded' && waitingFor.length > 0;
+  const message = outage
+    ? `waiting for ${waitingFor.join(' and ')} to come back`
+    : summary(stages, phase, cause, waiting, current);
   const generation = vi.metadata.generation;
   return {
     phase,
@@ -449,7 +571,7 @@ function nextStatus(
     ...(current && phase !== 'Succeeded' && phase !== 'Failed' ? { currentStage: current } : {}),
     progress: progressOf(statesOf(byName)),
     ...outputs,
-    conditions: conditionsOf(vi.status?.conditions, phase, cause, waiting, message, generation, now),
+    conditions: conditionsOf(vi.status?.conditions, phase, cause, waiting, message, generation, now, outage),
     ...(generation !== undefined ? { observedGeneration: generation } : {}),
     ...(cause ? { errorCategory: cause.category } : {}),
     message,
@@ -487,6 +609,7 @@ function conditionsOf(
   message: string,
   generation: number | undefined,
   now: Date,
+  outage = false,
 ) {
   let conditions = old;
   const set = (c: ConditionInput) => {
@@ -507,8 +630,13 @@ function conditionsOf(
     set({ type: CONDITION.Progressing, status: 'False', reason, message });
     set({ type: CONDITION.Failed, status: 'True', reason, message });
   } else {
-    const reason =
-      phase === 'Pending' ? (waiting ? REASON.WaitingForCapacity : REASON.Pending) : REASON.StagesRunning;
+    const reason = outage
+      ? REASON.WaitingForDependency
+      : phase === 'Pending'
+        ? waiting
+          ? REASON.WaitingForCapacity
+          : REASON.Pending
+        : REASON.StagesRunning;
     set({ type: CONDITION.Ready, status: 'False', reason, message });
     set({ type: CONDITION.Progressing, status: 'True', reason, message });
     set({ type: CONDITION.Failed, status: 'False', reason: REASON.NoFailure, message: '' });
@@ -518,8 +646,12 @@ function conditionsOf(
 
 /** Refused for good, once and stably: the spec is wrong, or the video belongs to another ingestion. */
 export function isRefusedDuplicate(vi: VideoIngestion): boolean {
+  return isRefused(vi, REASON.Duplicate);
+}
+
+function isRefused(vi: VideoIngestion, reason: Reason): boolean {
   return (vi.status?.conditions ?? []).some(
-    (c) => c.type === CONDITION.Failed && c.status === 'True' && c.reason === REASON.Duplicate,
+    (c) => c.type === CONDITION.Failed && c.status === 'True' && c.reason === reason,
   );
 }
 
@@ -529,9 +661,11 @@ export function isRefusedDuplicate(vi: VideoIngestion): boolean {
  */
 function refuse(
   vi: VideoIngestion,
-  reason: typeof REASON.InvalidSpec | typeof REASON.Duplicate,
+  reason: typeof REASON.InvalidSpec | typeof REASON.Duplicate | typeof REASON.VideoMissing,
   message: string,
   now: Date,
+  /** The refusal is about this ingestion's own run (its spec), so FAILED_SOURCES applies to its video. */
+  ownRun: boolean,
 ): Reconcile {
   const old = vi.status ?? {};
   let conditions = old.conditions;
@@ -552,8 +686,10 @@ function refuse(
   };
   return {
     kind: 'reconcile',
+    ...(ownRun && old.phase !== 'Failed' ? { releaseSource: 'failed' as const } : {}),
     create: [],
     stop: [],
+    stopStrays: [],
     status,
     statusChanged: !sameStatus(old, status),
     events: eventsBetween(vi, old, status),

@@ -30,11 +30,29 @@ export class IngestionRows {
            (excluded.state, excluded.attempts, excluded.progress, excluded.started_at, excluded.finished_at, excluded.error_text)
          returning 1
        )
-       update videos set state = coalesce($2, state), error_text = $3, error_category = $4,
-              duration_s = coalesce($5, duration_s)
-        where video_id = $1 and state <> 'deleted'
-          and (state, error_text, error_category, duration_s)
-              is distinct from (coalesce($2, state), $3, $4, coalesce($5, duration_s))`,
+       , next as (
+         -- $2 null: a run without index leaves state and error alone; 'settle': it has ended, and a video it
+         -- leaves unfinished (validating, processing) becomes failed with $3/$4 (outcomes.ts VideoState).
+         select v.video_id,
+                case when $2::text is null then v.state
+                     when $2 = 'settle' then (case when v.state in ('validating', 'processing') then 'failed' else v.state end)
+                     else $2 end as state,
+                case when $2::text is null or ($2 = 'settle' and v.state not in ('validating', 'processing'))
+                     then false else true end as takes_error,
+                coalesce($5, v.duration_s) as duration_s
+           from videos v where v.video_id = $1 and v.state <> 'deleted'
+       )
+       update videos set state = next.state,
+              error_text = case when next.takes_error then $3 else videos.error_text end,
+              error_category = case when next.takes_error then $4 else videos.error_category end,
+              duration_s = next.duration_s
+         from next
+        where videos.video_id = next.video_id
+          and (videos.state, videos.error_text, videos.error_category, videos.duration_s)
+              is distinct from (next.state,
+                                case when next.takes_error then $3 else videos.error_text end,
+                                case when next.takes_error then $4 else videos.error_category end,
+                                next.duration_s)`,
       [
         videoId,
         rows.video.state,

@@ -7,6 +7,7 @@
 // the tokenizer's decode.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { seededRandom } from '../../core/random.js';
 import { modelDir, modelSpec, type SpeechContract } from '../manifest.js';
 import type { ModelInfo } from './embeddings.js';
 import { float32, loadSession, type Output } from './onnx.js';
@@ -119,17 +120,8 @@ export function cleanText(text: string): string {
     .normalize('NFC');
 }
 
-/** A small seeded generator (mulberry32): sampling is the same on every run of the same audio. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Sampling is the same on every run of the same audio. */
+export { seededRandom };
 
 const recognizers = new Map<string, Promise<SpeechRecognizer>>();
 

@@ -1,7 +1,9 @@
 // A stand-in stage program for operator tests (the real one is pipeline-image/). It honours the stage
 // contract (args [stage, videoId], HEIMDEX_RESULT_FILE, exit codes) and behaves as FAKE_BEHAVIOUR says:
 // JSON { "<videoId or *>": { "<stage or *>": { sleepMs, exit, transient, skip, outputs, message, writeArtifact } } }.
-// `transient: n` fails the first n attempts with exit 1 (attempts counted in FAKE_STATE_DIR).
+// `transient: n` fails the first n attempts with exit 1 (attempts counted in FAKE_STATE_DIR). `storage: URL`
+// (a MinIO endpoint) makes the stage need it, as real stages do: unreachable at the start or the end, it
+// exits 1 (transient). A stage stopped by SIGTERM logs its end with the signal.
 // Every start and end is appended to FAKE_LOG as JSON lines, for tests that check what ran where; a start
 // records the models the stage was told to use (ASR_MODEL, TEXT_MODEL, VISION_MODEL).
 import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,6 +17,7 @@ interface Behaviour {
   outputs?: Record<string, number | string | boolean>;
   message?: string;
   category?: 'BadInput' | 'Transient' | 'Internal';
+  storage?: string;
 }
 
 const [stage = '', videoId = ''] = process.argv.slice(2);
@@ -34,11 +37,31 @@ const result = (r: Record<string, unknown>) => {
   if (resultFile) writeFileSync(resultFile, JSON.stringify(r));
 };
 
+const storageAnswers = async (endpoint: string) => {
+  try {
+    return (await fetch(`${endpoint}/minio/health/live`, { signal: AbortSignal.timeout(2000) })).ok;
+  } catch {
+    return false;
+  }
+};
+
 async function main(): Promise<number> {
   log('start', {
     models: { asr: process.env.ASR_MODEL, text: process.env.TEXT_MODEL, vision: process.env.VISION_MODEL },
   });
+  process.on('SIGTERM', () => {
+    log('end', { signal: 'SIGTERM' });
+    process.exit(143);
+  });
+  if (b.storage && !(await storageAnswers(b.storage))) {
+    log('end', { exit: 1, storage: 'unreachable' });
+    return 1;
+  }
   if (b.sleepMs) await new Promise((r) => setTimeout(r, b.sleepMs));
+  if (b.storage && !(await storageAnswers(b.storage))) {
+    log('end', { exit: 1, storage: 'unreachable' });
+    return 1;
+  }
   if (b.transient && process.env.FAKE_STATE_DIR) {
     mkdirSync(process.env.FAKE_STATE_DIR, { recursive: true });
     const file = join(process.env.FAKE_STATE_DIR, `${videoId}-${stage}`);

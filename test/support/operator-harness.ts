@@ -263,3 +263,32 @@ export function operatorTestNamespace(env: TestbedEnv, prefix: string): Operator
   });
   return t;
 }
+
+export interface OperatorTest extends OperatorTestNamespace {
+  /** The operator of the file, started before its tests (a test may replace it; the last one is stopped). */
+  operator: RunningOperator;
+}
+
+/**
+ * The preamble most operator test files share: their namespace (operatorTestNamespace), the fake stage's
+ * behaviour, and one operator started before the tests and stopped after them. `setup` runs first (rows,
+ * objects the behaviour names) and returns the behaviour; `operatorEnv` gives the operator's extra settings.
+ */
+export function useOperatorTest(
+  env: TestbedEnv,
+  prefix: string,
+  opts: {
+    setup?: (t: OperatorTest) => Promise<Record<string, unknown>> | Record<string, unknown>;
+    operatorEnv?: (t: OperatorTest) => Promise<Record<string, string>> | Record<string, string>;
+  } = {},
+): OperatorTest {
+  const t = operatorTestNamespace(env, prefix) as OperatorTest;
+  beforeAll(async () => {
+    await t.fakeStage((await opts.setup?.(t)) ?? {});
+    t.operator = startOperator(env, t.ns, (await opts.operatorEnv?.(t)) ?? {});
+  });
+  afterAll(async () => {
+    await t.operator?.stop();
+  });
+  return t;
+}
