@@ -2,13 +2,50 @@
 // inputs become the converter's arguments. The build itself runs in the real-model tier (test/integration).
 import { describe, expect, it } from 'vitest';
 import { converterArgs, defaultBuildSet, venvDir } from './build.js';
-import { modelSpec, PROFILES, TEXT_DETECTION_MODEL, VAD_MODEL } from './manifest.js';
+import { modelSpec, OBJECT_DETECTION_MODEL, PROFILES, TEXT_DETECTION_MODEL, VAD_MODEL } from './manifest.js';
 
 describe('models:build', () => {
-  it('makes the small profile, the voice activity detector and the text detector by default', () => {
+  it('makes the small profile, the voice activity detector, the text and the object detector by default', () => {
     expect(defaultBuildSet().sort()).toEqual(
-      [...new Set([...Object.values(PROFILES.small), VAD_MODEL, TEXT_DETECTION_MODEL])].sort(),
+      [
+        ...new Set([
+          ...Object.values(PROFILES.small),
+          VAD_MODEL,
+          TEXT_DETECTION_MODEL,
+          OBJECT_DETECTION_MODEL,
+        ]),
+      ].sort(),
     );
+  });
+
+  it('converts the object detector from its TensorFlow.js graph, then checks it runs as its contract says', () => {
+    const spec = modelSpec(OBJECT_DETECTION_MODEL);
+    const [convert, verify] = converterArgs(
+      spec,
+      new Map([
+        ['tfjs-graph', ['/pkg/models/centernet.json']],
+        ['tfjs-weights', ['/pkg/models/centernet.bin']],
+      ]),
+      '/out',
+    );
+    expect(convert!.slice(1)).toEqual([
+      '--graph',
+      '/pkg/models/centernet.json',
+      '--weights',
+      '/pkg/models/centernet.bin',
+      '--output',
+      'tower_0/keypoints=heatmap',
+      '--output',
+      'tower_0/wh=wh',
+      '--out',
+      '/out/centernet.onnx',
+    ]);
+    expect(convert![0]).toMatch(/convert_tfjs_graph\.py$/);
+    expect(verify).toEqual([
+      expect.stringMatching(/verify_object_detector\.py$/),
+      '--model',
+      '/out/centernet.onnx',
+    ]);
   });
 
   it('copies Silero VAD from its wheel as it is, then checks it tells speech from silence', () => {

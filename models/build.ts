@@ -19,7 +19,7 @@ import {
   type ModelSpec,
   modelSpec,
   PROFILES,
-  TEXT_DETECTION_MODEL,
+  STAGE_MODELS,
   TINY_MODELS_DIR,
   VAD_MODEL,
 } from './manifest.js';
@@ -141,6 +141,18 @@ async function complete(spec: ModelSpec, dir: string): Promise<boolean> {
   return true;
 }
 
+/** The TensorFlow.js tensors a converted object detector keeps, under the names its contract reads. */
+function objectOutputs(spec: ModelSpec): string[] {
+  if (spec.contract.kind !== 'object-detection')
+    throw new Error(`${spec.name}: tfjs-onnx builds object detectors`);
+  return [
+    '--output',
+    `tower_0/keypoints=${spec.contract.heatmap}`,
+    '--output',
+    `tower_0/wh=${spec.contract.wh}`,
+  ];
+}
+
 /** The converter's and the check's arguments, from the recipe's input roles. */
 export function converterArgs(spec: ModelSpec, files: Map<string, string[]>, out: string): string[][] {
   const one = (role: string) => {
@@ -184,6 +196,20 @@ export function converterArgs(spec: ModelSpec, files: Map<string, string[]>, out
           join(out, 'silero_vad.onnx'),
         ],
         [join(TOOLS, 'verify_silero_vad.py'), '--model', join(out, 'silero_vad.onnx')],
+      ];
+    case 'tfjs-onnx':
+      return [
+        [
+          join(TOOLS, 'convert_tfjs_graph.py'),
+          '--graph',
+          one('tfjs-graph'),
+          '--weights',
+          ...many('tfjs-weights'),
+          ...objectOutputs(spec),
+          '--out',
+          join(out, spec.files[0]!.path),
+        ],
+        [join(TOOLS, 'verify_object_detector.py'), '--model', join(out, spec.files[0]!.path)],
       ];
     case 'e5s1':
       return [
@@ -285,8 +311,13 @@ async function buildModel(
   }
   const py = await python();
   const files = new Map<string, string[]>();
+  // tfjs-onnx reads its inputs from an npm tarball; the other converters from the venv's Python packages.
+  const npmDir =
+    recipe.converter === 'tfjs-onnx'
+      ? await npmPackage(recipe.packages[0]!, opts.cache ?? cacheDir(), step)
+      : undefined;
   for (const input of recipe.inputs) {
-    const file = join(packageDir(py, input.package), input.path);
+    const file = join(npmDir ?? packageDir(py, input.package), input.path);
     const digest = await sha256Of(file);
     if (digest !== input.sha256) {
       throw new Error(
@@ -329,9 +360,12 @@ async function buildModel(
   }
 }
 
-/** The models `npm run models:build` makes by default: every model of the small profile, the VAD, the text detector. */
+/**
+ * The models `npm run models:build` makes by default: every model of the small profile, the VAD, and the models
+ * of the stages that run one model in both profiles (ocr's text detector, objects' detector).
+ */
 export function defaultBuildSet(): string[] {
-  return [...new Set([...Object.values(PROFILES.small), VAD_MODEL, TEXT_DETECTION_MODEL])];
+  return [...new Set([...Object.values(PROFILES.small), VAD_MODEL, ...Object.values(STAGE_MODELS)])];
 }
 
 export async function buildModels(

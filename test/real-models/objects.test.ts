@@ -1,0 +1,115 @@
+// The object detector with its real weights (centernet-mb3-coco, built from the npm tarball by models:build's
+// code) on real photos: it finds what each shows, and its detections are TensorFlow.js's own for the original
+// graph (test/fixtures/photos/tfjs-reference.json), so the conversion to ONNX changed nothing that matters.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { COCO_LABELS } from '../../models/coco-labels.js';
+import { OBJECT_DETECTION_MODEL } from '../../models/manifest.js';
+import {
+  letterbox,
+  loadObjectDetector,
+  type ObjectDetector,
+  unletterbox,
+} from '../../models/runtime/object-detection.js';
+import { tempDir } from '../support/cleanup.js';
+import { BUILD_TIMEOUT_MS, ensureRealModels } from '../support/real-models.js';
+
+const PHOTOS = new URL('../fixtures/photos/', import.meta.url).pathname;
+const reference = JSON.parse(readFileSync(join(PHOTOS, 'tfjs-reference.json'), 'utf8')) as {
+  detections: Record<string, { classId: number; score: number; box: number[] }[]>;
+};
+const photo = (name: string) => readFileSync(join(PHOTOS, name));
+const dir = tempDir('objects-real');
+
+let detector: ObjectDetector;
+beforeAll(async () => {
+  detector = await loadObjectDetector(OBJECT_DETECTION_MODEL, { modelsDir: await ensureRealModels() });
+}, BUILD_TIMEOUT_MS);
+
+describe('the object detector on real photos', () => {
+  it.each([
+    ['coffee.jpg', 'cup'],
+    ['astronaut.jpg', 'person'],
+    ['horse.jpg', 'horse'],
+    ['chelsea.jpg', 'cat'],
+  ])('finds what %s shows (%s), best first', async (name, label) => {
+    const found = await detector.detect(photo(name));
+    expect(found[0]?.label, JSON.stringify(found)).toBe(label);
+    expect(found[0]!.score).toBeGreaterThan(0.4);
+    // Most of the picture: each of these photos is framed on its subject.
+    expect(found[0]!.box.w * found[0]!.box.h).toBeGreaterThan(0.2);
+  });
+
+  it('gives the original TensorFlow.js graph’s detections: same labels, scores within 0.005, boxes within 1%', async () => {
+    for (const [name, expected] of Object.entries(reference.detections)) {
+      const found = await detector.detect(photo(name), { minScore: 0.3, maxOverlap: 1 });
+      expect(
+        found.map((d) => d.classId),
+        name,
+      ).toEqual(expected.map((e) => e.classId));
+      const size = await sharp(photo(name)).metadata();
+      for (const [i, ref] of expected.entries()) {
+        const d = found[i]!;
+        expect(Math.abs(d.score - ref.score), `${name} #${i} score`).toBeLessThan(0.005);
+        // The graph's box is in pixels of the 512 × 512 input, unclipped; ours is in fractions of the photo.
+        const fit = letterbox(size.width!, size.height!, 512);
+        const [a, b, c, e4] = ref.box.map((v) => v / 512) as [number, number, number, number];
+        const theirs = unletterbox({ x: a, y: b, w: c - a, h: e4 - b }, fit, 512);
+        const [x0, y0, x1, y1] = [theirs.x, theirs.y, theirs.x + theirs.w, theirs.y + theirs.h];
+        for (const [ours, its] of [
+          [d.box.x, x0],
+          [d.box.y, y0],
+          [d.box.x + d.box.w, x1],
+          [d.box.y + d.box.h, y1],
+        ] as const) {
+          expect(Math.abs(ours - its), `${name} #${i} box`).toBeLessThan(0.01);
+        }
+      }
+    }
+  });
+
+  it('finds the cat, which squashed to a square it took for a dog', async () => {
+    const found = await detector.detect(photo('chelsea.jpg'));
+    expect(found.map((d) => d.label)).toEqual(['cat']);
+    expect(COCO_LABELS[reference.detections['chelsea.jpg']![0]!.classId]!.en).toBe('cat');
+  });
+
+  it('finds nothing in flat or noisy frames', async () => {
+    for (const source of [
+      'color=c=gray:s=1280x720',
+      'color=c=black:s=640x360',
+      'nullsrc=s=640x360,geq=random(1)*255:128:128',
+    ]) {
+      const file = join(dir, `${source.replace(/[^a-z0-9]/g, '')}.jpg`);
+      execFileSync('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', source, '-frames:v', '1', file]);
+      expect(await detector.detect(readFileSync(file)), source).toEqual([]);
+    }
+  });
+
+  it('reads a 4K frame as the photo it came from, and a grey one (three equal channels) less surely', async () => {
+    const big = join(dir, 'coffee-4k.jpg');
+    const grey = join(dir, 'coffee-grey.png');
+    execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-y',
+      '-i',
+      join(PHOTOS, 'coffee.jpg'),
+      '-vf',
+      'scale=3840:2160',
+      big,
+    ]);
+    execFileSync('ffmpeg', ['-v', 'error', '-y', '-i', join(PHOTOS, 'coffee.jpg'), '-pix_fmt', 'gray', grey]);
+    expect((await detector.detect(readFileSync(big)))[0]?.label).toBe('cup');
+    expect((await detector.detect(readFileSync(grey), { minScore: 0.2 }))[0]?.label).toBe('cup');
+  });
+
+  it('refuses bytes that are not a picture, with the decoder’s reason', async () => {
+    await expect(detector.detect(Buffer.from('not a jpeg'))).rejects.toThrow(
+      /unsupported image format|Input buffer/,
+    );
+  });
+});
