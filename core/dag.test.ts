@@ -15,7 +15,7 @@ import {
 const run = (states: StageStates = {}): StageStates => ({ ...initialStates(), ...states });
 
 describe('the stage DAG', () => {
-  it('lists the nine stages, each after everything it needs', () => {
+  it('lists every stage, each after everything it needs', () => {
     expect(STAGE_NAMES).toEqual([
       'probe',
       'audio',
@@ -25,6 +25,7 @@ describe('the stage DAG', () => {
       'embed-vision',
       'embed-text',
       'ocr',
+      'objects',
       'index',
     ]);
     STAGES.forEach((s, i) => {
@@ -40,9 +41,10 @@ describe('the stage DAG', () => {
     ]);
   });
 
-  it('lets index go ahead without text embeddings or screen text but not without image embeddings', () => {
-    expect(stage('index').optional).toEqual(['embed-text', 'ocr']);
+  it('lets index go ahead without text embeddings, screen text or objects but not without image embeddings', () => {
+    expect(stage('index').optional).toEqual(['embed-text', 'ocr', 'objects']);
     expect(stage('ocr')).toMatchObject({ needs: ['keyframes'], resource: 'cpu' });
+    expect(stage('objects')).toMatchObject({ needs: ['keyframes'], resource: 'cpu' });
     expect(stage('embed-text').needs).toEqual(['asr', 'shots']);
   });
 });
@@ -88,9 +90,10 @@ describe('ready stages', () => {
       'embed-vision': 'Succeeded',
       'embed-text': 'Skipped',
       ocr: 'Succeeded',
+      objects: 'Succeeded',
     });
     expect(readyStages(states)).toEqual(['index']);
-    expect(readyStages({ ...states, ocr: 'Skipped' })).toEqual(['index']);
+    expect(readyStages({ ...states, ocr: 'Skipped', objects: 'Skipped' })).toEqual(['index']);
   });
 
   it('only considers the stages of the run', () => {
@@ -145,7 +148,7 @@ describe('stage subsets', () => {
   it('names every missing need of a stage at once', () => {
     const result = validateStageSubset(['index']);
     expect(!result.ok && result.problems).toEqual([
-      'index needs embed-vision and embed-text and ocr, which are not in the list',
+      'index needs embed-vision and embed-text and ocr and objects, which are not in the list',
     ]);
   });
 
@@ -170,10 +173,11 @@ describe('progress', () => {
   });
 
   it('counts a running stage as half done and stays below 100 until the end', () => {
-    // (1 + ½) of 9 stages.
-    expect(progressOf(run({ probe: 'Succeeded', audio: 'Running' }))).toBe(16);
+    // (1 + ½) of every stage.
+    const n = STAGE_NAMES.length;
+    expect(progressOf(run({ probe: 'Succeeded', audio: 'Running' }))).toBe(Math.floor(150 / n));
     const almost = Object.fromEntries(STAGE_NAMES.map((n) => [n, 'Succeeded'])) as StageStates;
-    expect(progressOf({ ...almost, index: 'Running' })).toBe(94);
+    expect(progressOf({ ...almost, index: 'Running' })).toBe(Math.floor(((n - 0.5) * 100) / n));
   });
 
   it('measures a subset run against its own stages', () => {

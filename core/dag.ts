@@ -18,13 +18,17 @@ const DEFINITIONS = [
   { name: 'embed-text', needs: ['asr', 'shots'], resource: 'gpu', optional: [] },
   // On-screen text: the text detector is small enough for CPU, and Tesseract has no GPU path.
   { name: 'ocr', needs: ['keyframes'], resource: 'cpu', optional: [] },
+  // Objects in view: the detector is small enough for CPU (about 0.1 s a frame); onnxruntime takes a GPU where
+  // the pipeline image has CUDA, but the stage does not ask for one.
+  { name: 'objects', needs: ['keyframes'], resource: 'cpu', optional: [] },
   // A silent video is still indexed from its pictures: index tolerates a skipped embed-text, and a skipped ocr
-  // (no text detector or Tesseract installed) leaves the scenes without screen text.
+  // (no text detector or Tesseract installed) or objects (no detector) leaves the scenes without screen text or
+  // object labels.
   {
     name: 'index',
-    needs: ['embed-vision', 'embed-text', 'ocr'],
+    needs: ['embed-vision', 'embed-text', 'ocr', 'objects'],
     resource: 'cpu',
-    optional: ['embed-text', 'ocr'],
+    optional: ['embed-text', 'ocr', 'objects'],
   },
 ] as const;
 

@@ -1,6 +1,8 @@
 // The SQL of search: one ranked candidate list per signal, always restricted to the caller's indexed videos.
+
 import type pg from 'pg';
 import { castVec, type VectorKind, vectorPredicate } from '../../core/db/vectors.js';
+import type { SceneObject } from '../../core/scene-objects.js';
 import type { Ranked } from './query.js';
 import { GRAM_SHARE_FLOOR, GRAM_WEIGHT, type Needles } from './text.js';
 
@@ -23,8 +25,8 @@ function scope(f: SearchFilters, params: unknown[]): string {
 }
 
 /**
- * Lexical matching on the normalised transcript and on-screen text (migrations 0007 and 0009; the two joined by a
- * '|', which normalised text never holds, so no phrase runs from one into the other; the needles and the
+ * Lexical matching on the normalised transcript, on-screen text and object names (migrations 0007, 0009 and 0012;
+ * joined by a '|', which normalised text never holds, so no phrase runs from one into the next; the needles and the
  * arithmetic are explained in text.ts, whose lexicalScore() is the same sum in TypeScript). Only scenes with a
  * real match come back: a term found whole, or enough of its n-grams. Per term the best exact hit counts, else the share of its n-grams found
  * (× GRAM_WEIGHT, when the share reaches GRAM_SHARE_FLOOR and the first n-gram is found); the scene's score is the weighted mean over terms, or 1
@@ -48,10 +50,12 @@ export async function lexical(
        SELECT * FROM unnest($${t}::int[], $${nd}::text[], $${c}::bool[], $${val}::float8[], $${w}::float8[])
                   AS q(term, needle, in_compact, value, weight)),
      all_mine AS (
-       SELECT s.scene_id, ' ' || s.transcript_norm || ' | ' || s.screen_text_norm AS spaced,
-              replace(s.transcript_norm, ' ', '') || '|' || replace(s.screen_text_norm, ' ', '') AS flat
+       SELECT s.scene_id,
+              ' ' || s.transcript_norm || ' | ' || s.screen_text_norm || ' | ' || s.object_labels_norm AS spaced,
+              replace(s.transcript_norm, ' ', '') || '|' || replace(s.screen_text_norm, ' ', '') || '|' ||
+                replace(s.object_labels_norm, ' ', '') AS flat
          FROM scenes s JOIN videos v ON v.video_id = s.video_id
-        WHERE ${where} AND (s.transcript_norm <> '' OR s.screen_text_norm <> '')),
+        WHERE ${where} AND (s.transcript_norm <> '' OR s.screen_text_norm <> '' OR s.object_labels_norm <> '')),
      -- Only scenes where a meaningful term is found whole, or its anchoring n-gram is, can score: the rest is
      -- dropped with a few strpos() calls before the per-term arithmetic (a phrase match implies a term match).
      mine AS MATERIALIZED (
@@ -199,6 +203,8 @@ export interface SceneDetail {
   transcript: string;
   /** The scene's on-screen text lines, joined by newlines ('' when none were read). */
   screen_text: string;
+  /** The objects seen (the objects stage's vision_tags), or null when none were looked for. */
+  vision_tags: SceneObject[] | null;
   thumbnail_key: string | null;
   title: string;
   storage_key: string;
@@ -206,7 +212,8 @@ export interface SceneDetail {
   filename: string | null;
 }
 
-const DETAIL = `SELECT s.scene_id, s.video_id, s.idx, s.start_s, s.end_s, s.transcript, s.screen_text, s.thumbnail_key,
+const DETAIL = `SELECT s.scene_id, s.video_id, s.idx, s.start_s, s.end_s, s.transcript, s.screen_text, s.vision_tags,
+                       s.thumbnail_key,
                        v.title, v.storage_key, v.mime_type, v.filename
                   FROM scenes s JOIN videos v ON v.video_id = s.video_id`;
 

@@ -1,11 +1,13 @@
-// Text shown on screen is searched like what is said (embedded PGlite, migrated): a word only on screen finds the
-// scene, a phrase never runs from the transcript into the screen text, and the snippet says where the match was.
+// Text shown on screen, and the objects seen, are searched like what is said (embedded PGlite, migrated): a word
+// only on screen, or an object's name in English or Korean, finds the scene, a phrase never runs from the
+// transcript into the screen text, and the snippet says where the match was.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddedPostgres } from '../../core/db/embedded.js';
 import { aScene, aUser, aVideo, startMigratedDatabase } from '../../core/db/testing.js';
+import { objectWords } from '../../pipeline-image/src/stages/objects.js';
 import { lexical } from './repository.js';
-import { snippetOf } from './service.js';
+import { snippetOf } from './snippet.js';
 import { matchTerms, needles, normalizeForMatch, phraseOf } from './text.js';
 
 let db: EmbeddedPostgres;
@@ -27,7 +29,15 @@ beforeAll(async () => {
     transcript: '바닷가에서 고기를 구웠다',
     screen_text: '식당 메뉴판',
   });
-  scenes.said = await aScene(pool, video, 2, { transcript: 'the harbour at night' });
+  scenes.said = await aScene(pool, video, 2, { transcript: 'the harbour at night, by car' });
+  scenes.street = await aScene(pool, video, 3, {
+    transcript: '',
+    object_labels: objectWords([{ label: 'car' }, { label: 'traffic light' }]),
+  });
+  scenes.cafe = await aScene(pool, video, 4, {
+    transcript: '커피 한 잔 하실래요',
+    object_labels: objectWords([{ label: 'cup' }, { label: 'dining table' }]),
+  });
 });
 afterAll(async () => {
   await pool?.end();
@@ -41,7 +51,7 @@ const query = (q: string) => {
 };
 const hits = (q: string) => lexical(pool, user, query(q), {}, 10);
 const find = async (q: string) =>
-  (await hits(q)).map((h) => Object.entries(scenes).find(([, id]) => id === h.sceneId)?.[0]);
+  (await hits(q)).map((h) => Object.entries(scenes).find(([, id]) => id === h.sceneId)?.[0]).sort();
 
 describe('lexical search over on-screen text', () => {
   it('finds a scene by words shown on screen, with or without Korean spacing', async () => {
@@ -57,6 +67,23 @@ describe('lexical search over on-screen text', () => {
     for (const h of await hits('구웠다식당')) expect(h.score).toBeLessThan(1);
     const [joined] = await hits('구웠다');
     expect(joined?.score).toBe(1);
+  });
+});
+
+describe('lexical search over the objects seen', () => {
+  it('finds a scene by an object in English or Korean, or by another name for it', async () => {
+    expect(await find('자동차')).toEqual(['street']);
+    expect(await find('신호등')).toEqual(['street']);
+    expect(await find('traffic light')).toEqual(['street']);
+    expect(await find('식탁')).toEqual(['cafe']);
+    expect(await find('mug')).toEqual(['cafe']);
+    // Said in one scene, seen in another: both are found.
+    expect(await find('car')).toEqual(['said', 'street']);
+  });
+
+  it('finds nothing for an object no scene shows', async () => {
+    expect(await find('giraffe')).toEqual([]);
+    expect(await find('기린')).toEqual([]);
   });
 });
 

@@ -40,10 +40,11 @@ const SearchHit = Type.Object({
   end_s: Type.Number(),
   snippet: Type.String({
     description:
-      'HTML-escaped excerpt with matches in <mark>: of the transcript, or (starting "On screen: ") of the text shown',
+      'HTML-escaped excerpt with matches in <mark>: of the transcript, (starting "On screen: ") of the text shown, or (starting "Seen: ") of the objects in view, e.g. "Seen: <mark>cup</mark> (컵)"',
   }),
-  snippet_source: Type.Union([Type.Literal('transcript'), Type.Literal('screen')], {
-    description: 'where the snippet comes from: what was said (transcript) or what was shown (screen)',
+  snippet_source: Type.Union([Type.Literal('transcript'), Type.Literal('screen'), Type.Literal('objects')], {
+    description:
+      'where the snippet comes from: what was said (transcript), what was shown written (screen) or the objects seen (objects)',
   }),
   thumbnail_url: Type.Union([Type.String(), Type.Null()]),
   relevance: Type.Number({

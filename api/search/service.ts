@@ -10,7 +10,6 @@ import type { QueryEmbedders } from './embedders.js';
 import {
   emptyHint,
   fuse,
-  highlight,
   normalizeQuery,
   type Ranked,
   relevanceOf,
@@ -18,6 +17,7 @@ import {
   signalState,
 } from './query.js';
 import * as repo from './repository.js';
+import { snippetOf } from './snippet.js';
 import { markTerms, matchTerms, needles, normalizeForMatch, phraseOf } from './text.js';
 import { vectorLists, vectorQueries } from './vector-signals.js';
 
@@ -206,23 +206,6 @@ export async function preview(deps: SearchDeps, userId: string, sceneId: string)
 
 const fmt = (s: number) => String(Math.round(s * 1000) / 1000);
 
-/**
- * The hit's snippet: the transcript around the match; when the match is in the text on screen instead (or the
- * scene has no transcript), that text, prefixed so a reader knows it was shown, not said.
- */
-export function snippetOf(
-  d: { transcript: string; screen_text: string },
-  marks: readonly string[],
-): { snippet: string; snippet_source: 'transcript' | 'screen' } {
-  const spoken = highlight(d.transcript, marks);
-  if (!d.screen_text || (d.transcript && spoken.includes('<mark>'))) {
-    return { snippet: spoken, snippet_source: 'transcript' };
-  }
-  const shown = highlight(d.screen_text.replaceAll('\n', ' · '), marks);
-  if (d.transcript && !shown.includes('<mark>')) return { snippet: spoken, snippet_source: 'transcript' };
-  return { snippet: `On screen: ${shown}`, snippet_source: 'screen' };
-}
-
 export async function videoScenes(deps: SearchDeps, userId: string, videoId: string) {
   const scenes = await repo.scenesOfVideo(deps.db, userId, videoId);
   return Promise.all(
@@ -234,6 +217,14 @@ export async function videoScenes(deps: SearchDeps, userId: string, videoId: str
       transcript: s.transcript,
       // What was read on screen, one line each (the ocr stage's).
       screen_text: s.screen_text ? s.screen_text.split('\n') : [],
+      // What was seen (the objects stage's labels, most confident first).
+      objects: (s.vision_tags ?? []).map((o) => ({
+        label: o.label,
+        label_ko: o.ko,
+        confidence: o.confidence,
+        area: o.area,
+        seen_at: o.seenAt,
+      })),
       thumbnail_url: await thumbnailUrl(deps, s.thumbnail_key),
     })),
   );

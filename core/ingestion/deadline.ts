@@ -32,6 +32,8 @@ export const STAGE_WEIGHT: Record<StageName, number> = {
   // About one frame read per 4 s of video, each a detector run and a Tesseract pass over up to 40 lines three
   // times: ~2–7 s a frame on a busy 2-core machine (docs/benchmarks.md), so up to ~2 s per second of video.
   ocr: 2,
+  // One detector run per frame read (~0.1–0.3 s on a busy machine, docs/benchmarks.md): well inside the base share.
+  objects: 1,
   index: 1,
 };
 

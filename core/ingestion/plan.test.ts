@@ -109,6 +109,7 @@ describe('plan', () => {
       'embed-vision',
       'embed-text',
       'ocr',
+      'objects',
       'index',
     ]);
     expect(status).toMatchObject({

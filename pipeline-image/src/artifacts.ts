@@ -7,6 +7,7 @@ import type { TranscriptOutput } from './stages/asr.js';
 import type { SceneTextOutput } from './stages/embed-text.js';
 import type { VectorsOutput } from './stages/embed-vision.js';
 import type { Keyframe } from './stages/keyframes.js';
+import type { ObjectsOutput } from './stages/objects.js';
 import type { ScreenTextOutput } from './stages/ocr.js';
 import type { ShotsOutput } from './stages/shots.js';
 
@@ -35,4 +36,6 @@ export const ARTIFACTS = {
   vectors: artifact<VectorsOutput>('embed-vision', 'vectors.json'),
   /** Each scene's on-screen text lines; absent when ocr was skipped. */
   screenText: artifact<ScreenTextOutput>('ocr', 'screen-text.json'),
+  /** Each scene's object labels; absent when objects was skipped. */
+  objects: artifact<ObjectsOutput>('objects', 'objects.json'),
 } as const;

@@ -2,7 +2,12 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { parseWith } from '../../core/config.js';
 import { MODEL_ENV } from '../../core/stage-contract.js';
-import { DEFAULT_MODELS, TEXT_DETECTION_MODEL, VAD_MODEL } from '../../models/manifest.js';
+import {
+  DEFAULT_MODELS,
+  OBJECT_DETECTION_MODEL,
+  TEXT_DETECTION_MODEL,
+  VAD_MODEL,
+} from '../../models/manifest.js';
 
 const Num = (description: string, d: number, minimum = 0) =>
   Type.Number({ description, default: d, minimum });
@@ -75,6 +80,20 @@ export const PipelineConfigSchema = Type.Object({
   ),
   OCR_MAX_LINES: Int('most text lines read per frame (the most confident boxes first)', 40),
   OCR_MIN_CONFIDENCE: Num('least confidence (0–1) of a text line kept', 0.5),
+  OBJECTS_MODEL: Type.String({
+    description:
+      'object detector of the objects stage (models/manifest), or "none" to skip the stage; when its files are ' +
+      'missing the stage is skipped and says why',
+    default: OBJECT_DETECTION_MODEL,
+  }),
+  OBJECTS_MAX_FRAMES_PER_SCENE: Int(
+    'most of a scene’s keyframes looked at for objects (spread over the scene when it has more)',
+    4,
+  ),
+  OBJECTS_MIN_CONFIDENCE: Num(
+    'least confidence (0–1) of an object kept (0.4: true objects in the bundled photos score 0.41–0.61, the strongest false one 0.36; docs/benchmarks.md)',
+    0.4,
+  ),
   FFMPEG_THREADS: Int('threads per ffmpeg process (0 = ffmpeg decides)', 0, 0),
 });
 

@@ -13,7 +13,10 @@ export interface SceneRow {
   imageVec?: ArrayLike<number> | null;
   /** The image vector of every frame the scene was looked at (scene_frames), in time order. */
   frames?: readonly { atS: number; imageVec: ArrayLike<number> }[];
+  /** The objects seen (the objects stage's, one entry per label), kept whole in vision_tags. */
   visionTags?: unknown;
+  /** What lexical search matches those objects by (their names in English and Korean), in object_labels. */
+  objectLabels?: string;
   /** The text lines on screen (the ocr stage's), kept whole in screen_lines and joined in screen_text. */
   screenLines?: readonly { text: string }[];
   thumbnailKey?: string | null;
@@ -95,13 +98,14 @@ export async function replaceScenes(
     for (const s of scenes) {
       await client.query(
         `INSERT INTO scenes (scene_id, video_id, idx, start_s, end_s, transcript,
-                             vision_tags, thumbnail_key, sidecar_key, screen_text, screen_lines)
-         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11::jsonb)
+                             vision_tags, thumbnail_key, sidecar_key, screen_text, screen_lines, object_labels)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10, $11::jsonb, $12)
          ON CONFLICT (video_id, idx) DO UPDATE SET
            start_s = EXCLUDED.start_s, end_s = EXCLUDED.end_s, transcript = EXCLUDED.transcript,
            vision_tags = EXCLUDED.vision_tags,
            thumbnail_key = EXCLUDED.thumbnail_key, sidecar_key = EXCLUDED.sidecar_key,
-           screen_text = EXCLUDED.screen_text, screen_lines = EXCLUDED.screen_lines`,
+           screen_text = EXCLUDED.screen_text, screen_lines = EXCLUDED.screen_lines,
+           object_labels = EXCLUDED.object_labels`,
         [
           sceneId(video.videoId, s.idx),
           video.videoId,
@@ -114,6 +118,7 @@ export async function replaceScenes(
           s.sidecarKey ?? null,
           (s.screenLines ?? []).map((l) => l.text.normalize('NFC')).join('\n'),
           s.screenLines === undefined ? null : JSON.stringify(s.screenLines),
+          (s.objectLabels ?? '').normalize('NFC'),
         ],
       );
     }

@@ -1,11 +1,12 @@
 // index: the video's scenes in Postgres in one transaction (replacing any earlier run), a sidecar JSON with
-// transcript, scenes (with their on-screen text) and model names in storage, and the video marked indexed with its duration.
+// transcript, scenes (with their on-screen text and the objects seen) and model names in storage, and the video marked indexed with its duration.
 
 import { keys } from '../../../core/storage/store.js';
 import { ARTIFACTS } from '../artifacts.js';
 import { getJson, getJsonIfPresent, type StageHandler, succeeded } from '../context.js';
 import { replaceScenes, VideoGone } from '../db/scenes.js';
 import { BadInputError } from '../errors.js';
+import { objectWords } from './objects.js';
 
 export const SIDECAR_NAME = 'scenes.json';
 
@@ -19,6 +20,8 @@ export const indexStage: StageHandler = async (ctx) => {
   const transcript = await getJsonIfPresent(ctx, ARTIFACTS.transcript);
   // ocr is optional too: without it the scenes have no screen text.
   const screen = await getJsonIfPresent(ctx, ARTIFACTS.screenText);
+  // And objects: without it the scenes have no object labels.
+  const seen = await getJsonIfPresent(ctx, ARTIFACTS.objects);
   const { videoId, userId } = ctx.video;
   const sidecarKey = keys.sidecar(userId, videoId, SIDECAR_NAME);
   const rows = scenes.map((s) => ({
@@ -31,6 +34,8 @@ export const indexStage: StageHandler = async (ctx) => {
     frames: (vision.frames?.[s.idx] ?? []).map((f) => ({ atS: f.at, imageVec: f.vector })),
     thumbnailKey: keyframes[s.idx]?.thumbnailKey ?? null,
     screenLines: screen?.scenes[s.idx]?.lines,
+    visionTags: seen?.scenes[s.idx]?.objects,
+    objectLabels: objectWords(seen?.scenes[s.idx]?.objects ?? []),
     sidecarKey,
   }));
   // No timestamps in the sidecar: a rerun writes the same bytes.
@@ -38,7 +43,12 @@ export const indexStage: StageHandler = async (ctx) => {
     videoId,
     durationSeconds: info.durationSeconds,
     video: { ...info.video, container: info.container, title: info.tags.title },
-    models: { vision: vision.model, text: text?.model ?? null, ocr: screen?.model ?? null },
+    models: {
+      vision: vision.model,
+      text: text?.model ?? null,
+      ocr: screen?.model ?? null,
+      objects: seen?.model ?? null,
+    },
     transcript: transcript ?? null,
     scenes: rows.map((r) => ({
       idx: r.idx,
@@ -49,6 +59,7 @@ export const indexStage: StageHandler = async (ctx) => {
       frames: keyframes[r.idx]?.frames.map((f) => ({ at: f.at, key: f.key })) ?? [],
       thumbnailKey: r.thumbnailKey,
       screenText: r.screenLines ?? [],
+      objects: r.visionTags ?? [],
     })),
   };
   // The sidecar first: rows never point at a sidecar that is not there.
@@ -73,6 +84,7 @@ export const indexStage: StageHandler = async (ctx) => {
     durationSeconds: info.durationSeconds,
     withText: rows.filter((r) => r.textVec).length,
     withScreenText: rows.filter((r) => r.screenLines?.length).length,
+    withObjects: rows.filter((r) => r.visionTags?.length).length,
     // The models the video's vectors are of now: the plan records them in the status (re-embed on a model change).
     visionModel: vision.model.name,
     ...(text ? { textModel: text.model.name } : {}),

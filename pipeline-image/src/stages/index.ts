@@ -7,6 +7,7 @@ import { embedText } from './embed-text.js';
 import { embedVision } from './embed-vision.js';
 import { indexStage } from './index-scenes.js';
 import { keyframes } from './keyframes.js';
+import { objects } from './objects.js';
 import { ocr } from './ocr.js';
 import { probe } from './probe.js';
 import { shots } from './shots.js';
@@ -20,5 +21,6 @@ export const HANDLERS: Record<StageName, StageHandler> = {
   'embed-vision': embedVision,
   'embed-text': embedText,
   ocr,
+  objects,
   index: indexStage,
 };
