@@ -1,5 +1,5 @@
 # The API and operator image: one image, started as `node dist/standalone/main.js` (the default: heimdex
-# on one machine, embedded services) or, as the chart sets the command, `node dist/api/server.js` (the
+# on one machine, embedded services, its stages run in this container) or, as the chart sets the command, `node dist/api/server.js` (the
 # cluster API) or `node dist/operator/main.js`. Multi-stage: TypeScript is compiled in
 # `build`, production dependencies are installed alone in `deps`, and the runtime stage gets only
 # those, the compiled JavaScript and the migrations. Runs as the image's non-root `node` user.
@@ -29,6 +29,13 @@ COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 FROM ${NODE_IMAGE}
+# Standalone mode runs every stage in this container, as local processes: ffmpeg/ffprobe for the media stages,
+# Tesseract with its Korean and English data for the ocr stage (the same packages as pipeline-image/Dockerfile).
+# The cluster API and the operator run none of them.
+# hadolint ignore=DL3008
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends ffmpeg tesseract-ocr tesseract-ocr-kor tesseract-ocr-eng \
+  && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production
 # A container's loopback is its own: listen on every interface of it; the published ports decide the rest.
 ENV HOST=0.0.0.0
