@@ -365,7 +365,13 @@ async function buildModel(
  * of the stages that run one model in both profiles (ocr's text detector, objects' detector).
  */
 export function defaultBuildSet(): string[] {
-  return [...new Set([...Object.values(PROFILES.small), VAD_MODEL, ...Object.values(STAGE_MODELS)])];
+  return [
+    ...new Set([
+      ...Object.values(PROFILES.small),
+      VAD_MODEL,
+      ...Object.values(STAGE_MODELS).map((m) => m.model),
+    ]),
+  ];
 }
 
 export async function buildModels(

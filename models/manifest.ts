@@ -579,10 +579,13 @@ export const TEXT_DETECTION_MODEL = 'ppocr-v4-det';
 export const OBJECT_DETECTION_MODEL = 'centernet-mb3-coco';
 
 /**
- * The model each stage with one fixed model runs by default, in both profiles (`npm run models:build` makes
- * them; standalone's first start lists the missing ones from here).
+ * The model each stage with one fixed model runs by default, in both profiles, and the pipeline setting that names
+ * another or "none" (`npm run models:build` makes them; standalone's first start lists the missing ones from here).
  */
-export const STAGE_MODELS = { ocr: TEXT_DETECTION_MODEL, objects: OBJECT_DETECTION_MODEL } as const;
+export const STAGE_MODELS = {
+  ocr: { model: TEXT_DETECTION_MODEL, setting: 'OCR_MODEL' },
+  objects: { model: OBJECT_DETECTION_MODEL, setting: 'OBJECTS_MODEL' },
+} as const satisfies Record<string, { model: string; setting: string }>;
 
 /** The voice activity detector the asr stage runs before Whisper (both profiles; `npm run models:build`). */
 export const VAD_MODEL = 'silero-vad';

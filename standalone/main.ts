@@ -70,6 +70,8 @@ async function main(): Promise<void> {
       HEIMDEX_MODELS_FETCH: own.HEIMDEX_MODELS_FETCH,
       HF_ENDPOINT: own.HF_ENDPOINT,
     }),
+    // Stage processes get OCR_MODEL and OBJECTS_MODEL from this environment (stageProcessEnv).
+    stageSettings: process.env,
   };
   await fetchOnFirstUse(modelEnv, log);
   const models = chooseModels(modelEnv, log);

@@ -4,9 +4,17 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { STAGE_NAMES } from '../core/dag.js';
 import { createLogger } from '../core/log.js';
 import { TINY_MODELS_DIR } from '../models/manifest.js';
-import { checkDiskSpace, chooseModels, ensureFfmpeg, fetchOnFirstUse, stageProcessEnv } from './setup.js';
+import {
+  checkDiskSpace,
+  chooseModels,
+  ensureFfmpeg,
+  fetchOnFirstUse,
+  stageModels,
+  stageProcessEnv,
+} from './setup.js';
 
 /** A logger whose warnings are kept for the test to read instead of printed. */
 function capturingLog() {
@@ -149,9 +157,11 @@ describe('models on first start', () => {
         HEIMDEX_PROFILE: 'large',
       };
       expect(await fetchOnFirstUse(never, log)).toEqual([]);
-      // Not fetched, but named: the voice activity model is built, in every profile.
+      // Not fetched, but named: the voice activity model and the ocr and objects stages' are built, in every profile.
       expect(lines).toEqual([
-        expect.stringMatching(/models silero-vad are not in \/nonexistent: .*npm run models:build/),
+        expect.stringMatching(
+          /models silero-vad, ppocr-v4-det, centernet-mb3-coco are not in \/nonexistent: .*npm run models:build -- silero-vad ppocr-v4-det centernet-mb3-coco/,
+        ),
       ]);
       lines.length = 0;
       const tiny = {
@@ -160,6 +170,7 @@ describe('models on first start', () => {
         VISION_MODEL: 'tiny-siglip2',
         TEXT_MODEL: 'tiny-bge-m3',
         ASR_MODEL: 'none',
+        stageSettings: { OCR_MODEL: 'none', OBJECTS_MODEL: 'none' },
       };
       expect(await fetchOnFirstUse(tiny, log)).toEqual([]);
       expect(hub.paths).toEqual([]);
@@ -178,13 +189,23 @@ describe('the small profile’s models on first start', () => {
     expect(await fetchOnFirstUse(env, log, { probeTimeoutMs: 100 })).toEqual([]);
     expect(lines).toEqual([
       expect.stringMatching(
-        /models tiny-siglip2, multilingual-e5-small, whisper-base, silero-vad are not in \/nonexistent: .*MODELS_DIR=\/nonexistent npm run models:build/,
+        /models tiny-siglip2, multilingual-e5-small, whisper-base, silero-vad, ppocr-v4-det, centernet-mb3-coco are not in \/nonexistent: .*MODELS_DIR=\/nonexistent npm run models:build -- tiny-siglip2/,
       ),
     ]);
     // Without speech recognition there is no voice activity to detect.
     lines.length = 0;
     await fetchOnFirstUse({ ...env, ASR_MODEL: 'none' }, log, { probeTimeoutMs: 100 });
     expect(lines.join('\n')).not.toMatch(/silero-vad/);
+  });
+
+  it('name every model the DAG’s one-model stages run, unless their setting names another or none', () => {
+    expect(stageModels({})).toEqual(
+      STAGE_NAMES.flatMap((s) =>
+        s === 'ocr' ? ['ppocr-v4-det'] : s === 'objects' ? ['centernet-mb3-coco'] : [],
+      ),
+    );
+    expect(stageModels({ OCR_MODEL: 'none' })).toEqual(['centernet-mb3-coco']);
+    expect(stageModels({ OCR_MODEL: 'none', OBJECTS_MODEL: 'none' })).toEqual([]);
   });
 });
 

