@@ -1,17 +1,21 @@
 // Cluster mode and standalone mode run one plan: the same upload, the same pipeline program, the same
 // API, and what its owner reads back is the same. Cluster: the operator with stage Jobs (the test node
-// agent runs them); standalone: the local runner with local processes. Both on the test bed's Postgres and MinIO.
+// agent runs them); standalone: the local runner with local processes. Both on the test bed's Postgres and MinIO,
+// with the tiny models and the real object detector (the ocr stage is off: Tesseract's minutes prove nothing here).
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createLogger } from '../../core/log.js';
-import { TINY_MODELS_DIR } from '../../models/manifest.js';
+import { OBJECT_DETECTION_MODEL, TINY_MODELS_DIR } from '../../models/manifest.js';
 import { LocalRunner } from '../../standalone/runner.js';
 import { REPO_ROOT } from '../../testbed/paths.js';
 import { client, startApi, token, uploadFile } from '../support/api.js';
 import { waitFor } from '../support/kube.js';
 import { audioOnly } from '../support/media.js';
 import { operatorTestNamespace, type RunningOperator, startOperator } from '../support/operator-harness.js';
+import { photoClip } from '../support/photo-media.js';
+import { BUILD_TIMEOUT_MS, ensureRealModels } from '../support/real-models.js';
 
 const env = inject('testbed');
 const t = operatorTestNamespace(env, 'modes');
@@ -25,10 +29,11 @@ const stageSettings = {
   S3_REGION: env.S3_REGION,
   S3_BUCKET_UPLOADS: env.S3_BUCKET_UPLOADS,
   S3_BUCKET_ARTIFACTS: env.S3_BUCKET_ARTIFACTS,
-  MODELS_DIR: TINY_MODELS_DIR,
+  MODELS_DIR: join(t.dir, 'models'),
   VISION_MODEL: 'tiny-siglip2',
   TEXT_MODEL: 'tiny-bge-m3',
   ASR_MODEL: 'none',
+  OCR_MODEL: 'none',
   LOG_LEVEL: 'warn',
 };
 
@@ -38,6 +43,12 @@ let cluster: Awaited<ReturnType<typeof startApi>>;
 let standalone: Awaited<ReturnType<typeof startApi>>;
 
 beforeAll(async () => {
+  // One models directory: the tiny stand-ins and the real object detector, linked in.
+  const real = await ensureRealModels();
+  mkdirSync(stageSettings.MODELS_DIR, { recursive: true });
+  for (const name of ['tiny-siglip2', 'tiny-bge-m3'])
+    symlinkSync(join(TINY_MODELS_DIR, name), join(stageSettings.MODELS_DIR, name));
+  symlinkSync(join(real, OBJECT_DETECTION_MODEL), join(stageSettings.MODELS_DIR, OBJECT_DETECTION_MODEL));
   await t.c.core.createNamespacedConfigMap({
     namespace: t.ns,
     body: { metadata: { name: 'stage-settings' }, data: stageSettings },
@@ -67,7 +78,7 @@ beforeAll(async () => {
     return runner;
   });
   await runner.start();
-});
+}, BUILD_TIMEOUT_MS);
 
 afterAll(async () => {
   await runner?.stop();
@@ -90,7 +101,7 @@ async function ingestThrough(api: { url: string }, file: string) {
     },
     { timeoutMs: 180_000, intervalMs: 500 },
   );
-  return status!;
+  return Object.assign(status!, { call });
 }
 
 describe('cluster and standalone mode', () => {
@@ -114,5 +125,37 @@ describe('cluster and standalone mode', () => {
         message,
       }));
     expect(shown(inStandalone)).toEqual(shown(inCluster));
+  });
+
+  it('find a scene by an object seen in it, in Korean or English, and say it was seen', async () => {
+    const clip = photoClip(t.dir, 'photos', [
+      { photo: 'coffee.jpg', seconds: 4 },
+      { photo: 'horse.jpg', seconds: 4 },
+    ]);
+    const [inCluster, inStandalone] = await Promise.all([
+      ingestThrough(cluster, clip),
+      ingestThrough(standalone, clip),
+    ]);
+    for (const [mode, s] of [
+      ['cluster', inCluster],
+      ['standalone', inStandalone],
+    ] as const) {
+      expect(s.state, mode).toBe('indexed');
+      expect(s.stages.find((x) => x.name === 'objects')?.state, mode).toBe('succeeded');
+      const search = async (q: string) =>
+        (await s.call('GET', `/search?q=${encodeURIComponent(q)}`)).json as {
+          items: { start_s: number; snippet: string; snippet_source: string }[];
+        };
+      const cup = await search('컵');
+      expect(
+        cup.items.map((i) => [i.start_s, i.snippet_source]),
+        mode,
+      ).toEqual([[0, 'objects']]);
+      expect(cup.items[0]!.snippet, mode).toMatch(/^Seen: cup \(<mark>컵<\/mark>\)/);
+      expect(
+        (await search('horse')).items.map((i) => i.start_s),
+        mode,
+      ).toEqual([4]);
+    }
   });
 });
