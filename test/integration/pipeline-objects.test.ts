@@ -1,6 +1,8 @@
 // Objects in view through the pipeline: a clip of real photos (a cup of coffee, a person, a horse, then a flat
 // grey scene) goes through every stage (real test bed, the real object detector), the objects stage labels each
 // scene, index stores the labels, and search finds a scene by an object in English or Korean, saying it was seen.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { lazyQueryEmbedders } from '../../api/search/embedders.js';
@@ -114,11 +116,24 @@ describe('the objects stage on a clip of photos', () => {
     expect(await find('giraffe')).toEqual([]);
   });
 
-  it('skips, without failing the video, where the object detector is missing, and says how to get it', async () => {
+  it('skips, without failing the video, where the object detector is missing, wrong or damaged, and says why', async () => {
     const run = await runStage('objects', video, env, { ...models, MODELS_DIR: TINY_MODELS_DIR });
     expect(run.exitCode).toBe(0);
     expect(run.result).toMatchObject({ outcome: 'Skipped' });
     expect(run.result?.message).toMatch(/centernet-mb3-coco is missing .*models:build/);
+    // A model of another kind, or a damaged file, skips it too, saying so.
+    const wrongKind = await runStage('objects', video, env, { ...models, OBJECTS_MODEL: 'ppocr-v4-det' });
+    expect(wrongKind.result).toMatchObject({ outcome: 'Skipped' });
+    expect(wrongKind.result?.message).toMatch(
+      /ppocr-v4-det is a text-detection model, not an object detector/,
+    );
+    const damaged = join(dir, 'damaged-models');
+    mkdirSync(join(damaged, OBJECT_DETECTION_MODEL), { recursive: true });
+    writeFileSync(join(damaged, OBJECT_DETECTION_MODEL, 'centernet.onnx'), 'not a model');
+    const broken = await runStage('objects', video, env, { ...models, MODELS_DIR: damaged });
+    expect(broken.exitCode).toBe(0);
+    expect(broken.result).toMatchObject({ outcome: 'Skipped' });
+    expect(broken.result?.message).toMatch(/centernet-mb3-coco does not load: /);
   });
 
   it('finds nothing in a frame that is not a picture, logs why, and still succeeds', async () => {

@@ -79,11 +79,17 @@ export const objects: StageHandler = async (ctx) => {
   const p = ctx.pipeline;
   const why =
     p.OBJECTS_MODEL === 'none' ? 'OBJECTS_MODEL is none' : whyMissing(p.OBJECTS_MODEL, ctx.config.MODELS_DIR);
-  if (why) {
-    ctx.log.warn({ reason: why }, 'objects are not detected');
-    return skipped(`objects not detected: ${why}`);
+  // A model that is missing, of another kind or does not load (a damaged file) skips the stage with the reason:
+  // the video is still indexed, without object labels.
+  const detector = why
+    ? why
+    : await loadObjectDetector(p.OBJECTS_MODEL, { modelsDir: ctx.config.MODELS_DIR }).catch(
+        (err: Error) => `${p.OBJECTS_MODEL} does not load: ${err.message}`,
+      );
+  if (typeof detector === 'string') {
+    ctx.log.warn({ reason: detector }, 'objects are not detected');
+    return skipped(`objects not detected: ${detector}`);
   }
-  const detector = await loadObjectDetector(p.OBJECTS_MODEL, { modelsDir: ctx.config.MODELS_DIR });
   const { scenes } = await getJson(ctx, ARTIFACTS.shots);
   const { perScene, frames, unreadable } = await readSceneFrames(
     ctx,
