@@ -13,11 +13,25 @@ export interface Logistic {
   b: number;
 }
 
+/**
+ * What a vector signal's floor and relevance are read on: the raw cosine similarity, or the standout of the
+ * similarity above the query's and the scene's background (api/search/relevance.ts; text models only).
+ */
+export type Criterion = 'cosine' | 'standout';
+
 export interface VectorCalibration {
-  /** Cosine similarity below which a scene is not a candidate for this model's signal. */
+  /** Default 'cosine'. */
+  criterion?: Criterion;
+  /** The criterion's value below which a scene is not a candidate for this model's signal. */
   floor: number;
-  /** relevance = 1 / (1 + exp(-(a·cosine + b))). */
+  /** relevance = 1 / (1 + exp(-(a·x + b))), x being the criterion's value. */
   relevance: Logistic;
+  /**
+   * Language-aware floors (standout only): where the query's and the scene's languages differ (relevance.ts's
+   * backgroundLanguage), this floor and map instead. Cross-language similarities stand out less, as the model
+   * aligns languages less well than it matches words.
+   */
+  crossLanguage?: { floor: number; relevance: Logistic };
   /** Where the numbers come from. */
   basis: string;
   /** Set when the numbers are not measured on this model's outputs: the response says so. */
@@ -33,10 +47,12 @@ export interface LexicalCalibration {
 export const VECTOR_CALIBRATION: Record<string, VectorCalibration> = {
   /* calibrated */
   'multilingual-e5-small': {
-    floor: 0.862,
-    relevance: { a: 81.4, b: -70.547 },
+    criterion: 'standout',
+    floor: 9.103,
+    relevance: { a: 1.558, b: -11.41 },
+    crossLanguage: { floor: 6.12, relevance: { a: 1.379, b: -8.26 } },
     basis:
-      '42 queries × 20 scenes of scripts/eval/search-set.ts (2026-12-06): precision 0.952, recall 0.69 at the floor',
+      '71 queries × 20 scenes of scripts/eval/search-set.ts (2026-12-07): in-sample precision 0.974, recall 0.792 at the floor',
   },
   // Provisional: the large profile's weights are not reachable where this was built. BGE-M3's dense cosines run
   // lower than e5's (unrelated text typically 0.3–0.45); SigLIP 2's text-to-image cosines are small (matches
@@ -56,8 +72,8 @@ export const VECTOR_CALIBRATION: Record<string, VectorCalibration> = {
 };
 
 export const LEXICAL_CALIBRATION: LexicalCalibration = {
-  relevance: { a: 11.338, b: -3.262 },
-  basis: '42 queries × 20 scenes of scripts/eval/search-set.ts (2026-12-06): 25 pairs with a match',
+  relevance: { a: 13.406, b: -4.404 },
+  basis: '71 queries × 20 scenes of scripts/eval/search-set.ts (2026-12-07): 35 pairs with a match',
 };
 
 export const logistic = (c: Logistic, x: number) => 1 / (1 + Math.exp(-(c.a * x + c.b)));

@@ -6,12 +6,16 @@ import type { Logger } from '../../core/log.js';
 import { VECTOR_CALIBRATION, type VectorCalibration } from '../../models/calibration.js';
 import { modelSpec } from '../../models/manifest.js';
 import { loadImageTextEmbedder, loadTextEmbedder } from '../../models/runtime/embeddings.js';
+import { embedBackground, type TextBackground } from './relevance.js';
 
 export type VectorSignal = 'text' | 'vision';
 
 export interface QueryEmbedders {
-  /** Embeds the query for each available signal, once per request. */
-  embed(q: string): Promise<{ text?: Float32Array; vision?: Float32Array }>;
+  /**
+   * Embeds the query for each available signal, once per request; with the text model's background
+   * (relevance.ts) when its calibration reads standouts.
+   */
+  embed(q: string): Promise<{ text?: Float32Array; vision?: Float32Array; textBackground?: TextBackground }>;
   /** Why a signal is off, for the response and the logs. */
   unavailable(): Partial<Record<VectorSignal, string>>;
   /** The floor and relevance map of each signal that is on. */
@@ -27,7 +31,9 @@ export interface QueryEmbedders {
     signal: VectorSignal,
     model: string,
     q: string,
-  ): Promise<{ vector: Float32Array; calibration: VectorCalibration } | undefined>;
+  ): Promise<
+    { vector: Float32Array; calibration: VectorCalibration; background?: TextBackground } | undefined
+  >;
 }
 
 export interface EmbedderSettings {
@@ -71,16 +77,20 @@ export function lazyQueryEmbedders(settings: EmbedderSettings, log: Logger): Que
         });
   let text: ReturnType<typeof loadText> | undefined;
   let vision: ReturnType<typeof loadVision> | undefined;
+  // The background is embedded once with the model, so a request pays only its own query's embedding.
   const loadText = () =>
-    load('text', settings.textModel, () =>
-      loadTextEmbedder(settings.textModel, { modelsDir: settings.modelsDir }),
-    );
+    load('text', settings.textModel, async () => {
+      const embedder = await loadTextEmbedder(settings.textModel, { modelsDir: settings.modelsDir });
+      const standout = VECTOR_CALIBRATION[settings.textModel]?.criterion === 'standout';
+      return { embedder, background: standout ? await embedBackground(embedder) : undefined };
+    });
   const loadVision = () =>
     load('vision', settings.visionModel, () =>
       loadImageTextEmbedder(settings.visionModel, { modelsDir: settings.modelsDir }),
     );
   // Other models, loaded on first use and kept: during a re-embed the old model answers for the videos not yet done.
-  const others = new Map<string, Promise<((q: string) => Promise<Float32Array | undefined>) | undefined>>();
+  type Other = { embed: (q: string) => Promise<Float32Array | undefined>; background?: TextBackground };
+  const others = new Map<string, Promise<Other | undefined>>();
   const other = (signal: VectorSignal, model: string) => {
     const key = `${signal}\0${model}`;
     let found = others.get(key);
@@ -90,10 +100,15 @@ export function lazyQueryEmbedders(settings: EmbedderSettings, log: Logger): Que
         ? Promise.resolve(undefined)
         : (signal === 'text'
             ? loadTextEmbedder(model, { modelsDir: settings.modelsDir }).then(
-                (e) => async (q: string) => (await e.embed([q], 'query'))[0],
+                async (e): Promise<Other> => ({
+                  embed: async (q) => (await e.embed([q], 'query'))[0],
+                  ...(VECTOR_CALIBRATION[model]?.criterion === 'standout' && {
+                    background: await embedBackground(e),
+                  }),
+                }),
               )
             : loadImageTextEmbedder(model, { modelsDir: settings.modelsDir }).then(
-                (e) => async (q: string) => (await e.embedTexts([q]))[0],
+                (e): Other => ({ embed: async (q) => (await e.embedTexts([q]))[0] }),
               )
           ).catch((error: Error) => {
             log.warn({ model, err: error }, `the ${signal} vectors of model ${model} are not searched`);
@@ -107,16 +122,16 @@ export function lazyQueryEmbedders(settings: EmbedderSettings, log: Logger): Que
     model: (signal) => models[signal],
     async embedWith(signal, model, q) {
       const calibration = VECTOR_CALIBRATION[model];
-      const embed = calibration ? await other(signal, model) : undefined;
-      const vector = embed ? await embed(q) : undefined;
-      return vector && calibration ? { vector, calibration } : undefined;
+      const found = calibration ? await other(signal, model) : undefined;
+      const vector = found ? await found.embed(q) : undefined;
+      return vector && calibration ? { vector, calibration, background: found?.background } : undefined;
     },
     async embed(q) {
       text ??= loadText();
       vision ??= loadVision();
       const [t, v] = await Promise.all([text, vision]);
-      const [tv, vv] = await Promise.all([t?.embed([q], 'query'), v?.embedTexts([q])]);
-      return { text: tv?.[0], vision: vv?.[0] };
+      const [tv, vv] = await Promise.all([t?.embedder.embed([q], 'query'), v?.embedTexts([q])]);
+      return { text: tv?.[0], vision: vv?.[0], textBackground: t?.background };
     },
     unavailable: () => ({ ...off }),
     calibration: (signal) => (off[signal] ? undefined : VECTOR_CALIBRATION[models[signal]]),

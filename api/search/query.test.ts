@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { emptyHint, fuse, highlight, normalizeQuery, relevanceOf, signalState, strengthOf } from './query.js';
+import {
+  compareHits,
+  emptyHint,
+  fuse,
+  highlight,
+  normalizeQuery,
+  type OrderKeys,
+  relevanceOf,
+  signalState,
+  strengthOf,
+} from './query.js';
 
 describe('the search query', () => {
   it('is refused when empty, blank or too long', () => {
@@ -46,6 +56,70 @@ describe('reciprocal rank fusion', () => {
     );
     expect(fused[0]!.sceneId).toBe('a');
     expect(fused[1]!.fused).toBe(0);
+  });
+
+  it('gives equal scores within a signal the same rank, so the order a list put them in does not matter', () => {
+    const lexical = [
+      { sceneId: 'z', score: 1 },
+      { sceneId: 'a', score: 1 },
+      { sceneId: 'm', score: 0.5 },
+    ];
+    const fused = fuse({ lexical }, w);
+    expect(fused.map((f) => f.ranks.lexical)).toEqual([1, 1, 3]);
+    expect(fused[0]!.fused).toBe(fused[1]!.fused);
+    const reversed = fuse({ lexical: [lexical[1]!, lexical[0]!, lexical[2]!] }, w);
+    expect(reversed.map((f) => [f.sceneId, f.fused])).toEqual(fused.map((f) => [f.sceneId, f.fused]));
+  });
+});
+
+describe('the order of results', () => {
+  const hit = (sceneId: string, o: Partial<OrderKeys> = {}): OrderKeys => ({
+    sceneId,
+    fused: 0.5,
+    relevance: 0.9,
+    uploaded: Date.parse('2026-12-01T00:00:00Z'),
+    startS: 10,
+    ...o,
+  });
+
+  it('is by fused score, then relevance, then the newer video, then the earlier scene, then the id', () => {
+    const hits = [
+      hit('f', { startS: 3 }),
+      hit('e', { uploaded: Date.parse('2026-12-05T00:00:00Z') }),
+      hit('a', { fused: 0.4, relevance: 1 }),
+      hit('d', { relevance: 0.95 }),
+      hit('h'),
+      hit('g'),
+      hit('b', { fused: 0.6, relevance: 0.1 }),
+      hit('c', { uploaded: undefined }),
+    ];
+    expect([...hits].sort(compareHits).map((h) => h.sceneId)).toEqual([
+      'b',
+      'd',
+      'e',
+      'f',
+      'g',
+      'h',
+      'c',
+      'a',
+    ]);
+  });
+
+  it('is the same whatever order the hits arrive in', () => {
+    const hits = ['q', 'p', 'o', 'n'].map((id, i) =>
+      hit(id, { startS: i % 2, relevance: 0.5 + (i % 3) / 10 }),
+    );
+    const once = [...hits].sort(compareHits).map((h) => h.sceneId);
+    for (let i = 0; i < hits.length; i++) {
+      const rotated = [...hits.slice(i), ...hits.slice(0, i)];
+      expect([...rotated].sort(compareHits).map((h) => h.sceneId)).toEqual(once);
+      expect(
+        [...rotated]
+          .reverse()
+          .sort(compareHits)
+          .map((h) => h.sceneId),
+      ).toEqual(once);
+    }
   });
 });
 

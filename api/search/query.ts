@@ -47,15 +47,45 @@ export function fuse(
   const out = new Map<string, Fused>();
   for (const signal of SIGNALS) {
     const list = lists[signal] ?? [];
+    // Equal scores share a rank (1, 2, 2, 4): which of two equal scores a list happens to put first says
+    // nothing, so it must not move either in the fused order.
+    let rank = 0;
     list.forEach((r, i) => {
+      if (i === 0 || r.score !== list[i - 1]!.score) rank = i + 1;
       const f = out.get(r.sceneId) ?? { sceneId: r.sceneId, fused: 0, scores: {}, ranks: {} };
-      f.fused += weights[signal] / (k + i + 1);
+      f.fused += weights[signal] / (k + rank);
       f.scores[signal] = r.score;
-      f.ranks[signal] = i + 1;
+      f.ranks[signal] = rank;
       out.set(r.sceneId, f);
     });
   }
   return [...out.values()].sort((a, b) => b.fused - a.fused || a.sceneId.localeCompare(b.sceneId));
+}
+
+/** What orders one hit against another, beyond its fused score. */
+export interface OrderKeys {
+  fused: number;
+  relevance: number;
+  /** The video's upload time, ms since the epoch (newer first); undefined sorts last. */
+  uploaded?: number;
+  /** Where the scene starts in its video, seconds (earlier first). */
+  startS?: number;
+  sceneId: string;
+}
+
+/**
+ * The order of results, total and stable: the fused rank, then the calibrated relevance (the stronger evidence),
+ * then the newer video, then the earlier scene in it (a story read from its start), then the scene id, so the same
+ * library and query give the same order on every run.
+ */
+export function compareHits(a: OrderKeys, b: OrderKeys): number {
+  return (
+    b.fused - a.fused ||
+    b.relevance - a.relevance ||
+    (b.uploaded ?? Number.NEGATIVE_INFINITY) - (a.uploaded ?? Number.NEGATIVE_INFINITY) ||
+    (a.startS ?? Number.POSITIVE_INFINITY) - (b.startS ?? Number.POSITIVE_INFINITY) ||
+    (a.sceneId < b.sceneId ? -1 : a.sceneId > b.sceneId ? 1 : 0)
+  );
 }
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

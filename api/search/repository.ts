@@ -1,7 +1,7 @@
 // The SQL of search: one ranked candidate list per signal, always restricted to the caller's indexed videos.
 
 import type pg from 'pg';
-import { castVec, type VectorKind, vectorPredicate } from '../../core/db/vectors.js';
+import { castVec, SCENE_VECTOR, type VectorKind, vectorPredicate } from '../../core/db/vectors.js';
 import type { SceneObject } from '../../core/scene-objects.js';
 import type { Ranked } from './query.js';
 import { GRAM_SHARE_FLOOR, GRAM_WEIGHT, type Needles } from './text.js';
@@ -249,4 +249,40 @@ export async function scenesOfVideo(db: pg.Pool, userId: string, videoId: string
     [userId, videoId],
   );
   return rows;
+}
+
+/**
+ * Some of the caller's scenes' own vectors of one model and kind (pgvector text), with their transcripts: what the
+ * text signal's standout reads (relevance.ts).
+ */
+export async function storedVectorsOf(
+  db: pg.ClientBase,
+  userId: string,
+  vectors: { kind: VectorKind; model: string },
+  sceneIds: string[],
+): Promise<{ scene_id: string; vec: string; transcript: string }[]> {
+  if (sceneIds.length === 0) return [];
+  const { rows } = await db.query<{ scene_id: string; vec: string; transcript: string }>(
+    `SELECT sv.scene_id, sv.vec::text AS vec, s.transcript
+       FROM scene_vectors sv JOIN scenes s ON s.scene_id = sv.scene_id JOIN videos v ON v.video_id = s.video_id
+      WHERE v.user_id = $1 AND sv.scene_id = ANY($2::uuid[]) AND sv.model = $3 AND sv.kind = $4
+        AND sv.idx = ${SCENE_VECTOR}`,
+    [userId, sceneIds, vectors.model, vectors.kind],
+  );
+  return rows;
+}
+
+/** What orders equal scores after relevance: the video's upload time and where the scene starts in it. */
+export async function orderKeysOf(
+  db: pg.ClientBase | pg.Pool,
+  userId: string,
+  sceneIds: string[],
+): Promise<Map<string, { uploaded: number; start_s: number }>> {
+  if (sceneIds.length === 0) return new Map();
+  const { rows } = await db.query<{ scene_id: string; created_at: Date; start_s: number }>(
+    `SELECT s.scene_id, v.created_at, s.start_s FROM scenes s JOIN videos v ON v.video_id = s.video_id
+      WHERE v.user_id = $1 AND s.scene_id = ANY($2::uuid[])`,
+    [userId, sceneIds],
+  );
+  return new Map(rows.map((r) => [r.scene_id, { uploaded: r.created_at.getTime(), start_s: r.start_s }]));
 }

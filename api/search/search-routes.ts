@@ -71,13 +71,27 @@ const SearchHit = Type.Object({
           description: 'share of the query’s words found in the transcript (1: all, or the whole phrase)',
         }),
       ),
-      text: Nullable(Type.Number({ description: 'cosine similarity of query and transcript embeddings' })),
+      text: Nullable(
+        Type.Number({
+          description:
+            'cosine similarity of query and transcript embeddings (its evidence is read on text_standout when floor_criteria.text is "standout")',
+        }),
+      ),
       vision: Nullable(Type.Number({ description: 'cosine similarity of query and picture embeddings' })),
     },
     {
       description:
         'each signal’s own score; null where the signal found no evidence (below its floor) or is off',
     },
+  ),
+  text_standout: Nullable(
+    Type.Number({
+      description:
+        'how far the transcript similarity stands above the background (z-scores against fixed neutral passages, ' +
+        'query side and scene side, per language: api/search/relevance.ts); the text signal kept the scene because ' +
+        'this reached floors.text (same language) or floors.text_cross_language; null when the text signal did ' +
+        'not find the scene or reads raw cosines',
+    }),
   ),
   relevances: Type.Object(
     {
@@ -107,10 +121,28 @@ const SearchResponse = Type.Object({
   }),
   floors: Type.Object(
     {
-      text: Nullable(Type.Number()),
+      text: Nullable(Type.Number({ description: 'for a scene in the query’s language' })),
+      text_cross_language: Nullable(
+        Type.Number({
+          description: 'for a scene in the other language (Korean query, English transcript, or the reverse)',
+        }),
+      ),
       vision: Nullable(Type.Number()),
     },
-    { description: 'the cosine similarity each vector signal needs before a scene counts as evidence' },
+    {
+      description:
+        'what each vector signal needs before a scene counts as evidence, on its criterion (floor_criteria); null where the signal is off or has no separate floor',
+    },
+  ),
+  floor_criteria: Type.Object(
+    {
+      text: Type.Union([Type.Literal('cosine'), Type.Literal('standout'), Type.Null()]),
+      vision: Type.Union([Type.Literal('cosine'), Type.Literal('standout'), Type.Null()]),
+    },
+    {
+      description:
+        'what each floor is read on: the raw cosine similarity, or the standout above the background (text_standout); null where the signal is off',
+    },
   ),
   hint: Type.Union([Type.String(), Type.Null()], {
     description: 'when nothing matched: what to try next, for a person',

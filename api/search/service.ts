@@ -1,5 +1,6 @@
 // Hybrid scene search: the query embedded once, three ranked candidate lists from Postgres, each cut at its
-// signal's floor (only evidence is a candidate), fused by rank, each hit given a calibrated relevance.
+// signal's floor (only evidence is a candidate; the text signal's is read on the standout above the query's
+// background, relevance.ts), fused by rank, each hit given a calibrated relevance, ties ordered by compareHits.
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from '../../core/log.js';
@@ -8,6 +9,7 @@ import { LEXICAL_CALIBRATION, logistic } from '../../models/calibration.js';
 import { ApiError } from '../errors.js';
 import type { QueryEmbedders } from './embedders.js';
 import {
+  compareHits,
   emptyHint,
   fuse,
   normalizeQuery,
@@ -19,7 +21,7 @@ import {
 import * as repo from './repository.js';
 import { snippetOf } from './snippet.js';
 import { markTerms, matchTerms, needles, normalizeForMatch, phraseOf } from './text.js';
-import { vectorLists, vectorQueries } from './vector-signals.js';
+import { type VectorHit, vectorLists, vectorQueries } from './vector-signals.js';
 
 export interface SearchDeps {
   db: pg.Pool;
@@ -59,12 +61,17 @@ export async function search(deps: SearchDeps, userId: string, input: SearchInpu
     vision: vectors.vision && deps.embedders.calibration('vision'),
   };
   const lists: Partial<Record<Signal, Ranked[]>> = {};
+  /** What each vector signal knew of the scenes it kept (their lists' scores are calibrated relevances). */
+  let hits: Record<'text' | 'vision', Map<string, VectorHit>> = { text: new Map(), vision: new Map() };
   // Only candidates with evidence: a lexical match, or a similarity at or above the model's calibrated floor. Each
   // model serving some of the caller's videos gets the query in its space (vector-signals.ts).
   const on = (signal: 'text' | 'vision') => {
     const vector = vectors[signal];
     const cal = calibration[signal];
-    return vector && cal && deps.weights[signal] > 0 ? { vector, calibration: cal } : undefined;
+    const background = signal === 'text' ? vectors.textBackground : undefined;
+    return vector && cal && deps.weights[signal] > 0
+      ? { vector, calibration: cal, ...(background && { background }) }
+      : undefined;
   };
   const vq = await vectorQueries(
     deps.db,
@@ -81,7 +88,9 @@ export async function search(deps: SearchDeps, userId: string, input: SearchInpu
     await client.query('BEGIN READ ONLY');
     if (deps.weights.lexical > 0)
       lists.lexical = await repo.lexical(client, userId, lexicalQuery, input.filters, depth);
-    Object.assign(lists, await vectorLists(client, userId, vq, input.filters, depth));
+    const found = await vectorLists(client, userId, vq, q, input.filters, depth);
+    Object.assign(lists, found.lists);
+    hits = found.hits;
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
@@ -89,12 +98,25 @@ export async function search(deps: SearchDeps, userId: string, input: SearchInpu
   } finally {
     client.release();
   }
+  // The vector lists' scores are already relevances, each by its own model's calibration (vector-signals.ts).
+  const same = (x: number) => x;
   const maps: Partial<Record<Signal, (score: number) => number>> = {
     lexical: (x) => logistic(LEXICAL_CALIBRATION.relevance, x),
-    ...(calibration.text && { text: (x: number) => logistic(calibration.text!.relevance, x) }),
-    ...(calibration.vision && { vision: (x: number) => logistic(calibration.vision!.relevance, x) }),
+    ...(calibration.text && { text: same }),
+    ...(calibration.vision && { vision: same }),
   };
-  const fused = fuse(lists, deps.weights).filter((f) => f.fused > 0);
+  const keys = await repo.orderKeysOf(deps.db, userId, [
+    ...new Set(Object.values(lists).flatMap((l) => l.map((r) => r.sceneId))),
+  ]);
+  const fused = fuse(lists, deps.weights)
+    .filter((f) => f.fused > 0)
+    .map((f) => ({ ...f, r: relevanceOf(f.scores, maps), keys: keys.get(f.sceneId) }))
+    .sort((a, b) =>
+      compareHits(
+        { ...a, relevance: a.r.relevance, uploaded: a.keys?.uploaded, startS: a.keys?.start_s },
+        { ...b, relevance: b.r.relevance, uploaded: b.keys?.uploaded, startS: b.keys?.start_s },
+      ),
+    );
   const page = fused.slice(offset, offset + input.limit);
   const found = await repo.details(
     deps.db,
@@ -106,7 +128,9 @@ export async function search(deps: SearchDeps, userId: string, input: SearchInpu
       .filter((p) => found.has(p.sceneId))
       .map(async (p) => {
         const d = found.get(p.sceneId)!;
-        const r = relevanceOf(p.scores, maps);
+        const r = p.r;
+        const text = hits.text.get(p.sceneId);
+        const vision = hits.vision.get(p.sceneId);
         return {
           scene_id: d.scene_id,
           video_id: d.video_id,
@@ -120,9 +144,10 @@ export async function search(deps: SearchDeps, userId: string, input: SearchInpu
           score: p.fused,
           scores: {
             lexical: p.scores.lexical ?? null,
-            text: p.scores.text ?? null,
-            vision: p.scores.vision ?? null,
+            text: text?.cosine ?? null,
+            vision: vision?.cosine ?? null,
           },
+          text_standout: text?.standout == null ? null : round(text.standout),
           relevances: {
             lexical: roundOrNull(r.bySignal.lexical),
             text: roundOrNull(r.bySignal.text),
@@ -147,7 +172,12 @@ export async function search(deps: SearchDeps, userId: string, input: SearchInpu
     signals,
     floors: {
       text: calibration.text?.floor ?? null,
+      text_cross_language: calibration.text?.crossLanguage?.floor ?? null,
       vision: calibration.vision?.floor ?? null,
+    },
+    floor_criteria: {
+      text: calibration.text ? (calibration.text.criterion ?? 'cosine') : null,
+      vision: calibration.vision ? (calibration.vision.criterion ?? 'cosine') : null,
     },
     hint: items.length === 0 && offset === 0 ? emptyHint(signals, narrowed(input.filters)) : null,
   };

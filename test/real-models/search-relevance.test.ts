@@ -3,16 +3,14 @@
 // relevance, and the picture signal of the random stand-in (tiny-siglip2) is off.
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lazyQueryEmbedders } from '../../api/search/embedders.js';
-import { search } from '../../api/search/service.js';
+import { backgroundLanguage } from '../../api/search/relevance.js';
+import type { search } from '../../api/search/service.js';
 import type { EmbeddedPostgres } from '../../core/db/embedded.js';
 import { aScene, aUser, aVideo, startMigratedDatabase } from '../../core/db/testing.js';
-import { createLogger } from '../../core/log.js';
-import { LocalStore } from '../../core/storage/local.js';
 import { VECTOR_CALIBRATION } from '../../models/calibration.js';
 import { loadTextEmbedder } from '../../models/runtime/embeddings.js';
-import { tempDir } from '../support/cleanup.js';
 import { BUILD_TIMEOUT_MS, ensureRealModels, SMALL } from '../support/real-models.js';
+import { smallProfileSearch } from '../support/search.js';
 
 const TRANSCRIPTS = {
   beach: '우리는 바닷가에서 고기를 구웠다',
@@ -50,17 +48,7 @@ beforeAll(async () => {
     });
     names.set(id, k);
   }
-  const log = createLogger('search-relevance', 'error');
-  const deps = {
-    db: pool,
-    store: new LocalStore({ root: tempDir('search-store'), secret: 'x', publicUrl: 'http://127.0.0.1:1' }),
-    embedders: lazyQueryEmbedders({ modelsDir, textModel: SMALL.text, visionModel: SMALL.vision }, log),
-    weights: { lexical: 1, text: 1, vision: 1 },
-    artifactsBucket: 'artifacts',
-    uploadsBucket: 'uploads',
-    log,
-  };
-  run = (q) => search(deps, user, { q, limit: 10, filters: {} });
+  run = smallProfileSearch(pool, user, modelsDir);
 }, BUILD_TIMEOUT_MS);
 afterAll(async () => {
   await pool?.end();
@@ -85,7 +73,13 @@ describe(`search with ${SMALL.text} and the stand-in ${SMALL.vision}`, () => {
       text: 'on',
       vision: expect.stringMatching(/^off: model tiny-siglip2 is a random-weight stand-in/),
     });
-    expect(r.floors).toEqual({ text: VECTOR_CALIBRATION[SMALL.text]!.floor, vision: null });
+    const cal = VECTOR_CALIBRATION[SMALL.text]!;
+    expect(r.floors).toEqual({
+      text: cal.floor,
+      text_cross_language: cal.crossLanguage!.floor,
+      vision: null,
+    });
+    expect(r.floor_criteria).toEqual({ text: 'standout', vision: null });
   });
 
   it('finds Korean typed without spaces, with a strong calibrated relevance and each signal’s own score', async () => {
@@ -102,7 +96,11 @@ describe(`search with ${SMALL.text} and the stand-in ${SMALL.vision}`, () => {
     expect(names.get(r.items[0]!.scene_id)).toBe('train');
     expect(r.items.length).toBeLessThan(Object.keys(TRANSCRIPTS).length);
     for (const hit of r.items) {
-      expect(hit.scores.lexical !== null || hit.scores.text! >= r.floors.text!).toBe(true);
+      // The query is English: a Korean transcript is read against the cross-language floor.
+      const korean = backgroundLanguage(TRANSCRIPTS[names.get(hit.scene_id)!]) === 'ko';
+      const floor = korean ? r.floors.text_cross_language! : r.floors.text!;
+      const standsOut = hit.text_standout !== null && hit.text_standout >= floor;
+      expect(hit.scores.lexical !== null || standsOut).toBe(true);
       expect(hit.relevance).toBeGreaterThan(0);
       expect(hit.relevance).toBeLessThanOrEqual(1);
     }
