@@ -2,29 +2,47 @@
 // Every (query, scene) pair is relevant or not by the labels (near-miss and negative queries make only irrelevant
 // pairs; queries about the picture are left out: neither words nor transcripts can answer them). For the text
 // model, each query is embedded as a query and each scene's subtitle line as a passage (what the pipeline's
-// embed-text stage stores with ASR_MODEL=none); for the lexical signal, each pair is scored by lexicalScore(),
-// the SQL's arithmetic in TypeScript.
-//   floor:     the cosine that best separates the two, by F0.5 (precision weighs twice recall: a wrong hit costs a
+// embed-text stage stores with ASR_MODEL=none), and each pair is read on its criterion: the raw cosine, or its
+// standout above the query's and the scene's background (api/search/relevance.ts, the default); for the lexical
+// signal, each pair is scored by lexicalScore(), the SQL's arithmetic in TypeScript.
+//   floor:     the value that best separates the two, by F0.5 (precision weighs twice recall: a wrong hit costs a
 //              person more than a missed one, which another signal may still find);
-//   relevance: a logistic fit (Platt scaling) of P(relevant | score) over the pairs at or above the floor, so a
-//              score maps to the share of such pairs that were right answers.
-// Usage: npx tsx scripts/calibrate-search.ts [model] [--write] (default multilingual-e5-small; MODELS_DIR as for
-// search, default ~/.cache/heimdex/models). Prints the distributions and the figures; --write updates the file.
+//   relevance: a logistic fit (Platt scaling) of P(relevant | value) over all pairs, so a value maps to the share
+//              of such pairs that were right answers.
+// Held out: the queries are split into FOLDS parts (by query, never by pair: a query's pairs are all fitted or all
+// held out; each kind spread over the folds); each part is measured with the floor and fit of the others, and
+// the figures are printed beside the in-sample ones (fit and measured on every query).
+// Usage: npx tsx scripts/calibrate-search.ts [model] [--criterion cosine|standout] [--one-floor] [--write] (default
+// multilingual-e5-small, standout; MODELS_DIR as for search, default ~/.cache/heimdex/models). Prints the
+// distributions and the figures; --write updates the file with the fit on every query.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { backgroundLanguage, embedBackground, queryBackground, standout } from '../api/search/relevance.js';
 import { lexicalScore, normalizeForMatch } from '../api/search/text.js';
+import type { Criterion } from '../models/calibration.js';
 import { modelSpec } from '../models/manifest.js';
 import { loadTextEmbedder } from '../models/runtime/embeddings.js';
-import { QUERIES, VIDEOS } from './eval/search-set.js';
+import { EMPTY_KINDS, type EvalQuery, QUERIES, VIDEOS } from './eval/search-set.js';
 
-const model = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 'multilingual-e5-small';
-const write = process.argv.includes('--write');
+const args = process.argv.slice(2);
+const model =
+  args.find((a, i) => !a.startsWith('--') && args[i - 1] !== '--criterion') ?? 'multilingual-e5-small';
+const write = args.includes('--write');
+const criterion = (
+  args.includes('--criterion') ? args[args.indexOf('--criterion') + 1] : 'standout'
+) as Criterion;
+if (args.includes('--criterion') && !['cosine', 'standout'].includes(criterion))
+  throw new Error('--criterion: cosine or standout');
+/** Floors by language pairing: one for a query and scene in the same language, one across (--one-floor: one). */
+const byLanguage = !args.includes('--one-floor');
+const FOLDS = 5;
 const modelsDir = process.env.MODELS_DIR ?? join(homedir(), '.cache', 'heimdex', 'models');
 if (modelSpec(model).tiny)
   throw new Error(`${model} is a random-weight stand-in: there is nothing to calibrate`);
 
 const embedder = await loadTextEmbedder(model, { modelsDir });
+const background = await embedBackground(embedder);
 const scenes = VIDEOS.flatMap((v) => v.scenes.map((s, i) => ({ ref: `${v.key}/${i}`, text: s.subtitle })));
 const passages = await embedder.embed(
   scenes.map((s) => s.text),
@@ -36,36 +54,66 @@ const queries = await embedder.embed(
 );
 const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0);
 const answerable = QUERIES.map((q, i) => ({ q, i })).filter(({ q }) => q.kind !== 'visual');
-const pairs = answerable.flatMap(({ q, i }) =>
-  scenes.map((s, j) => ({
-    cos: dot(queries[i]!, passages[j]!),
-    lexical: lexicalScore(normalizeForMatch(q.q.normalize('NFC')), s.text),
-    relevant: q.relevant.includes(s.ref),
-  })),
-);
+// Folds: within each kind, queries go round-robin, so every fold holds some of each.
+const fold = new Map<EvalQuery, number>();
+const seen = new Map<string, number>();
+for (const { q } of answerable) {
+  const n = seen.get(q.kind) ?? 0;
+  seen.set(q.kind, n + 1);
+  fold.set(q, (n + [...seen.keys()].indexOf(q.kind)) % FOLDS);
+}
+interface Pair {
+  query: EvalQuery;
+  cos: number;
+  standout: number;
+  lexical: number;
+  relevant: boolean;
+  crossLanguage: boolean;
+}
+const pairs: Pair[] = answerable.flatMap(({ q, i }) => {
+  const qb = queryBackground(queries[i]!, q.q, background);
+  return scenes.map((s, j) => {
+    const cos = dot(queries[i]!, passages[j]!);
+    const language = backgroundLanguage(s.text);
+    return {
+      query: q,
+      cos,
+      standout: standout(cos, qb, { vector: passages[j]!, language }, background),
+      lexical: lexicalScore(normalizeForMatch(q.q.normalize('NFC')), s.text),
+      relevant: q.relevant.includes(s.ref),
+      crossLanguage: language !== qb.language,
+    };
+  });
+});
+const value = (p: Pair) => (criterion === 'cosine' ? p.cos : p.standout);
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 const quantile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floor(p * (xs.length - 1))]!;
 
-/** The threshold with the best F0.5 over the midpoints between observed scores. */
-function bestFloor(xs: { score: number; relevant: boolean }[]) {
+interface Scored {
+  score: number;
+  relevant: boolean;
+}
+function at(xs: Scored[], t: number) {
   const positives = xs.filter((x) => x.relevant).length;
-  const at = (t: number) => {
-    const tp = xs.filter((x) => x.relevant && x.score >= t).length;
-    const fp = xs.filter((x) => !x.relevant && x.score >= t).length;
-    const precision = tp + fp ? tp / (tp + fp) : 1;
-    const recall = tp / positives;
-    const f05 = precision + recall ? (1.25 * precision * recall) / (0.25 * precision + recall) : 0;
-    return { t, precision, recall, f05, fp };
-  };
+  const tp = xs.filter((x) => x.relevant && x.score >= t).length;
+  const fp = xs.filter((x) => !x.relevant && x.score >= t).length;
+  const precision = tp + fp ? tp / (tp + fp) : 1;
+  const recall = positives ? tp / positives : 1;
+  const f05 = precision + recall ? (1.25 * precision * recall) / (0.25 * precision + recall) : 0;
+  return { t, precision, recall, f05, fp };
+}
+
+/** The threshold with the best F0.5 over the midpoints between observed scores. */
+function bestFloor(xs: Scored[]) {
   const sorted = [...new Set(xs.map((x) => x.score))].sort((a, b) => a - b);
   return sorted
     .slice(1)
-    .map((c, i) => at((c + sorted[i]!) / 2))
+    .map((c, i) => at(xs, (c + sorted[i]!) / 2))
     .reduce((a, b) => (b.f05 > a.f05 ? b : a));
 }
 
 /** Logistic regression of relevance on the score by Newton's method (two parameters, no regularisation but a cap). */
-function platt(xs: { score: number; relevant: boolean }[]): { a: number; b: number } {
+function platt(xs: Scored[]): { a: number; b: number } {
   let a = 0;
   let b = 0;
   for (let it = 0; it < 100; it++) {
@@ -94,41 +142,137 @@ function platt(xs: { score: number; relevant: boolean }[]): { a: number; b: numb
 }
 const sigmoid = (c: { a: number; b: number }, x: number) => 1 / (1 + Math.exp(-(c.a * x + c.b)));
 
-const text = pairs.map((p) => ({ score: p.cos, relevant: p.relevant }));
-const floor = bestFloor(text);
-const textFit = platt(text);
-const lex = pairs.filter((p) => p.lexical > 0).map((p) => ({ score: p.lexical, relevant: p.relevant }));
-const lexFit = platt(lex);
-const pos = text.filter((x) => x.relevant).map((x) => x.score);
-const neg = text.filter((x) => !x.relevant).map((x) => x.score);
+/** A floor and a relevance fit; with language-aware floors, one for pairs within a language, one across. */
+interface Part {
+  floor: number;
+  fit: { a: number; b: number };
+}
+interface Fit {
+  same: Part;
+  cross?: Part;
+}
+const partOf = (f: Fit, p: Pair) => (p.crossLanguage && f.cross ? f.cross : f.same);
+const fitPart = (ps: Pair[]): Part => {
+  const scored = ps.map((p) => ({ score: value(p), relevant: p.relevant }));
+  return { floor: bestFloor(scored).t, fit: platt(scored) };
+};
+const fitOn = (ps: Pair[]): Fit =>
+  byLanguage
+    ? { same: fitPart(ps.filter((p) => !p.crossLanguage)), cross: fitPart(ps.filter((p) => p.crossLanguage)) }
+    : { same: fitPart(ps) };
+
+/** What fits do on pairs, each pair judged by its own fit (held out: its fold's): per pair, and per query. */
+function measure(ps: Pair[], fitFor: (p: Pair) => Fit) {
+  const judged = ps.map((p) => {
+    const part = partOf(fitFor(p), p);
+    return { p, kept: value(p) >= part.floor, relevance: sigmoid(part.fit, value(p)) };
+  });
+  const tp = judged.filter((j) => j.kept && j.p.relevant).length;
+  const fp = judged.filter((j) => j.kept && !j.p.relevant).length;
+  const positives = ps.filter((p) => p.relevant).length;
+  const precision = tp + fp ? tp / (tp + fp) : 1;
+  const recall = positives ? tp / positives : 1;
+  const f05 = precision + recall ? (1.25 * precision * recall) / (0.25 * precision + recall) : 0;
+  const c = { found: 0, answerable: 0, xlFound: 0, xl: 0, empty: 0, emptyKinds: 0 };
+  for (const q of new Set(ps.map((p) => p.query))) {
+    const kept = judged.filter((j) => j.p.query === q && j.kept);
+    if (EMPTY_KINDS.includes(q.kind)) {
+      c.emptyKinds++;
+      if (kept.length === 0) c.empty++;
+      continue;
+    }
+    c.answerable++;
+    const found = kept.some((j) => j.p.relevant);
+    if (found) c.found++;
+    if (q.kind === 'cross-lingual') {
+      c.xl++;
+      if (found) c.xlFound++;
+    }
+  }
+  const kept = judged.filter((j) => j.kept);
+  const brier =
+    kept.reduce((s, j) => s + (j.relevance - (j.p.relevant ? 1 : 0)) ** 2, 0) / Math.max(1, kept.length);
+  return { precision, recall, f05, fp, ...c, brier };
+}
+const print = (name: string, m: ReturnType<typeof measure>) =>
+  console.log(
+    `  ${name.padEnd(10)} precision ${m.precision.toFixed(3)}  recall ${m.recall.toFixed(3)}  F0.5 ${m.f05.toFixed(3)}  queries with a right answer kept ${m.found}/${m.answerable} (cross-language ${m.xlFound}/${m.xl})  near-miss+negative empty ${m.empty}/${m.emptyKinds}  Brier ${m.brier.toFixed(3)}`,
+  );
+
+const all = fitOn(pairs);
+const pos = pairs.filter((p) => p.relevant);
+const neg = pairs.filter((p) => !p.relevant);
+const unanswered = neg.filter((p) => EMPTY_KINDS.includes(p.query.kind));
 console.log(
-  `${model}: ${answerable.length} queries (the picture queries left out) × ${scenes.length} scenes = ${pairs.length} pairs, ${pos.length} relevant`,
+  `${model}, criterion ${criterion}${byLanguage ? ', floors by language pairing' : ''}: ${answerable.length} queries (the picture queries left out) × ${scenes.length} scenes = ${pairs.length} pairs, ${pos.length} relevant`,
 );
 for (const [name, xs] of [
-  ['relevant', pos],
-  ['other', neg],
-] as const)
+  ['relevant, same language', pos.filter((p) => !p.crossLanguage)],
+  ['relevant, cross-language', pos.filter((p) => p.crossLanguage)],
+  ['other, same language', neg.filter((p) => !p.crossLanguage)],
+  ['other, cross-language', neg.filter((p) => p.crossLanguage)],
+  ['of near-miss/negative', unanswered],
+] as const) {
+  const v = xs.map(value);
   console.log(
-    `  ${name.padEnd(9)} cosine min ${r3(Math.min(...xs))} p10 ${r3(quantile(xs, 0.1))} median ${r3(quantile(xs, 0.5))} p90 ${r3(quantile(xs, 0.9))} max ${r3(Math.max(...xs))}`,
+    `  ${name.padEnd(26)} min ${r3(Math.min(...v))} p10 ${r3(quantile(v, 0.1))} median ${r3(quantile(v, 0.5))} p90 ${r3(quantile(v, 0.9))} max ${r3(Math.max(...v))}`,
   );
-console.log(
-  `  floor ${r3(floor.t)}: precision ${r3(floor.precision)}, recall ${r3(floor.recall)}, F0.5 ${r3(floor.f05)} (${floor.fp} irrelevant pairs at or above)`,
+}
+for (const [name, part] of [
+  ['floor', all.same],
+  ['cross-language floor', all.cross],
+] as const) {
+  if (!part) continue;
+  const shown = [part.floor, part.floor + 2, part.floor + 4].map(
+    (c) => `${r3(c)} → ${r3(sigmoid(part.fit, c))}`,
+  );
+  console.log(
+    `  ${name} ${r3(part.floor)}; relevance = 1/(1+exp(-(${r3(part.fit.a)}·x + ${r3(part.fit.b)}))): ${shown.join(', ')}`,
+  );
+}
+for (const p of unanswered.filter((p) => value(p) >= partOf(all, p).floor))
+  console.log(
+    `    above the floor for a query whose answer is nothing: ${JSON.stringify(p.query.q)} (${r3(value(p))})`,
+  );
+
+console.log(`\nIn-sample vs held out (${FOLDS} folds by query):`);
+const inSample = measure(pairs, () => all);
+print('in-sample', inSample);
+const folds = Array.from({ length: FOLDS }, (_, k) => fitOn(pairs.filter((p) => fold.get(p.query) !== k)));
+print(
+  'held out',
+  measure(pairs, (p) => folds[fold.get(p.query)!]!),
 );
 console.log(
-  `  relevance = 1/(1+exp(-(${r3(textFit.a)}·cos + ${r3(textFit.b)}))): ${[floor.t, 0.85, 0.9, 0.95].map((c) => `${r3(c)} → ${r3(sigmoid(textFit, c))}`).join(', ')}`,
+  `  the folds' floors: ${folds
+    .map((f) =>
+      [f.same, f.cross]
+        .filter(Boolean)
+        .map((x) => r3(x!.floor))
+        .join('/'),
+    )
+    .join(', ')}`,
 );
+
+const lex = pairs.filter((p) => p.lexical > 0).map((p) => ({ score: p.lexical, relevant: p.relevant }));
+const lexFit = platt(lex);
 console.log(
-  `lexical: ${lex.length} pairs with a match, ${lex.filter((x) => x.relevant).length} relevant; relevance = 1/(1+exp(-(${r3(lexFit.a)}·score + ${r3(lexFit.b)}))): ${[0.25, 0.5, 0.75, 1].map((c) => `${c} → ${r3(sigmoid(lexFit, c))}`).join(', ')}`,
+  `\nlexical: ${lex.length} pairs with a match, ${lex.filter((x) => x.relevant).length} relevant; relevance = 1/(1+exp(-(${r3(lexFit.a)}·score + ${r3(lexFit.b)}))): ${[0.25, 0.5, 0.75, 1].map((c) => `${c} → ${r3(sigmoid(lexFit, c))}`).join(', ')}`,
 );
 
 if (write) {
   const file = new URL('../models/calibration.ts', import.meta.url);
   const src = readFileSync(file, 'utf8');
   const basis = `${answerable.length} queries × ${scenes.length} scenes of scripts/eval/search-set.ts (${new Date().toISOString().slice(0, 10)})`;
+  const cross = all.cross
+    ? `\n    crossLanguage: { floor: ${r3(all.cross.floor)}, relevance: { a: ${r3(all.cross.fit.a)}, b: ${r3(all.cross.fit.b)} } },`
+    : '';
   const entry = `  '${model}': {
-    floor: ${r3(floor.t)},
-    relevance: { a: ${r3(textFit.a)}, b: ${r3(textFit.b)} },
-    basis: '${basis}: precision ${r3(floor.precision)}, recall ${r3(floor.recall)} at the floor',
+    criterion: '${criterion}',
+    floor: ${r3(all.same.floor)},
+    relevance: { a: ${r3(all.same.fit.a)}, b: ${r3(all.same.fit.b)} },${cross}
+    basis:
+      '${basis}: in-sample precision ${r3(inSample.precision)}, recall ${r3(inSample.recall)} at the floor',
   },`;
   const re = new RegExp(`  '${model}': \\{[\\s\\S]*?\\n  \\},`);
   let next = re.test(src)

@@ -133,7 +133,7 @@ export const QUERIES: EvalQuery[] = [
   { q: 'cherry blossoms', lang: 'en', kind: 'partial', relevant: ['office/2'] },
   { q: 'coffee', lang: 'en', kind: 'partial', relevant: ['city/1'] },
   // The same meaning in other words, same language.
-  { q: 'grilling meat by the sea', lang: 'en', kind: 'cross-lingual', relevant: ['jeju/0'] },
+  { q: 'grilling meat by the sea', lang: 'en', kind: 'cross-lingual', relevant: ['jeju/0'] }, // the other language
   { q: 'a dog sleeping on the couch', lang: 'en', kind: 'paraphrase', relevant: ['puppy/2'] },
   { q: 'cab in a traffic jam', lang: 'en', kind: 'paraphrase', relevant: ['city/2'] },
   { q: 'finance meeting that went long', lang: 'en', kind: 'paraphrase', relevant: ['office/0'] },
@@ -145,6 +145,29 @@ export const QUERIES: EvalQuery[] = [
   { q: 'making dumplings', lang: 'en', kind: 'cross-lingual', relevant: ['cooking/2'] },
   { q: 'hiking up the mountain', lang: 'en', kind: 'cross-lingual', relevant: ['jeju/2'] },
   { q: 'building a snowman with the dog', lang: 'en', kind: 'cross-lingual', relevant: ['puppy/3'] },
+  // The other language, added 2026-12-07 so the calibration can be measured on queries it was not fitted on:
+  // Korean for the English scenes…
+  { q: '친구들과 시내에서 커피를 마셨다', lang: 'ko', kind: 'cross-lingual', relevant: ['city/1'] },
+  { q: '노란 택시가 교통 체증에 갇혔다', lang: 'ko', kind: 'cross-lingual', relevant: ['city/2'] },
+  { q: '옥상에서 본 도시의 야경', lang: 'ko', kind: 'cross-lingual', relevant: ['city/3'] },
+  { q: '분기 예산 회의가 길어졌다', lang: 'ko', kind: 'cross-lingual', relevant: ['office/0'] },
+  { q: '발표 중에 노트북 배터리가 나갔다', lang: 'ko', kind: 'cross-lingual', relevant: ['office/1'] },
+  { q: '벚꽃 아래 공원에서 점심', lang: 'ko', kind: 'cross-lingual', relevant: ['office/2'] },
+  { q: '프린터 용지 걸림을 고쳤다', lang: 'ko', kind: 'cross-lingual', relevant: ['office/3'] },
+  { q: '강아지가 소파에서 잠들었다', lang: 'ko', kind: 'cross-lingual', relevant: ['puppy/2'] },
+  // …and English for the Korean ones.
+  { q: 'a beautiful sunset', lang: 'en', kind: 'cross-lingual', relevant: ['jeju/1'] },
+  { q: 'picking tangerines on a farm', lang: 'en', kind: 'cross-lingual', relevant: ['jeju/3'] },
+  { q: 'how to cook kimchi stew', lang: 'en', kind: 'cross-lingual', relevant: ['cooking/0'] },
+  { q: 'chop the onions finely with a knife', lang: 'en', kind: 'cross-lingual', relevant: ['cooking/1'] },
+  { q: 'eating dinner together with the family', lang: 'en', kind: 'cross-lingual', relevant: ['cooking/3'] },
+  { q: 'the dog chased a ball in the park', lang: 'en', kind: 'cross-lingual', relevant: ['puppy/0'] },
+  { q: 'walking in the rain with an umbrella', lang: 'en', kind: 'cross-lingual', relevant: ['puppy/1'] },
+  // More paraphrases in the scene's own language.
+  { q: 'sipping coffee with pals in town', lang: 'en', kind: 'paraphrase', relevant: ['city/1'] },
+  { q: 'the skyline seen at night', lang: 'en', kind: 'paraphrase', relevant: ['city/3'] },
+  { q: '귤 따기 체험', lang: 'ko', kind: 'paraphrase', relevant: ['jeju/3'] },
+  { q: '저녁노을이 멋졌다', lang: 'ko', kind: 'paraphrase', relevant: ['jeju/1'] },
   // What the picture shows (colour, drawn text): only the vision signal can answer these.
   { q: 'a bright green screen', lang: 'en', kind: 'visual', relevant: ['jeju/2'] },
   { q: 'the word DUMPLINGS on a cream background', lang: 'en', kind: 'visual', relevant: ['cooking/2'] },
@@ -165,6 +188,12 @@ export const QUERIES: EvalQuery[] = [
   { q: 'tea with my grandmother in the countryside', lang: 'en', kind: 'near-miss', relevant: [] },
   { q: 'the football match in the stadium', lang: 'en', kind: 'near-miss', relevant: [] },
   { q: '비행기가 활주로에서 이륙했다', lang: 'ko', kind: 'near-miss', relevant: [] },
+  { q: '고양이가 바다에서 헤엄쳤다', lang: 'ko', kind: 'near-miss', relevant: [] },
+  { q: 'a green bus at the airport', lang: 'en', kind: 'near-miss', relevant: [] },
+  { q: '회사 커피 머신이 고장 났다', lang: 'ko', kind: 'near-miss', relevant: [] },
+  { q: 'baking bread with grandma', lang: 'en', kind: 'near-miss', relevant: [] },
+  { q: '여름 바다에서 서핑을 했다', lang: 'ko', kind: 'near-miss', relevant: [] },
+  { q: 'a wedding dinner at a hotel', lang: 'en', kind: 'near-miss', relevant: [] },
   // Negatives: nothing in the library is about these.
   { q: 'zebra', lang: 'en', kind: 'negative', relevant: [] },
   { q: 'zzzz', lang: 'en', kind: 'negative', relevant: [] },
@@ -174,4 +203,8 @@ export const QUERIES: EvalQuery[] = [
   { q: 'ㅋㅋㅋㅋ', lang: 'ko', kind: 'negative', relevant: [] },
   { q: '주식 시장 폭락', lang: 'ko', kind: 'negative', relevant: [] },
   { q: 'a giraffe eating leaves', lang: 'en', kind: 'negative', relevant: [] },
+  { q: '양자 컴퓨터의 원리', lang: 'ko', kind: 'negative', relevant: [] },
+  { q: 'tax return deadline', lang: 'en', kind: 'negative', relevant: [] },
+  { q: '우주 정거장 도킹', lang: 'ko', kind: 'negative', relevant: [] },
+  { q: 'volcanic eruption in Iceland', lang: 'en', kind: 'negative', relevant: [] },
 ];
