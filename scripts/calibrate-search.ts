@@ -18,12 +18,22 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { backgroundLanguage, embedBackground, queryBackground, standout } from '../api/search/relevance.js';
-import { lexicalScore, normalizeForMatch } from '../api/search/text.js';
 import type { Criterion } from '../models/calibration.js';
 import { modelSpec } from '../models/manifest.js';
 import { loadTextEmbedder } from '../models/runtime/embeddings.js';
-import { EMPTY_KINDS, type EvalQuery, QUERIES, VIDEOS } from './eval/search-set.js';
+import {
+  criterionValue,
+  type Fit,
+  FOLDS,
+  fitOn as fitWith,
+  folds as foldsOf,
+  labelledPairs,
+  type Pair,
+  partOf,
+  platt,
+  sigmoid,
+} from './eval/calibration-fit.js';
+import { EMPTY_KINDS, QUERIES, VIDEOS } from './eval/search-set.js';
 
 const args = process.argv.slice(2);
 const model =
@@ -36,130 +46,20 @@ if (args.includes('--criterion') && !['cosine', 'standout'].includes(criterion))
   throw new Error('--criterion: cosine or standout');
 /** Floors by language pairing: one for a query and scene in the same language, one across (--one-floor: one). */
 const byLanguage = !args.includes('--one-floor');
-const FOLDS = 5;
 const modelsDir = process.env.MODELS_DIR ?? join(homedir(), '.cache', 'heimdex', 'models');
 if (modelSpec(model).tiny)
   throw new Error(`${model} is a random-weight stand-in: there is nothing to calibrate`);
 
 const embedder = await loadTextEmbedder(model, { modelsDir });
-const background = await embedBackground(embedder);
-const scenes = VIDEOS.flatMap((v) => v.scenes.map((s, i) => ({ ref: `${v.key}/${i}`, text: s.subtitle })));
-const passages = await embedder.embed(
-  scenes.map((s) => s.text),
-  'passage',
-);
-const queries = await embedder.embed(
-  QUERIES.map((q) => q.q),
-  'query',
-);
-const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i]!, 0);
-const answerable = QUERIES.map((q, i) => ({ q, i })).filter(({ q }) => q.kind !== 'visual');
-// Folds: within each kind, queries go round-robin, so every fold holds some of each.
-const fold = new Map<EvalQuery, number>();
-const seen = new Map<string, number>();
-for (const { q } of answerable) {
-  const n = seen.get(q.kind) ?? 0;
-  seen.set(q.kind, n + 1);
-  fold.set(q, (n + [...seen.keys()].indexOf(q.kind)) % FOLDS);
-}
-interface Pair {
-  query: EvalQuery;
-  cos: number;
-  standout: number;
-  lexical: number;
-  relevant: boolean;
-  crossLanguage: boolean;
-}
-const pairs: Pair[] = answerable.flatMap(({ q, i }) => {
-  const qb = queryBackground(queries[i]!, q.q, background);
-  return scenes.map((s, j) => {
-    const cos = dot(queries[i]!, passages[j]!);
-    const language = backgroundLanguage(s.text);
-    return {
-      query: q,
-      cos,
-      standout: standout(cos, qb, { vector: passages[j]!, language }, background),
-      lexical: lexicalScore(normalizeForMatch(q.q.normalize('NFC')), s.text),
-      relevant: q.relevant.includes(s.ref),
-      crossLanguage: language !== qb.language,
-    };
-  });
-});
-const value = (p: Pair) => (criterion === 'cosine' ? p.cos : p.standout);
+const pairs = await labelledPairs(embedder);
+const answerable = [...new Set(pairs.map((p) => p.query))];
+const scenes = VIDEOS.flatMap((v) => v.scenes);
+// Folds over every query (the picture ones too), as eval-search.ts --held-out splits them.
+const fold = foldsOf(QUERIES);
+const value = (p: Pair) => criterionValue(criterion, p);
+const fitOn = (ps: Pair[]) => fitWith(ps, criterion, byLanguage);
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 const quantile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floor(p * (xs.length - 1))]!;
-
-interface Scored {
-  score: number;
-  relevant: boolean;
-}
-function at(xs: Scored[], t: number) {
-  const positives = xs.filter((x) => x.relevant).length;
-  const tp = xs.filter((x) => x.relevant && x.score >= t).length;
-  const fp = xs.filter((x) => !x.relevant && x.score >= t).length;
-  const precision = tp + fp ? tp / (tp + fp) : 1;
-  const recall = positives ? tp / positives : 1;
-  const f05 = precision + recall ? (1.25 * precision * recall) / (0.25 * precision + recall) : 0;
-  return { t, precision, recall, f05, fp };
-}
-
-/** The threshold with the best F0.5 over the midpoints between observed scores. */
-function bestFloor(xs: Scored[]) {
-  const sorted = [...new Set(xs.map((x) => x.score))].sort((a, b) => a - b);
-  return sorted
-    .slice(1)
-    .map((c, i) => at(xs, (c + sorted[i]!) / 2))
-    .reduce((a, b) => (b.f05 > a.f05 ? b : a));
-}
-
-/** Logistic regression of relevance on the score by Newton's method (two parameters, no regularisation but a cap). */
-function platt(xs: Scored[]): { a: number; b: number } {
-  let a = 0;
-  let b = 0;
-  for (let it = 0; it < 100; it++) {
-    let [ga, gb, haa, hab, hbb] = [0, 0, 0, 0, 0];
-    for (const x of xs) {
-      const p = 1 / (1 + Math.exp(-(a * x.score + b)));
-      const e = p - (x.relevant ? 1 : 0);
-      const w = Math.max(p * (1 - p), 1e-9);
-      ga += e * x.score;
-      gb += e;
-      haa += w * x.score * x.score;
-      hab += w * x.score;
-      hbb += w;
-    }
-    // A small ridge keeps a perfectly separable set from running off to infinity.
-    haa += 1e-3;
-    hbb += 1e-3;
-    const det = haa * hbb - hab * hab;
-    const da = (hbb * ga - hab * gb) / det;
-    const db = (haa * gb - hab * ga) / det;
-    a -= da;
-    b -= db;
-    if (Math.abs(da) + Math.abs(db) < 1e-9) break;
-  }
-  return { a: Math.max(-200, Math.min(200, a)), b: Math.max(-200, Math.min(200, b)) };
-}
-const sigmoid = (c: { a: number; b: number }, x: number) => 1 / (1 + Math.exp(-(c.a * x + c.b)));
-
-/** A floor and a relevance fit; with language-aware floors, one for pairs within a language, one across. */
-interface Part {
-  floor: number;
-  fit: { a: number; b: number };
-}
-interface Fit {
-  same: Part;
-  cross?: Part;
-}
-const partOf = (f: Fit, p: Pair) => (p.crossLanguage && f.cross ? f.cross : f.same);
-const fitPart = (ps: Pair[]): Part => {
-  const scored = ps.map((p) => ({ score: value(p), relevant: p.relevant }));
-  return { floor: bestFloor(scored).t, fit: platt(scored) };
-};
-const fitOn = (ps: Pair[]): Fit =>
-  byLanguage
-    ? { same: fitPart(ps.filter((p) => !p.crossLanguage)), cross: fitPart(ps.filter((p) => p.crossLanguage)) }
-    : { same: fitPart(ps) };
 
 /** What fits do on pairs, each pair judged by its own fit (held out: its fold's): per pair, and per query. */
 function measure(ps: Pair[], fitFor: (p: Pair) => Fit) {

@@ -6,6 +6,8 @@
 //        into a throwaway database on the test bed)
 //        npx tsx scripts/eval-search.ts --direct                        (scenes indexed straight into an embedded
 //        database, scripts/eval/direct.ts: no test bed, no shot detection; the figures of docs/benchmarks.md)
+//        add --held-out to search each query with a text calibration fitted without its fold (5 folds by query,
+//        scripts/eval/calibration-fit.ts) instead of the one in models/calibration.ts, fitted on every query.
 // Models: SEARCH_TEXT_MODEL, SEARCH_VISION_MODEL and MODELS_DIR (default: the tiny random models in models/tiny);
 // the same models embed the scenes and the queries. The small profile: MODELS_DIR=~/.cache/heimdex/models
 // SEARCH_TEXT_MODEL=multilingual-e5-small SEARCH_VISION_MODEL=tiny-siglip2.
@@ -23,10 +25,12 @@ import { createLogger } from '../core/log.js';
 import { STAGE_ENV } from '../core/stage-contract.js';
 import { LocalStore } from '../core/storage/local.js';
 import { keys, type ObjectStore } from '../core/storage/store.js';
+import { VECTOR_CALIBRATION, type VectorCalibration } from '../models/calibration.js';
 import { modelSpec, TINY_MODELS_DIR } from '../models/manifest.js';
 import { loadImageTextEmbedder, loadTextEmbedder } from '../models/runtime/embeddings.js';
 import { runStage, storeFor, type TestVideo, uploadVideo } from '../test/support/pipeline-harness.js';
 import { isUp, readState } from '../testbed/testbed.js';
+import { asCalibration, FOLDS, fitOn, folds, labelledPairs } from './eval/calibration-fit.js';
 import { indexDirect } from './eval/direct.js';
 import { renderEvalVideo } from './eval/media.js';
 import { type EvalQuery, type EvalVideo, QUERIES, type QueryKind, VIDEOS } from './eval/search-set.js';
@@ -35,6 +39,7 @@ const MODELS_DIR = process.env.MODELS_DIR ?? TINY_MODELS_DIR;
 const TEXT_MODEL = process.env.SEARCH_TEXT_MODEL ?? 'tiny-bge-m3';
 const VISION_MODEL = process.env.SEARCH_VISION_MODEL ?? 'tiny-siglip2';
 const DIRECT = process.argv.includes('--direct');
+const HELD_OUT = process.argv.includes('--held-out');
 const say = (s: string) => process.stderr.write(`eval-search: ${s}\n`);
 const dir = mkdtempSync(join(tmpdir(), 'heimdex-eval-search-'));
 
@@ -220,6 +225,38 @@ const CONFIGS: { name: string; weights: Record<Signal, number> }[] = [
   { name: 'fused (RRF, 1/1/1)', weights: { lexical: 1, text: 1, vision: 1 } },
 ];
 
+/** With --held-out: each fold's text calibration, fitted on the other folds' queries. */
+async function heldOutCalibrations(): Promise<{ fold: Map<EvalQuery, number>; byFold: VectorCalibration[] }> {
+  const full = VECTOR_CALIBRATION[TEXT_MODEL];
+  if (!full || full.provisional || modelSpec(TEXT_MODEL).tiny)
+    throw new Error(`--held-out: ${TEXT_MODEL} has no measured calibration to refit`);
+  const pairs = await labelledPairs(await loadTextEmbedder(TEXT_MODEL, { modelsDir: MODELS_DIR }));
+  const fold = folds(QUERIES);
+  const byFold = Array.from({ length: FOLDS }, (_, k) =>
+    asCalibration(
+      fitOn(
+        pairs.filter((p) => fold.get(p.query) !== k),
+        full.criterion ?? 'cosine',
+        full.crossLanguage !== undefined,
+      ),
+      `held out: fold ${k}`,
+    ),
+  );
+  say(
+    `held out: ${FOLDS} folds, floors ${byFold
+      .map((c) =>
+        [c.floor, c.crossLanguage?.floor]
+          .filter((x) => x !== undefined)
+          .map((x) => x!.toFixed(2))
+          .join('/'),
+      )
+      .join(', ')}`,
+  );
+  return { fold, byFold };
+}
+const heldOut = HELD_OUT ? await heldOutCalibrations() : undefined;
+const fullCalibration = VECTOR_CALIBRATION[TEXT_MODEL];
+
 const lib = DIRECT ? await directLibrary() : await pipelineLibrary();
 try {
   const log = createLogger('eval-search', 'error');
@@ -233,6 +270,8 @@ try {
   for (const config of CONFIGS) {
     const t = newTally();
     for (const query of QUERIES) {
+      // The search service reads the calibration per request: this query's fold's, fitted without it.
+      if (heldOut) VECTOR_CALIBRATION[TEXT_MODEL] = heldOut.byFold[heldOut.fold.get(query)!]!;
       const r = await search(
         {
           db: lib.pool,
@@ -267,6 +306,7 @@ try {
   }
   report(results, misses, signals);
 } finally {
+  if (fullCalibration) VECTOR_CALIBRATION[TEXT_MODEL] = fullCalibration;
   await lib.close();
   rmSync(dir, { recursive: true, force: true });
 }
@@ -310,7 +350,7 @@ function report(results: Map<string, Tally>, misses: string[], signals: Record<s
     `\nScene search evaluation — ${VIDEOS.length} generated videos, ${scenes} scenes (Korean and English subtitle tracks, drawn text, one colour per scene), ${QUERIES.length} queries: ${answerable} with right answers, ${QUERIES.length - answerable} whose right answer is nothing`,
   );
   console.log(
-    `Models: text ${TEXT_MODEL}${stand(TEXT_MODEL)}, vision ${VISION_MODEL}${stand(VISION_MODEL)} (MODELS_DIR ${MODELS_DIR}); ${DIRECT ? 'scenes indexed directly (--direct)' : 'through the pipeline, ASR_MODEL=none'}: transcripts are the subtitle lines.`,
+    `Models: text ${TEXT_MODEL}${stand(TEXT_MODEL)}, vision ${VISION_MODEL}${stand(VISION_MODEL)} (MODELS_DIR ${MODELS_DIR}); ${DIRECT ? 'scenes indexed directly (--direct)' : 'through the pipeline, ASR_MODEL=none'}: transcripts are the subtitle lines; text calibration ${HELD_OUT ? `held out (${FOLDS} folds by query: each query searched with a fit made without it)` : 'in-sample (models/calibration.ts)'}.`,
   );
   for (const [signal, state] of Object.entries(signals)) console.log(`  ${signal}: ${state}`);
   console.log(
