@@ -16,6 +16,9 @@ const TRUTH: Record<string, { shows: string[]; alsoRight?: string[] }> = {
   'astronaut.jpg': { shows: ['person'] },
   'horse.jpg': { shows: ['horse'] },
   'chelsea.jpg': { shows: ['cat'] },
+  'camera.jpg': { shows: ['person'] },
+  // None of COCO's objects: anything found is wrong.
+  'rocket.jpg': { shows: [] },
 };
 
 const modelsDir = process.env.MODELS_DIR || join(process.env.HOME ?? '', '.cache/heimdex/models');

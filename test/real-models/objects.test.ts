@@ -35,6 +35,8 @@ describe('the object detector on real photos', () => {
     ['astronaut.jpg', 'person'],
     ['horse.jpg', 'horse'],
     ['chelsea.jpg', 'cat'],
+    // A grey photo: three equal channels.
+    ['camera.jpg', 'person'],
   ])('finds what %s shows (%s), best first', async (name, label) => {
     const found = await detector.detect(photo(name));
     expect(found[0]?.label, JSON.stringify(found)).toBe(label);
@@ -75,6 +77,10 @@ describe('the object detector on real photos', () => {
     const found = await detector.detect(photo('chelsea.jpg'));
     expect(found.map((d) => d.label)).toEqual(['cat']);
     expect(COCO_LABELS[reference.detections['chelsea.jpg']![0]!.classId]!.en).toBe('cat');
+  });
+
+  it('finds nothing in a photo of none of its objects (a rocket on its pad)', async () => {
+    expect(await detector.detect(photo('rocket.jpg'))).toEqual([]);
   });
 
   it('finds nothing in flat or noisy frames', async () => {
