@@ -309,16 +309,12 @@ async function runCase(
     say(`  model A's index ${vec.s.toFixed(1)} s; building model B's`);
     const half = await build(MODEL_B);
     buildS = vec.s;
-    say(`  model B's index ${half.s.toFixed(1)} s; building the trigram index`);
-    const trgm = await buildIndex(db, 'scenes_transcript_trgm_idx', () =>
-      db.query('CREATE INDEX scenes_transcript_trgm_idx ON scenes USING gin (transcript gin_trgm_ops)'),
-    );
+    say(`  model B's index ${half.s.toFixed(1)} s`);
     await db.query('ANALYZE scenes');
     builds.push(
       `${engine.padEnd(8)} ${String(n).padStart(8)} ${String(dims).padStart(5)}  load ${loadS.toFixed(1).padStart(6)} s  table ${mb(Number(sz[0]!.b)).padStart(8)}` +
         `  | model A: build ${vec.s.toFixed(1).padStart(6)} s, ${mb(vec.bytes).padStart(7)}` +
-        `  | model B (${(SECOND_SHARE * 100).toFixed(0)}% of small users' videos): build ${half.s.toFixed(1).padStart(6)} s, ${mb(half.bytes).padStart(7)}` +
-        `  | trigram GIN: ${trgm.s.toFixed(1)} s, ${mb(trgm.bytes)}`,
+        `  | model B (${(SECOND_SHARE * 100).toFixed(0)}% of small users' videos): build ${half.s.toFixed(1).padStart(6)} s, ${mb(half.bytes).padStart(7)}`,
     );
 
     const heavy = Array.from({ length: L.heavyUsers }, (_, i) => i);
