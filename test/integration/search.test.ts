@@ -198,6 +198,29 @@ describe('searching scenes', () => {
     expect(hit.required).toEqual(expect.arrayContaining(['relevance', 'strength', 'scores', 'relevances']));
   });
 
+  it('orders equal scores by the newer video, then the earlier scene, the same on every run', async () => {
+    const person = client(api.url, await token(`ties-${randomUUID()}`));
+    const said = 'the lighthouse keeper rang the bell';
+    const scenes = [
+      { text: 'waves on the rocks', start: 0, end: 5 },
+      { text: said, start: 5, end: 10 },
+      { text: said, start: 10, end: 15 },
+    ];
+    const [older, newer] = (await seed(person, [
+      { title: 'older', scenes },
+      { title: 'newer', scenes },
+    ])) as [Seeded, Seeded];
+    await api.db.query(`UPDATE videos SET created_at = now() - interval '30 days' WHERE video_id = $1`, [
+      older.videoId,
+    ]);
+    const want = [newer.sceneIds[1], newer.sceneIds[2], older.sceneIds[1], older.sceneIds[2]];
+    for (let run = 0; run < 3; run++) {
+      const r = await person('GET', `/search?q=${encodeURIComponent('lighthouse keeper')}`);
+      expect(r.json.items.map((h: { scene_id: string }) => h.scene_id)).toEqual(want);
+      expect(new Set(r.json.items.map((h: { score: number }) => h.score)).size).toBe(1);
+    }
+  });
+
   it('refuses empty, blank and too long queries with 400', async () => {
     for (const q of ['', '%20%20%20', 'x'.repeat(501)]) {
       const r = await owner('GET', `/search?q=${q}`);
