@@ -101,7 +101,7 @@ async function ingestThrough(api: { url: string }, file: string) {
     },
     { timeoutMs: 180_000, intervalMs: 500 },
   );
-  return Object.assign(status!, { call });
+  return Object.assign(status!, { call, videoId });
 }
 
 describe('cluster and standalone mode', () => {
@@ -156,6 +156,15 @@ describe('cluster and standalone mode', () => {
         (await search('horse')).items.map((i) => i.start_s),
         mode,
       ).toEqual([4]);
+      // The timeline lists what each scene showed, in both languages.
+      const { scenes } = (await s.call('GET', `/videos/${s.videoId}/scenes`)).json as {
+        scenes: { objects: { label: string; label_ko: string; confidence: number }[] }[];
+      };
+      expect(
+        scenes.map((x) => x.objects[0]?.label),
+        mode,
+      ).toEqual(['cup', 'horse']);
+      expect(scenes[0]!.objects[0], mode).toMatchObject({ label_ko: '컵', confidence: expect.any(Number) });
     }
   });
 });
