@@ -131,4 +131,19 @@ export const StatusResponse = Type.Object({
   language: Type.Union([Type.String(), Type.Null()]),
   /** The speech model's probability of that language (0–1); null when it was not measured. */
   language_probability: Type.Union([Type.Number(), Type.Null()]),
+  /**
+   * The last re-embed after a model change (only the embed stages and index run again; search answers with the
+   * old vectors until the video switches); null when there was none.
+   */
+  reembed: Type.Union([
+    Type.Object({
+      state: Type.Union([Type.Literal('running'), Type.Literal('done'), Type.Literal('failed')]),
+      progress: Type.Integer({ minimum: 0, maximum: 100 }),
+      text: Type.Union([Type.Object({ from: Type.String(), to: Type.String() }), Type.Null()]),
+      vision: Type.Union([Type.Object({ from: Type.String(), to: Type.String() }), Type.Null()]),
+      started_at: Type.String(),
+      finished_at: Type.Union([Type.String(), Type.Null()]),
+    }),
+    Type.Null(),
+  ]),
 });

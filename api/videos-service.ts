@@ -1,5 +1,7 @@
 // What the video endpoints decide: how a video and its processing status are shown, and deletion.
 import type pg from 'pg';
+import type { VideoIngestionStatus } from '../core/crd/videoingestion.js';
+import { reembedProgress } from '../core/ingestion/reembed.js';
 import type { IngestionSubmitter } from '../core/ingestion/submitter.js';
 import type { Logger } from '../core/log.js';
 import type { ObjectStore } from '../core/storage/store.js';
@@ -82,6 +84,26 @@ export async function videoStatus(deps: VideoDeps, userId: string, videoId: stri
         : null,
     language: ingestion?.language ?? null,
     language_probability: ingestion?.languageProbability ?? null,
+    reembed: ingestion ? reembedStatus(ingestion) : null,
+  };
+}
+
+/** The re-embed's state and its stages done, for the owner. */
+function reembedStatus(status: VideoIngestionStatus) {
+  const r = status.reembed;
+  const p = reembedProgress(status);
+  if (!r || !p) return null;
+  return {
+    state: r.finishedAt
+      ? ('done' as const)
+      : status.phase === 'Failed'
+        ? ('failed' as const)
+        : ('running' as const),
+    progress: r.finishedAt ? 100 : Math.floor((100 * p.done) / Math.max(1, p.of)),
+    text: r.text ?? null,
+    vision: r.vision ?? null,
+    started_at: r.startedAt,
+    finished_at: r.finishedAt ?? null,
   };
 }
 

@@ -7,6 +7,7 @@ import {
   DEFAULT_DEADLINE_BASE_SECONDS,
   DEFAULT_DEADLINE_PER_VIDEO_SECOND,
 } from '../core/ingestion/deadline.js';
+import { DEFAULT_MODELS } from '../models/manifest.js';
 
 const Str = (description: string, def?: string) =>
   Type.String({ description, minLength: 1, ...(def === undefined ? {} : { default: def }) });
@@ -27,6 +28,16 @@ export const OperatorConfigSchema = Type.Object({
     'JSON array: the stage container command (args are always [stage, videoId]); the image entrypoint when unset',
   ),
   STAGE_CONFIGMAP: OptStr('ConfigMap whose keys become every stage container environment (envFrom)'),
+  // What the stage ConfigMap gives the embed stages (the chart sets both from pipeline.settings): indexed videos
+  // whose vectors are of other models are re-embedded (core/ingestion/reembed.ts).
+  TEXT_MODEL: Str(
+    'the text model stage Jobs embed with; a change re-embeds indexed videos',
+    DEFAULT_MODELS.text,
+  ),
+  VISION_MODEL: Str(
+    'the vision model stage Jobs embed with; a change re-embeds indexed videos',
+    DEFAULT_MODELS.vision,
+  ),
   STAGE_SECRET: OptStr('Secret whose keys become every stage container environment (envFrom)'),
   STAGE_SERVICE_ACCOUNT: OptStr('service account of stage pods; none is mounted when unset'),
   STAGE_RUN_AS_USER: Int('uid stage containers run as (non-root)', 10001, 1),

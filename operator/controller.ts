@@ -21,6 +21,7 @@ import { cleanupIngestion, type FailedSources, releaseFailedSource } from '../co
 import { FINALIZER } from '../core/ingestion/names.js';
 import type { StageObservation } from '../core/ingestion/observation.js';
 import { isRefusedDuplicate, type Observed, type Plan, plan, type Stray } from '../core/ingestion/plan.js';
+import { wantedModels } from '../core/ingestion/reembed.js';
 import type { IngestionRows } from '../core/ingestion/rows.js';
 import type { Logger } from '../core/log.js';
 import type { ObjectStore } from '../core/storage/store.js';
@@ -376,6 +377,8 @@ export class Controller {
         ...(waitingFor.length > 0 ? { waitingFor } : {}),
         ...(duplicateOf ? { duplicateOf } : {}),
         ...(videoMissing ? { videoMissing } : {}),
+        // The models its stage Jobs would embed with now: indexed vectors of others are re-embedded.
+        models: wantedModels(vi.spec, { text: this.d.config.TEXT_MODEL, vision: this.d.config.VISION_MODEL }),
       };
     };
     let p = plan(observed(), new Date(), admit, settings);

@@ -15,6 +15,7 @@ import { cleanupIngestion, type FailedSources, releaseFailedSource } from '../co
 import { type DeadlineSettings, stageDeadlineSeconds } from '../core/ingestion/deadline.js';
 import { FINALIZER } from '../core/ingestion/names.js';
 import { type Admit, plan } from '../core/ingestion/plan.js';
+import { type WantedModels, wantedModels } from '../core/ingestion/reembed.js';
 import { IngestionRows } from '../core/ingestion/rows.js';
 import {
   type IngestionRequest,
@@ -72,8 +73,13 @@ export class LocalRunner implements IngestionSubmitter {
   /** Videos being removed: a tick that read them before must not start their stages again. */
   private readonly removing = new Set<string>();
 
+  /** The models the stage processes embed with (their TEXT_MODEL / VISION_MODEL): a change re-embeds. */
+  private readonly models?: WantedModels;
+
   constructor(private readonly o: RunnerOptions) {
     this.rows = new IngestionRows(o.db);
+    if (o.env.TEXT_MODEL && o.env.VISION_MODEL)
+      this.models = { text: o.env.TEXT_MODEL, vision: o.env.VISION_MODEL };
     this.jobs = new LocalJobs({
       command: o.command,
       env: o.env,
@@ -88,8 +94,29 @@ export class LocalRunner implements IngestionSubmitter {
   /** Resumes what a previous run left unfinished (its processes died with it), then polls. */
   async start(): Promise<void> {
     await this.removeStaleScratch();
+    await this.reembedIfModelsChanged();
     this.timer = setInterval(() => void this.tick(), this.o.tickMs ?? 1000);
     await this.tick();
+  }
+
+  /**
+   * The models are settings read at start: the succeeded ingestions are planned once, and those whose vectors are
+   * of other models start a re-embed (the plan decides, core/ingestion/reembed.ts); the ticks carry it on.
+   */
+  private async reembedIfModelsChanged(): Promise<void> {
+    if (!this.models) return;
+    const { rows } = await this.o.db.query<IngestionRow>(
+      `SELECT video_id, request, status, created_at FROM local_ingestions
+        WHERE phase = 'Succeeded'
+          AND (status->'vectorModels' IS NULL OR status->'vectorModels'->>'text' IS DISTINCT FROM $1
+               OR status->'vectorModels'->>'vision' IS DISTINCT FROM $2)
+        ORDER BY created_at`,
+      [this.models.text, this.models.vision],
+    );
+    for (const row of rows) await this.reconcile(row);
+    const started = rows.length;
+    if (started > 0)
+      this.o.log.info({ videos: started, models: this.models }, 'checked indexed videos against the models');
   }
 
   async stop(): Promise<void> {
@@ -178,8 +205,14 @@ export class LocalRunner implements IngestionSubmitter {
     // A video deleted (or never made) while its ingestion waits has nothing to ingest: plan() refuses it.
     const state = await this.rows.videoState(row.video_id);
     const videoMissing = state === undefined || state === 'deleted';
+    const models = this.models && wantedModels(vi.spec, this.models);
     const p = plan(
-      { ingestion: vi, jobs: this.jobs.observe(row.video_id), ...(videoMissing ? { videoMissing } : {}) },
+      {
+        ingestion: vi,
+        jobs: this.jobs.observe(row.video_id),
+        ...(videoMissing ? { videoMissing } : {}),
+        ...(models ? { models } : {}),
+      },
       new Date(),
       this.admit,
       this.o.rerunWindowSeconds !== undefined ? { transientWindowMs: this.o.rerunWindowSeconds * 1000 } : {},

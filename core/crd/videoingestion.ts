@@ -154,7 +154,46 @@ export const StageStatusSchema = Type.Object({
         'runs deleted from outside (by hand) while they ran, started again without counting an attempt',
     }),
   ),
+  round: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      format: 'int32',
+      description:
+        'the re-embed round that runs the stage again (its Job is named for it); unset for the first run',
+    }),
+  ),
 });
+
+const ModelChangeSchema = (what: string) =>
+  Type.Object(
+    {
+      from: Type.String({ maxLength: 128, description: `the ${what} model the vectors were of` }),
+      to: Type.String({ maxLength: 128, description: `the ${what} model they are re-embedded with` }),
+    },
+    { description: `the ${what} model change` },
+  );
+
+export const VectorModelsSchema = Type.Object(
+  {
+    text: Type.Optional(Type.String({ maxLength: 128, description: 'the model of the transcript vectors' })),
+    vision: Type.Optional(Type.String({ maxLength: 128, description: 'the model of the picture vectors' })),
+  },
+  { description: 'the models the indexed vectors are of (from the index stage)' },
+);
+
+export const ReembedSchema = Type.Object(
+  {
+    round: Type.Integer({ minimum: 1, format: 'int32', description: 'counts the re-embeds of this video' }),
+    text: Type.Optional(ModelChangeSchema('text')),
+    vision: Type.Optional(ModelChangeSchema('vision')),
+    startedAt: Time('when the re-embed started'),
+    finishedAt: Type.Optional(Time('when the video switched to the new vectors')),
+  },
+  {
+    description:
+      'the last re-embed after a model change: only the embed stages and index run again; search answers with the old vectors until index switches the video',
+  },
+);
 
 /** metav1.Condition, field for field, with the apiserver's own limits. */
 export const ConditionSchema = Type.Object({
@@ -209,6 +248,8 @@ export const VideoIngestionStatusSchema = Type.Object(
         description: 'how likely the speech is in that language, by the speech model (0–1)',
       }),
     ),
+    vectorModels: Type.Optional(VectorModelsSchema),
+    reembed: Type.Optional(ReembedSchema),
     conditions: Type.Optional(
       Type.Array(ConditionSchema, { maxItems: 16, description: 'Kubernetes conditions', ...listMap('type') }),
     ),

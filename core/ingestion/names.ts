@@ -10,11 +10,12 @@ const MAX_NAME = 63;
 
 /**
  * `<ingestion>-<stage>-<hash of uid>`, at most 63 characters (a Job name is also a label value).
- * The uid part keeps a re-created resource of the same name from adopting the old one's Jobs.
+ * The uid part keeps a re-created resource of the same name from adopting the old one's Jobs; a re-embed round's
+ * run is `<ingestion>-<stage>-r<round>-<hash>`, so it never meets the first run's finished Job.
  */
-export function stageJobName(ingestionName: string, uid: string, stage: StageName): string {
+export function stageJobName(ingestionName: string, uid: string, stage: StageName, round?: number): string {
   const hash = createHash('sha256').update(uid).digest('hex').slice(0, 8);
-  const suffix = `-${stage}-${hash}`;
+  const suffix = `-${stage}${round ? `-r${round}` : ''}-${hash}`;
   const head = ingestionName
     .slice(0, MAX_NAME - suffix.length)
     .replace(/[^a-z0-9-]/g, '-')

@@ -7,6 +7,7 @@ import type {
   VideoIngestionStatus,
 } from '../crd/videoingestion.js';
 import type { StageName, StageState } from '../dag.js';
+import { reembedding } from './reembed.js';
 
 export interface PlannedEvent {
   type: 'Normal' | 'Warning';
@@ -68,11 +69,12 @@ export function eventsBetween(
   const before = new Map((old.stages ?? []).map((s) => [s.name, s]));
   for (const s of next.stages ?? []) {
     const was = before.get(s.name);
-    const key = `${uid}/${s.name}/${s.state}/${s.attempts ?? 0}${s.reruns ? `/r${s.reruns}` : ''}`;
+    const round = (x: StageStatus) => (x.round ? `/round${x.round}` : '');
+    const key = `${uid}/${s.name}/${s.state}/${s.attempts ?? 0}${s.reruns ? `/r${s.reruns}` : ''}${round(s)}`;
     // One start per run (a re-run, or a run started again after its Job was deleted, is another), whatever
     // its attempts: the same name whether the run is seen starting or only once it has ended.
     const startedKey = (x: StageStatus) =>
-      `${uid}/${x.name}/started${x.reruns ? `/r${x.reruns}` : ''}${x.interruptions ? `/i${x.interruptions}` : ''}`;
+      `${uid}/${x.name}/started${x.reruns ? `/r${x.reruns}` : ''}${x.interruptions ? `/i${x.interruptions}` : ''}${round(x)}`;
     const started: PlannedEvent = {
       type: 'Normal',
       reason: 'StageStarted',
@@ -167,17 +169,22 @@ export function dbRows(status: VideoIngestionStatus): DbRows {
     index !== undefined && !(index.state === 'Skipped' && index.message === REMOVED_FROM_SPEC);
   const final = status.phase === 'Succeeded' || status.phase === 'Failed';
   const indexed = index?.state === 'Succeeded';
-  const state: VideoState = !runsIndex
-    ? final
-      ? 'settle'
-      : null
-    : status.phase === 'Succeeded'
-      ? indexed
-        ? 'indexed'
-        : 'settle'
-      : status.phase === 'Failed'
-        ? 'failed'
-        : 'processing';
+  // A re-embed leaves the video as it is: searchable with its old vectors until index switches it, and still so
+  // when the re-embed fails (the status says why).
+  const reembed = reembedding(status);
+  const state: VideoState = reembed
+    ? null
+    : !runsIndex
+      ? final
+        ? 'settle'
+        : null
+      : status.phase === 'Succeeded'
+        ? indexed
+          ? 'indexed'
+          : 'settle'
+        : status.phase === 'Failed'
+          ? 'failed'
+          : 'processing';
   // The owner reads videos.error_text (the API's humanError): the failing stage's own words, written for
   // them, rather than the summary that names our stage; the jobs rows keep which stage it was.
   const cause = status.stages?.find((s) => s.state === 'Failed' && s.category);
@@ -185,12 +192,14 @@ export function dbRows(status: VideoIngestionStatus): DbRows {
   return {
     video: {
       state,
-      errorText: failed
-        ? (cause?.message ?? status.message ?? 'ingestion failed')
-        : state === 'settle'
-          ? NOT_INDEXED
-          : null,
-      errorCategory: failed ? (status.errorCategory ?? 'Internal') : state === 'settle' ? 'BadInput' : null,
+      errorText:
+        failed && !reembed
+          ? (cause?.message ?? status.message ?? 'ingestion failed')
+          : state === 'settle'
+            ? NOT_INDEXED
+            : null,
+      errorCategory:
+        failed && !reembed ? (status.errorCategory ?? 'Internal') : state === 'settle' ? 'BadInput' : null,
       durationSeconds: status.durationSeconds ?? null,
     },
     jobs: (status.stages ?? []).map((s) => ({

@@ -34,6 +34,7 @@ import {
   REMOVED_FROM_SPEC,
   sameStatus,
 } from './outcomes.js';
+import { finishReembed, reembedding, startReembed, type WantedModels } from './reembed.js';
 
 export interface Observed {
   ingestion: VideoIngestion;
@@ -44,6 +45,11 @@ export interface Observed {
    * oldest live one; the executor that can see several tells).
    */
   duplicateOf?: string;
+  /**
+   * The models a stage Job would embed with now (wantedModels()): when they differ from those the indexed vectors
+   * are of, the video is re-embedded (reembed.ts). Unset: no re-embedding.
+   */
+  models?: WantedModels;
   /** The executor found no row for the video (never uploaded, or deleted): there is nothing to ingest. */
   videoMissing?: true;
   /**
@@ -122,6 +128,8 @@ interface Outputs {
   /** From asr: the spoken language it used, and its probability when it was detected. */
   language?: string;
   languageProbability?: number;
+  /** From index: the models the video's vectors are of now. */
+  vectorModels?: VideoIngestionStatus['vectorModels'];
 }
 
 const DONE_STATES: ReadonlySet<StageState> = new Set(['Succeeded', 'Skipped', 'Failed']);
@@ -177,8 +185,14 @@ export function plan(
     return refuse(vi, REASON.InvalidSpec, `invalid spec: ${subset.problems.join('; ')}`, now, true);
 
   const nowIso = now.toISOString();
-  const old = vi.status ?? {};
-  const runs = new Map(observed.jobs.filter((j) => !j.deleting).map((j) => [j.stage, j]));
+  const before = vi.status ?? {};
+  const old = startReembed(vi.status, subset.stages, observed.models, nowIso) ?? before;
+  // A stage run again by a re-embed has a Job of its round; the earlier round's finished Job is history.
+  const ofItsRound = (j: StageObservation) => {
+    const round = old.stages?.find((s) => s.name === j.stage)?.round;
+    return !round || j.name === stageJobName(vi.metadata.name!, vi.metadata.uid!, j.stage, round);
+  };
+  const runs = new Map(observed.jobs.filter((j) => !j.deleting && ofItsRound(j)).map((j) => [j.stage, j]));
   const waitingFor = observed.waitingFor ?? [];
   const { stages, outputs } = observeStages(subset.stages, old, runs, new Set(observed.interrupted), nowIso);
   const removed = stopRemovedStages(subset.stages, old, runs, nowIso);
@@ -195,10 +209,12 @@ export function plan(
   stop.push(...removed.stop);
   for (const r of removed.stages) stages.set(r.name, r);
   const listed = STAGE_NAMES.filter((n) => stages.has(n));
-  const status = nextStatus(vi, listed, stages, failures, outputs, now, waitingFor);
+  const next = nextStatus(vi, listed, stages, failures, outputs, now, waitingFor);
+  const status = finishReembed(old.reembed ? { ...next, reembed: old.reembed } : next, nowIso);
   const lookAgainAt = failures.length === 0 ? rerun.lookAgainAt : undefined;
   const cause = failures[0];
-  const failsNow = status.phase === 'Failed' && old.phase !== 'Failed';
+  // A failed re-embed leaves an indexed video (and its original) as it was.
+  const failsNow = status.phase === 'Failed' && old.phase !== 'Failed' && !reembedding(status);
   return {
     kind: 'reconcile',
     ...(lookAgainAt ? { lookAgainAt } : {}),
@@ -208,8 +224,8 @@ export function plan(
     // Whatever the plan, nothing of an earlier run may go on writing beside a new one.
     stopStrays: strays.filter((s) => !s.stopping).map((s) => s.name),
     status,
-    statusChanged: !sameStatus(old, status),
-    events: eventsBetween(vi, old, status),
+    statusChanged: !sameStatus(before, status),
+    events: eventsBetween(vi, before, status),
     db: dbRows(status),
   };
 }
@@ -270,6 +286,7 @@ function observeStages(
     ...(old.sceneCount !== undefined ? { sceneCount: old.sceneCount } : {}),
     ...(old.language !== undefined ? { language: old.language } : {}),
     ...(old.languageProbability !== undefined ? { languageProbability: old.languageProbability } : {}),
+    ...(old.vectorModels !== undefined ? { vectorModels: old.vectorModels } : {}),
   };
   for (const name of run) {
     const prev: StageStatus = oldStages.get(name) ?? { name, state: 'Pending' };
@@ -313,6 +330,7 @@ function stageFromRun(
     ...(prev.reruns ? { reruns: prev.reruns } : {}),
     ...(prev.interruptions ? { interruptions: prev.interruptions } : {}),
     ...(prev.transientSince ? { transientSince: prev.transientSince } : {}),
+    ...(prev.round ? { round: prev.round } : {}),
   };
   if (job.phase === 'Suspended') {
     return {
@@ -333,6 +351,11 @@ function stageFromRun(
     if (prev.name === 'asr' && typeof out.language === 'string') outputs.language = out.language;
     if (prev.name === 'asr' && typeof out.languageProbability === 'number')
       outputs.languageProbability = out.languageProbability;
+    if (prev.name === 'index' && typeof out.visionModel === 'string')
+      outputs.vectorModels = {
+        vision: out.visionModel,
+        ...(typeof out.textModel === 'string' ? { text: out.textModel } : {}),
+      };
     const skipped = result?.outcome === 'Skipped';
     const message = result?.message ?? (skipped ? 'skipped by the stage' : undefined);
     return { ...base, state: skipped ? 'Skipped' : 'Succeeded', finishedAt, ...(message ? { message } : {}) };
@@ -411,6 +434,7 @@ function rerunTransientFailures(
       reruns: reruns + 1,
       transientSince: since,
       retryAt: new Date(at).toISOString(),
+      ...(s.round ? { round: s.round } : {}),
       message: `waiting to run again after a transient failure: ${s.message ?? 'the stage failed'}`.slice(
         0,
         MAX_MESSAGE,
@@ -517,7 +541,7 @@ function startWhatIsReady(
   const requests = ready.map((stage) => ({
     stage,
     resource: stageOf(stage).resource,
-    job: stageJobName(vi.metadata.name!, vi.metadata.uid!, stage),
+    job: stageJobName(vi.metadata.name!, vi.metadata.uid!, stage, stages.get(stage)?.round),
   }));
   const granted = requests.length > 0 ? admit(requests) : new Set<StageName>();
   const create: StageName[] = [];

@@ -1,0 +1,168 @@
+// The re-embed decision inside the shared plan: a model change reruns only the embed stage of the changed kind and
+// index, with Jobs of their own round, keeps the video indexed throughout, and records the new models at the end.
+import { describe, expect, it } from 'vitest';
+import type { VideoIngestionStatus } from '../crd/videoingestion.js';
+import type { StageName } from '../dag.js';
+import { stageJobName } from './names.js';
+import type { StageObservation } from './observation.js';
+import { type Plan, plan } from './plan.js';
+import { reembedProgress, wantedModels } from './reembed.js';
+import { aJob, anIngestion, NOW, UID } from './testing.js';
+
+type Reconcile = Extract<Plan, { kind: 'reconcile' }>;
+const reconcile = (p: Plan): Reconcile => {
+  if (p.kind !== 'reconcile') throw new Error(`expected a reconcile plan, got ${p.kind}`);
+  return p;
+};
+const OLD = { text: 'tiny-bge-m3', vision: 'tiny-siglip2' };
+
+/**
+ * Drives the plan to the end as the cluster would: created Jobs complete at once; index reports the models it
+ * wrote (the ones its round embedded with). Earlier runs' Jobs stay listed, as a finished Job does until its TTL.
+ */
+function drive(status: VideoIngestionStatus | undefined, models: { text: string; vision: string }) {
+  const jobs: StageObservation[] = [];
+  const created: { stage: StageName; job: string }[] = [];
+  let last: Reconcile | undefined;
+  for (let i = 0; i < 40; i++) {
+    const p = reconcile(plan({ ingestion: anIngestion({ status }), jobs, models }, NOW));
+    for (const stage of p.create) {
+      const job = p.status.stages!.find((s) => s.name === stage)!.job!;
+      created.push({ stage, job });
+      const outputs: Record<string, string> =
+        stage === 'index' ? { visionModel: models.vision, textModel: models.text } : {};
+      jobs.push(
+        aJob(stage, {
+          name: job,
+          phase: 'Complete',
+          finishedAt: NOW.toISOString(),
+          result: { outcome: 'Succeeded', outputs },
+        }),
+      );
+    }
+    status = p.status;
+    last = p;
+    if (!p.statusChanged && p.create.length === 0) return { status: status!, created, last, jobs };
+  }
+  throw new Error('did not settle');
+}
+
+describe('re-embedding after a model change', () => {
+  const indexed = drive(undefined, OLD);
+
+  it('a first run records the models the vectors are of and starts nothing more', () => {
+    expect(indexed.status.phase).toBe('Succeeded');
+    expect(indexed.status.vectorModels).toEqual(OLD);
+    expect(indexed.status.reembed).toBeUndefined();
+    expect(indexed.last.db.video.state).toBe('indexed');
+  });
+
+  it('a new text model reruns embed-text and index only, as Jobs of round 1, and the video stays indexed meanwhile', () => {
+    const want = { ...OLD, text: 'multilingual-e5-small' };
+    const first = reconcile(
+      plan({ ingestion: anIngestion({ status: indexed.status }), jobs: indexed.jobs, models: want }, NOW),
+    );
+    expect(first.create).toEqual(['embed-text']);
+    expect(first.status.phase).toBe('Running');
+    expect(first.status.reembed).toEqual({
+      round: 1,
+      text: { from: OLD.text, to: 'multilingual-e5-small' },
+      startedAt: NOW.toISOString(),
+    });
+    expect(first.status.stages!.find((s) => s.name === 'embed-text')).toMatchObject({
+      state: 'Running',
+      round: 1,
+      job: stageJobName('video-1', UID, 'embed-text', 1),
+    });
+    // The first run's Jobs are there (not yet removed by their TTL) and do not count as this round's.
+    expect(first.status.stages!.find((s) => s.name === 'index')).toMatchObject({
+      state: 'Pending',
+      round: 1,
+    });
+    expect(first.db.video).toEqual({
+      state: null,
+      errorText: null,
+      errorCategory: null,
+      durationSeconds: null,
+    });
+    expect(reembedProgress(first.status)).toEqual({ done: 0, of: 2 });
+
+    const after = drive(indexed.status, want);
+    expect(after.created.map((c) => c.stage)).toEqual(['embed-text', 'index']);
+    expect(after.created.map((c) => c.job)).toEqual([
+      stageJobName('video-1', UID, 'embed-text', 1),
+      stageJobName('video-1', UID, 'index', 1),
+    ]);
+    expect(after.status.phase).toBe('Succeeded');
+    expect(after.status.vectorModels).toEqual(want);
+    expect(after.status.reembed).toMatchObject({ round: 1, finishedAt: NOW.toISOString() });
+    expect(reembedProgress(after.status)).toEqual({ done: 2, of: 2 });
+    // probe, audio, asr, shots, keyframes, embed-vision and ocr kept their first results.
+    for (const s of after.status.stages!.filter((x) => !['embed-text', 'index'].includes(x.name)))
+      expect(s).toEqual(indexed.status.stages!.find((x) => x.name === s.name));
+    expect(after.last.db.video.state).toBe('indexed');
+    // Nothing more to do with the same models.
+    expect(drive(after.status, want).created).toEqual([]);
+  });
+
+  it('a change of both models reruns both embed stages; a second change is round 2', () => {
+    const both = { text: 'multilingual-e5-small', vision: 'siglip2-so400m-patch14-384' };
+    const once = drive(indexed.status, both);
+    expect(once.created.map((c) => c.stage).sort()).toEqual(['embed-text', 'embed-vision', 'index']);
+    const twice = drive(once.status, { ...both, text: 'bge-m3' });
+    expect(twice.created.map((c) => c.job)).toEqual([
+      stageJobName('video-1', UID, 'embed-text', 2),
+      stageJobName('video-1', UID, 'index', 2),
+    ]);
+    expect(twice.status.reembed).toMatchObject({ round: 2, text: { from: both.text, to: 'bge-m3' } });
+  });
+
+  it('a video without text vectors is not re-embedded for a text model, and a failed video not at all', () => {
+    const noText: VideoIngestionStatus = { ...indexed.status, vectorModels: { vision: OLD.vision } };
+    expect(drive(noText, { ...OLD, text: 'multilingual-e5-small' }).created).toEqual([]);
+    const failed: VideoIngestionStatus = {
+      ...indexed.status,
+      phase: 'Failed',
+      stages: indexed.status.stages!.map((s) =>
+        s.name === 'index' ? { ...s, state: 'Failed', category: 'Internal', message: 'x' } : s,
+      ),
+    };
+    expect(drive(failed, { ...OLD, text: 'multilingual-e5-small' }).created).toEqual([]);
+  });
+
+  it('a failed re-embed leaves the video indexed, without an error of its own', () => {
+    const want = { ...OLD, text: 'multilingual-e5-small' };
+    const started = reconcile(
+      plan({ ingestion: anIngestion({ status: indexed.status }), jobs: [], models: want }, NOW),
+    );
+    const job = started.status.stages!.find((s) => s.name === 'embed-text')!.job!;
+    const failed = reconcile(
+      plan(
+        {
+          ingestion: anIngestion({ status: started.status }),
+          jobs: [
+            aJob('embed-text', {
+              name: job,
+              phase: 'Failed',
+              exitCode: 43,
+              failureReason: 'PodFailurePolicy',
+            }),
+          ],
+          models: want,
+        },
+        NOW,
+      ),
+    );
+    expect(failed.status.phase).toBe('Failed');
+    expect(failed.db.video).toMatchObject({ state: null, errorText: null });
+  });
+
+  it('the wanted models are the spec’s overrides, else the executor’s defaults', () => {
+    const spec = anIngestion().spec;
+    expect(wantedModels(spec, OLD)).toEqual(OLD);
+    expect(wantedModels({ ...spec, models: { textEmbedding: 'bge-m3' } }, OLD)).toEqual({
+      ...OLD,
+      text: 'bge-m3',
+    });
+  });
+});

@@ -1,0 +1,77 @@
+// Re-embedding after a model change, decided once for both executors (plan.ts calls it): when the models the
+// stage Jobs would use now differ from the models a succeeded ingestion's vectors are of, only the embed stage of
+// each changed kind and index run again, from the artifacts already in storage (transcript, shots, keyframes); probe,
+// audio, asr, shots, keyframes and ocr keep their results. The video stays searchable with its old vectors meanwhile:
+// index replaces them with the new model's in one transaction (pipeline-image/src/db/scenes.ts), so a video
+// switches whole, and its vectors are never a mix of two models.
+import type { StageStatus, VideoIngestionSpec, VideoIngestionStatus } from '../crd/videoingestion.js';
+import type { StageName } from '../dag.js';
+
+/** The text and vision models a stage Job would embed with now. */
+export interface WantedModels {
+  text: string;
+  vision: string;
+}
+
+/** spec.models first, then the executor's configured defaults (the TEXT_MODEL / VISION_MODEL stage Jobs get). */
+export function wantedModels(spec: VideoIngestionSpec, defaults: WantedModels): WantedModels {
+  return {
+    text: spec.models?.textEmbedding ?? defaults.text,
+    vision: spec.models?.visionEmbedding ?? defaults.vision,
+  };
+}
+
+const EMBED_STAGE: Record<keyof WantedModels, StageName> = { text: 'embed-text', vision: 'embed-vision' };
+
+/**
+ * The status with a re-embed round started, or undefined when nothing is to be done. Only a run that succeeded with
+ * index can be re-embedded; a kind is re-embedded only when the video has vectors of it (no transcript: no text
+ * vectors, nothing to redo). An ingestion indexed before the models were recorded is taken to be of the wanted
+ * models (as search takes its unlabelled vectors), and gets them recorded.
+ */
+export function startReembed(
+  status: VideoIngestionStatus | undefined,
+  run: readonly StageName[],
+  want: WantedModels | undefined,
+  nowIso: string,
+): VideoIngestionStatus | undefined {
+  if (!want || status?.phase !== 'Succeeded') return undefined;
+  const index = status.stages?.find((s) => s.name === 'index');
+  if (index?.state !== 'Succeeded') return undefined;
+  const have = status.vectorModels;
+  if (!have) return { ...status, vectorModels: { ...want } };
+  const changed = (['text', 'vision'] as const).filter(
+    (k) => have[k] !== undefined && have[k] !== want[k] && run.includes(EMBED_STAGE[k]),
+  );
+  if (changed.length === 0) return undefined;
+  const round = (status.reembed?.round ?? 0) + 1;
+  const again = new Set<StageName>([...changed.map((k) => EMBED_STAGE[k]), 'index']);
+  const stages = (status.stages ?? []).map(
+    (s): StageStatus => (again.has(s.name) ? { name: s.name, state: 'Pending', round } : s),
+  );
+  const reembed: NonNullable<VideoIngestionStatus['reembed']> = { round, startedAt: nowIso };
+  for (const k of changed) reembed[k] = { from: have[k]!, to: want[k] };
+  return { ...status, stages, reembed };
+}
+
+/** The re-embed round is over once every stage of it is done: the time the video switched. */
+export function finishReembed(status: VideoIngestionStatus, nowIso: string): VideoIngestionStatus {
+  const r = status.reembed;
+  if (!r || r.finishedAt || status.phase !== 'Succeeded') return status;
+  return { ...status, reembed: { ...r, finishedAt: nowIso } };
+}
+
+/** Whether a re-embed round is under way (or ended in failure): the video keeps its state and old vectors. */
+export const reembedding = (status: VideoIngestionStatus) =>
+  Boolean(status.reembed && !status.reembed.finishedAt);
+
+/** The stages of the current round, done out of all (for the status API). */
+export function reembedProgress(status: VideoIngestionStatus): { done: number; of: number } | undefined {
+  const r = status.reembed;
+  if (!r) return undefined;
+  const mine = (status.stages ?? []).filter((s) => s.round === r.round);
+  return {
+    done: mine.filter((s) => s.state === 'Succeeded' || s.state === 'Skipped').length,
+    of: mine.length,
+  };
+}
