@@ -409,7 +409,8 @@ export class Controller {
     for (const job of p.stop) await this.deleteJob(job);
     // One pod per stage: a run left behind by a deleted Job is stopped before the stage runs again.
     for (const pod of p.stopStrays) await this.kube.deletePod(pod, 5);
-    for (const stage of p.create) await this.createJob(vi, stage);
+    for (const stage of p.create)
+      await this.createJob(vi, stage, p.status.stages?.find((s) => s.name === stage)?.job);
     if (p.statusChanged) {
       // A video failing now loses its original by the FAILED_SOURCES rule; before the status is written,
       // so that a storage error retries both rather than leave the original by accident.
@@ -477,8 +478,8 @@ export class Controller {
     return state === undefined || state === 'deleted';
   }
 
-  private async createJob(vi: VideoIngestion, stage: StageName): Promise<void> {
-    const job = buildStageJob(vi, stage, this.d.builder);
+  private async createJob(vi: VideoIngestion, stage: StageName, planned?: string): Promise<void> {
+    const job = buildStageJob(vi, stage, this.d.builder, planned);
     const name = job.metadata!.name!;
     const seen = this.jobs.get(name, vi.metadata.namespace);
     const expectedAt = this.expected.get(name);

@@ -76,7 +76,13 @@ export function stageDeadlineSeconds(
   });
 }
 
-export function buildStageJob(vi: VideoIngestion, stage: StageName, c: BuilderConfig): V1Job {
+/** `name`: the plan's name for the run (a re-embed round's differs from the first run's). */
+export function buildStageJob(
+  vi: VideoIngestion,
+  stage: StageName,
+  c: BuilderConfig,
+  name = stageJobName(vi.metadata.name!, vi.metadata.uid!, stage),
+): V1Job {
   const gpu = stageOf(stage).resource === 'gpu';
   const labels = stageLabels(vi, stage);
   const jobLabels = c.KUEUE_QUEUE_NAME ? { ...labels, [LABELS.kueueQueue]: c.KUEUE_QUEUE_NAME } : labels;
@@ -164,7 +170,7 @@ export function buildStageJob(vi: VideoIngestion, stage: StageName, c: BuilderCo
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: {
-      name: stageJobName(vi.metadata.name!, vi.metadata.uid!, stage),
+      name,
       namespace: vi.metadata.namespace!,
       labels: jobLabels,
       ownerReferences: [

@@ -146,7 +146,10 @@ describe('the heimdex chart', () => {
       STAGE_CONFIGMAP: 'hx-heimdex-stage',
       STAGE_SECRET: 'heimdex-credentials',
       LEADER_ELECTION: 'true',
+      // The model the stages embed with, so the operator re-embeds indexed videos when it changes.
+      TEXT_MODEL: 'multilingual-e5-small',
     });
+    expect(one(objects, 'ConfigMap', 'hx-heimdex-operator').data.VISION_MODEL).toBeUndefined();
     // Per-stage resources reach the operator in a form it parses.
     const operatorEnv = one(objects, 'ConfigMap', 'hx-heimdex-operator').data;
     expect(parseOperatorConfig(operatorEnv).stageResources).toEqual({
@@ -163,6 +166,7 @@ describe('the heimdex chart', () => {
     expect(one(objects, 'ConfigMap', 'hx-heimdex-stage').data).toMatchObject({
       SHOT_THRESHOLD: '0.35',
       EMBED_BATCH_SIZE: '32',
+      TEXT_MODEL: 'multilingual-e5-small',
       MODELS_DIR: '/models',
     });
   });

@@ -107,11 +107,13 @@ describe('a text model change in standalone mode', () => {
         const states = await Promise.all(ids.map((id) => statusOf(call, id)));
         for (const s of states) {
           expect(s.state).toBe('indexed');
+          if (s.reembed?.state === 'failed')
+            throw new Error(`the re-embed failed: ${JSON.stringify(s)}\n${server!.log().slice(-3000)}`);
           if (s.reembed) seen.add(s.reembed.state);
         }
         return states.every((s) => s.reembed?.state === 'done');
       },
-      { timeoutMs: 240_000, intervalMs: 250 },
+      { timeoutMs: 480_000, intervalMs: 250 },
     );
     expect(seen.has('done')).toBe(true);
     for (const [i, id] of ids.entries()) {
