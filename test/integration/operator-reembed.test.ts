@@ -75,7 +75,7 @@ describe('the operator after a text model change', () => {
     ]);
     const starts = readFakeLog(t.fakeLog).filter((e) => e.event === 'start' && e.videoId === video.videoId);
     const count = (stage: string) => starts.filter((e) => e.stage === stage).length;
-    for (const stage of ['probe', 'audio', 'asr', 'shots', 'keyframes', 'embed-vision', 'ocr'])
+    for (const stage of ['probe', 'audio', 'asr', 'shots', 'keyframes', 'embed-vision', 'ocr', 'objects'])
       expect(count(stage), stage).toBe(1);
     expect(count('embed-text')).toBe(2);
     expect(count('index')).toBe(2);

@@ -42,7 +42,7 @@ function untouchable(): Map<string, string> {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (/\/(probe|audio|asr|shots|keyframes)\//.test(p))
+      else if (/\/(probe|audio|asr|shots|keyframes|ocr|objects)\//.test(p))
         out.set(p, `${createHash('sha256').update(readFileSync(p)).digest('hex')} ${statSync(p).mtimeMs}`);
     }
   };
@@ -127,7 +127,7 @@ describe('a text model change in standalone mode', () => {
       const stage = (s: typeof after, name: string) =>
         s.stages.find((x: { name: string }) => x.name === name);
       // probe, audio, asr, shots, keyframes, embed-vision and ocr kept their runs; embed-text and index ran again.
-      for (const name of ['probe', 'audio', 'asr', 'shots', 'keyframes', 'embed-vision', 'ocr'])
+      for (const name of ['probe', 'audio', 'asr', 'shots', 'keyframes', 'embed-vision', 'ocr', 'objects'])
         expect(stage(after, name), name).toEqual(stage(before[i], name));
       for (const name of ['embed-text', 'index']) {
         expect(stage(after, name).state).toBe('succeeded');
