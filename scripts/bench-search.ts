@@ -26,6 +26,7 @@ const { values: args } = parseArgs({
     'max-build-minutes': { type: 'string', default: '10' },
     pglite: { type: 'boolean', default: false },
     'second-share': { type: 'string', default: '0.1' },
+    explain: { type: 'boolean', default: false },
   },
 });
 /** The share of videos (the last ones, small users') already re-embedded with model B. */
@@ -224,6 +225,18 @@ async function exact(
   return rows.map((r) => r.scene_id);
 }
 
+/** A client that prints EXPLAIN (ANALYZE) of each query before running it (SET statements run as they are). */
+function explaining(db: pg.ClientBase, label: string): pg.ClientBase {
+  const query = async (text: string, params?: unknown[]) => {
+    if (!/^\s*SET /i.test(text)) {
+      const { rows } = await db.query(`EXPLAIN (ANALYZE, BUFFERS) ${text}`, params);
+      say(`explain ${label}:\n${rows.map((r) => r['QUERY PLAN']).join('\n')}`);
+    }
+    return db.query(text, params);
+  };
+  return { query } as unknown as pg.ClientBase;
+}
+
 async function inTx<T>(db: pg.ClientBase, f: () => Promise<T>): Promise<{ value: T; ms: number }> {
   const t0 = performance.now();
   await db.query('BEGIN READ ONLY');
@@ -389,7 +402,9 @@ async function runCase(
           if (set.force) await db.query('SET LOCAL enable_sort = off');
           // forced: the index path whatever the user's size (nearest() would rank a small user exactly).
           const opts = set.force ? { exactMaxRows: 0 } : {};
-          return (await nearest(db, { kind: 'text', model: set.model }, user, q, {}, DEPTH, opts)).map(
+          // --explain: the plan of each statement nearest() runs for a set's first query, on stderr.
+          const via = args.explain && i === 0 ? explaining(db, set.name) : db;
+          return (await nearest(via, { kind: 'text', model: set.model }, user, q, {}, DEPTH, opts)).map(
             (x) => x.sceneId,
           );
         });
