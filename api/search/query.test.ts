@@ -10,6 +10,7 @@ import {
   signalState,
   strengthOf,
 } from './query.js';
+import { markTerms } from './text.js';
 
 describe('the search query', () => {
   it('is refused when empty, blank or too long', () => {
@@ -140,8 +141,15 @@ describe('snippets', () => {
     expect(highlight('ＴＨＥ ＲＥＤ ＣＡＲ', ['red'])).toBe('ＴＨＥ <mark>ＲＥＤ</mark> ＣＡＲ');
   });
 
-  it('mark Latin words only at a word start', () => {
+  it('mark Latin words only whole, in the forms the query stands for', () => {
     expect(highlight('the oscar and the car', ['car'])).toBe('the oscar and the <mark>car</mark>');
+    expect(highlight('her career, two carts and two cars', markTerms('car'))).toBe(
+      'her career, two carts and two <mark>cars</mark>',
+    );
+    // A Latin word glued to a Korean particle still ends where the Hangul starts.
+    expect(highlight('새 iPhone으로 찍은 영상', markTerms('iphone'))).toBe(
+      '새 <mark>iPhone</mark>으로 찍은 영상',
+    );
   });
 
   it('center a long transcript on the first match', () => {

@@ -1,7 +1,7 @@
 // Pure parts of search: checking the query, its terms, fusing ranked lists, and marking matches in a snippet.
 import type { VectorCalibration } from '../../models/calibration.js';
 import { ApiError } from '../errors.js';
-import { foldedIndex } from './text.js';
+import { foldedIndex, wordBoundary } from './text.js';
 
 export const MAX_QUERY_CHARS = 500;
 
@@ -95,19 +95,20 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt
  * <mark>…</mark>; the rest is HTML-escaped so the snippet can be shown as is. Terms (normalised as for matching,
  * text.ts) are found in the transcript as matching sees it: folded (NFKC, lower case) and with spaces and
  * punctuation skipped, so "바닷가에서조개" marks "바닷가에서 조개" and "red" marks "ＲＥＤ"; Hangul anywhere (고기 inside
- * 고기를), Latin at a word start.
+ * 고기를), Latin as a whole word (the terms passed carry each word's forms: text.ts, markTerms).
  */
 export function highlight(transcript: string, terms: readonly string[], width = 160): string {
   if (!transcript) return '';
   const text = transcript.normalize('NFC');
-  const { flat, from, to } = foldedIndex(text);
+  const index = foldedIndex(text);
+  const { flat, from, to } = index;
   const spans: [number, number][] = [];
   for (const t of terms) {
     const needle = t.replaceAll(' ', '');
     if (!needle) continue;
-    const wordStart = !/\p{Script=Hangul}/u.test(needle);
+    const whole = !/\p{Script=Hangul}/u.test(needle);
     for (let at = flat.indexOf(needle); at !== -1; at = flat.indexOf(needle, at + 1)) {
-      if (wordStart && at > 0 && to[at - 1] === from[at]) continue;
+      if (whole && !(wordBoundary(index, at) && wordBoundary(index, at + needle.length))) continue;
       spans.push([from[at]!, to[at + needle.length - 1]!]);
     }
   }

@@ -51,7 +51,8 @@ export async function lexical(
                   AS q(term, needle, in_compact, value, weight)),
      all_mine AS (
        SELECT s.scene_id,
-              ' ' || s.transcript_norm || ' | ' || s.screen_text_norm || ' | ' || s.object_labels_norm AS spaced,
+              ' ' || s.transcript_norm || ' | ' || s.screen_text_norm || ' | ' || s.object_labels_norm || ' '
+                AS spaced,
               replace(s.transcript_norm, ' ', '') || '|' || replace(s.screen_text_norm, ' ', '') || '|' ||
                 replace(s.object_labels_norm, ' ', '') AS flat
          FROM scenes s JOIN videos v ON v.video_id = s.video_id

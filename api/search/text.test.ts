@@ -1,5 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import { lexicalScore, markTerms, matchTerms, needles, normalizeForMatch, phraseOf } from './text.js';
+import {
+  lexicalScore,
+  markTerms,
+  matchTerms,
+  needles,
+  normalizeForMatch,
+  phraseOf,
+  wordForms,
+} from './text.js';
+
+describe('wordForms', () => {
+  it.each([
+    ['car', ['cars'], ['caring', 'cared', 'cares', 'career', 'cart']],
+    ['tax', ['taxes', 'taxed', 'taxing'], ['taxi', 'taxs']],
+    ['bake', ['bakes', 'baked', 'baking', 'baker'], ['bakeing']],
+    ['run', ['runs', 'running', 'runner'], ['runing', 'rune']],
+    ['party', ['parties', 'partied', 'partying'], ['partys']],
+    ['play', ['plays', 'played', 'playing', 'player'], []],
+    ['visit', ['visits', 'visited', 'visiting'], []],
+    ['cat', ['cats'], ['cater', 'catch']],
+    ['2026', ['2026'], ['2026s']],
+  ])('%s stands for %j and not for %j', (word, yes, no) => {
+    const forms = wordForms(word);
+    expect(forms[0]).toBe(word);
+    for (const f of yes) expect(forms).toContain(f);
+    for (const f of no) expect(forms).not.toContain(f);
+  });
+});
 
 describe('normalising text for matching', () => {
   it('folds full-width forms, compatibility characters and case, and turns punctuation into single spaces', () => {
@@ -45,7 +72,14 @@ describe('the terms of a query', () => {
     expect(n.needle).toEqual(['김치찌게', '김치', '치찌', '찌게']);
     expect(n.value).toEqual([1, -2, -1, -1]);
     expect(n.compact.every(Boolean)).toBe(true);
-    expect(needles(matchTerms('car')).needle).toEqual([' car']);
+    expect(needles(matchTerms('car')).needle).toEqual([
+      ' car ',
+      ' cars ',
+      ' carring ',
+      ' carred ',
+      ' carrer ',
+      ' carrers ',
+    ]);
   });
 
   it('is a phrase without spaces only when it has Hangul', () => {
@@ -54,12 +88,11 @@ describe('the terms of a query', () => {
   });
 
   it('marks the phrase and each meaningful term', () => {
-    expect(markTerms('the 바닷가에서 zebra')).toEqual([
-      'the바닷가에서zebra',
-      '바닷가에서',
-      '바닷가',
-      'zebra',
-    ]);
+    const marks = markTerms('the 바닷가에서 zebra');
+    expect(marks.slice(0, 4)).toEqual(['the바닷가에서zebra', '바닷가에서', '바닷가', 'zebra']);
+    // A Latin word is marked in each of its forms (whole words only), a stop word not at all.
+    expect(marks).toContain('zebras');
+    expect(marks).not.toContain('the');
   });
 });
 

@@ -4,8 +4,9 @@
 // Korean is written with or without spaces, with particles and endings glued to words ("바닷가에서조개",
 // "바닷가에서 조개를"), so Hangul is matched inside the transcript with its spaces removed, and a term that is not
 // found whole is scored by the share of its character bigrams that are (the CJK-bigram approach of Lucene's
-// CJKAnalyzer). Latin words keep word boundaries (a word-prefix match: "car" finds "cars", not "scar"), with a
-// light suffix strip and trigram shares for typos. Everything runs as strpos() on text columns, so PostgreSQL
+// CJKAnalyzer). Latin words keep word boundaries on both sides: a word is found whole or in one of its regular
+// inflections ("car" finds "cars", not "scar" nor "cart"; "bake" finds "baking"), with a light suffix strip of the
+// query's word and trigram shares for typos. Everything runs as strpos() on text columns, so PostgreSQL
 // and the embedded PGlite give identical answers (no locale-dependent tokeniser, no extension behaviour).
 
 /**
@@ -15,11 +16,33 @@
 export const SEPARATORS = `\t\n\r\f\v!"#$%&'()*+,-./:;<=>?@[\\]^_\`{|}~、。〈〉《》「」『』【】〔〕・·…‘’“”`;
 const SEPARATOR_SET = new Set([...SEPARATORS]);
 
-/** NFKC (full-width Latin and digits, compatibility jamo, ligatures), lower case, separators as one space. */
+/**
+ * Hangul as migration 0014 names it, by code point ranges (syllables, jamo, compatibility and extended jamo): where
+ * a Latin letter or digit meets one of these, the normalised text has a space, so a Latin word glued to a Korean
+ * particle ("iphone으로") still ends at a space. Must equal the ranges in search_normalize().
+ */
+const HANGUL_RANGE = '\uAC00-\uD7A3\u1100-\u11FF\u3130-\u318F\uA960-\uA97F\uD7B0-\uD7FF';
+const LATIN_THEN_HANGUL = new RegExp(`([a-z0-9])([${HANGUL_RANGE}])`, 'g');
+const HANGUL_THEN_LATIN = new RegExp(`([${HANGUL_RANGE}])([a-z0-9])`, 'g');
+const HANGUL_CHAR = new RegExp(`[${HANGUL_RANGE}]`);
+
+/**
+ * NFKC (full-width Latin and digits, compatibility jamo, ligatures), lower case, separators as one space, and a
+ * space where Latin letters or digits meet Hangul.
+ */
 export function normalizeForMatch(s: string): string {
   const folded = [...s.normalize('NFKC').toLowerCase()].map((c) => (SEPARATOR_SET.has(c) ? ' ' : c)).join('');
+  const split = folded.replace(LATIN_THEN_HANGUL, '$1 $2').replace(HANGUL_THEN_LATIN, '$1 $2');
   // Only the space is trimmed, as btrim() does in SQL.
-  return folded.replace(/ {2,}/g, ' ').replace(/^ | $/g, '');
+  return split.replace(/ {2,}/g, ' ').replace(/^ | $/g, '');
+}
+
+/** Whether flat position `i` of foldedIndex() starts (or, with `end`, follows the end of) a word. */
+export function wordBoundary(index: { flat: string; from: number[]; to: number[] }, i: number): boolean {
+  const { flat, from, to } = index;
+  if (i <= 0 || i >= flat.length) return true;
+  // Something was skipped between the two (a space, punctuation), or the script changes between Latin and Hangul.
+  return to[i - 1] !== from[i] || HANGUL_CHAR.test(flat[i - 1]!) !== HANGUL_CHAR.test(flat[i]!);
 }
 
 /**
@@ -182,6 +205,35 @@ export function matchTerms(normalised: string): QueryTerm[] {
   });
 }
 
+/**
+ * The whole words a Latin word stands for in a transcript: itself and its regular English inflections (plural; past,
+ * gerund and agent noun, with a final e dropped, y turned into i, and the final consonant of a one-syllable word
+ * doubled after its one short vowel: stop → stopping, and so car → carring, never "caring"). Whole words only, so
+ * "tax" never finds "taxi" nor "car" "career", as a bare prefix did. Irregular forms ("drove", "children") are the
+ * text model's job. A word with digits stands for itself.
+ */
+export function wordForms(w: string): string[] {
+  if (!/^[a-z]+$/.test(w)) return [w];
+  const forms = [
+    w,
+    /(s|x|z|ch|sh|o)$/.test(w) ? `${w}es` : /[^aeiou]y$/.test(w) ? `${w.slice(0, -1)}ies` : `${w}s`,
+  ];
+  const verb = (stem: string, ends: string[]) => forms.push(...ends.map((e) => stem + e));
+  if (w.endsWith('e')) {
+    verb(w, ['d', 'r', 'rs']);
+    if (w.length > 2) verb(w.slice(0, -1), ['ing']);
+  } else if (/[^aeiou]y$/.test(w)) {
+    verb(w, ['ing']);
+    verb(w.slice(0, -1), ['ied', 'ier', 'iers']);
+  } else {
+    const cvc = /(^|[^aeiou])[aeiou][^aeiouwxy]$/.test(w);
+    const oneSyllable = (w.match(/[aeiou]+/g) ?? []).length === 1;
+    if (cvc) verb(w + w.at(-1), ['ing', 'ed', 'er', 'ers']);
+    if (!(cvc && oneSyllable)) verb(w, ['ing', 'ed', 'er', 'ers']);
+  }
+  return [...new Set(forms)];
+}
+
 export const compact = (normalised: string) => normalised.replaceAll(' ', '');
 
 /**
@@ -201,7 +253,10 @@ export const phraseOf = (normalised: string) => (isHangul(normalised) ? compact(
 export function markTerms(normalised: string): string[] {
   const phrase = phraseOf(normalised);
   const terms = matchTerms(normalised).filter((t) => t.weight > 0);
-  return [...(phrase ? [phrase] : []), ...terms.flatMap((t) => t.exact)];
+  return [
+    ...(phrase ? [phrase] : []),
+    ...terms.flatMap((t) => (t.hangul ? t.exact : t.exact.flatMap(wordForms))),
+  ];
 }
 
 export interface Needles {
@@ -222,8 +277,13 @@ export function needles(terms: readonly QueryTerm[]): Needles {
     out.weight.push(t.weight);
   };
   for (const [i, t] of terms.entries()) {
-    // A Latin word is found at a word start (the spaced text has a leading space); its n-grams anywhere.
-    for (const [j, e] of t.exact.entries()) push(i, t, t.hangul ? e : ` ${e}`, j === 0 ? 1 : 0.95);
+    // A Latin word is found as a whole word, in one of its forms (the spaced text has a space at each end); its
+    // n-grams anywhere.
+    for (const [j, e] of t.exact.entries()) {
+      const value = j === 0 ? 1 : 0.95;
+      if (t.hangul) push(i, t, e, value);
+      else for (const form of wordForms(e)) push(i, t, ` ${form} `, value);
+    }
     // The first n-gram anchors a partial match (-2): words change at their ends (Korean endings, English
     // suffixes), so a word whose start is missing is another word that ends alike ("잠들었다" is not "만들었다").
     for (const [j, g] of t.grams.entries()) push(i, t, g, j === 0 ? -2 : -1);
@@ -240,7 +300,7 @@ export function needles(terms: readonly QueryTerm[]): Needles {
  */
 export function lexicalScore(normalisedQuery: string, transcript: string): number {
   const norm = normalizeForMatch(transcript);
-  const spaced = ` ${norm}`;
+  const spaced = ` ${norm} `;
   const flat = compact(norm);
   const q = phraseOf(normalisedQuery);
   if ([...q].length >= 2 && flat.includes(q)) return 1;
@@ -251,7 +311,10 @@ export function lexicalScore(normalisedQuery: string, transcript: string): numbe
     const hay = t.hangul ? flat : spaced;
     const exact = Math.max(
       0,
-      ...t.exact.map((e, j) => (hay.includes(t.hangul ? e : ` ${e}`) ? (j === 0 ? 1 : 0.95) : 0)),
+      ...t.exact.map((e, j) => {
+        const found = t.hangul ? hay.includes(e) : wordForms(e).some((form) => hay.includes(` ${form} `));
+        return found ? (j === 0 ? 1 : 0.95) : 0;
+      }),
     );
     const anchored = t.grams.length > 0 && hay.includes(t.grams[0]!);
     const share = anchored ? t.grams.filter((g) => hay.includes(g)).length / t.grams.length : 0;
