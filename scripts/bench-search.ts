@@ -153,8 +153,8 @@ async function load(db: pg.ClientBase, n: number, dims: number, L: Layout): Prom
          INSERT INTO scenes (scene_id, video_id, idx, start_s, end_s, transcript)
          SELECT md5('s' || g)::uuid, md5('v' || (g / ${SCENES_PER_VIDEO}))::uuid, g % ${SCENES_PER_VIDEO},
                 (g % ${SCENES_PER_VIDEO}) * 5, (g % ${SCENES_PER_VIDEO}) * 5 + 5, words FROM s)
-       INSERT INTO scene_vectors (scene_id, model, kind, idx, vec)
-       SELECT md5('s' || g)::uuid, CASE WHEN g >= ${firstB} THEN '${MODEL_B}' ELSE '${MODEL_A}' END, 'text', -1, x
+       INSERT INTO scene_vectors (scene_id, video_id, model, kind, idx, vec)
+       SELECT md5('s' || g)::uuid, md5('v' || (g / ${SCENES_PER_VIDEO}))::uuid, CASE WHEN g >= ${firstB} THEN '${MODEL_B}' ELSE '${MODEL_A}' END, 'text', -1, x
          FROM s`,
       [from, Math.min(n, from + batch), WORDS, WORDS.length],
     );

@@ -154,8 +154,10 @@ export async function nearest(
   const limit = params.push(k);
   const q = `$${v}::vector(${dims})`;
   const perScene = vectors.kind === 'image' ? FRAMES_PER_SCENE + 1 : 1;
-  const candidates = `FROM scene_vectors sv JOIN scenes s ON s.scene_id = sv.scene_id
-        JOIN videos v ON v.video_id = s.video_id
+  // The scene row only when a filter needs it (its length): the vector row knows its video.
+  const scenes = f.minDurationS !== undefined ? 'JOIN scenes s ON s.scene_id = sv.scene_id' : '';
+  const candidates = `FROM scene_vectors sv ${scenes}
+        JOIN videos v ON v.video_id = sv.video_id
        WHERE ${where} AND ${vectorPredicate('sv', vectors.model, vectors.kind, dims)}`;
   const distance = `${castVec('sv', dims)} <=> ${q}`;
   const exactMax = opts.exactMaxRows ?? EXACT_MAX_ROWS;
@@ -177,7 +179,7 @@ export async function nearest(
     await db.query(`SET LOCAL hnsw.ef_search = ${Math.max(40, Math.min(1000, k * 2))}`);
     const { rows } = await db.query<{ scene_id: string; distance: number }>(
       `WITH walk AS MATERIALIZED (
-         SELECT s.scene_id, ${distance} AS distance ${candidates}
+         SELECT sv.scene_id, ${distance} AS distance ${candidates}
           ORDER BY ${distance} LIMIT $${limit} * ${perScene})
        ${best('SELECT * FROM walk')}`,
       params,
@@ -188,7 +190,7 @@ export async function nearest(
   // Exact: the caller's rows through the videos index, a distance for each; MATERIALIZED keeps the
   // planner from handing the ORDER BY to the HNSW index.
   const { rows } = await db.query<{ scene_id: string; distance: number }>(
-    `WITH mine AS MATERIALIZED (SELECT s.scene_id, ${distance} AS distance ${candidates})
+    `WITH mine AS MATERIALIZED (SELECT sv.scene_id, ${distance} AS distance ${candidates})
      ${best('SELECT * FROM mine')}`,
     params,
   );

@@ -67,7 +67,8 @@ export async function aSceneVector(
   const kind = v.kind ?? 'text';
   const model = v.model ?? TEST_VECTOR_MODEL;
   await sql.query(
-    `insert into scene_vectors (scene_id, model, kind, idx, at_s, vec) values ($1, $2, $3, $4, $5, $6::vector)`,
+    `insert into scene_vectors (scene_id, video_id, model, kind, idx, at_s, vec)
+     select $1, video_id, $2, $3, $4, $5, $6::vector from scenes where scene_id = $1`,
     [sceneId, model, kind, v.idx ?? -1, v.atS ?? null, v.vec],
   );
   await sql.query(

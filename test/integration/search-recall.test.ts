@@ -44,8 +44,9 @@ beforeAll(async () => {
   // DROP DATABASE … WITH (FORCE) at the end terminates whatever connection is left; that is expected.
   pool.on('error', () => {});
   // On a million scenes the planner walks the HNSW index; on this small table it would rather read the
-  // user's scenes through (video_id, idx) and sort them exactly. Take that path away so the index is tested.
+  // user's vectors through (video_id, model, kind) and sort them exactly. Take that path away so the index is tested.
   await pool.query('ALTER TABLE scenes DROP CONSTRAINT scenes_video_idx_key');
+  await pool.query('DROP INDEX scene_vectors_video_model_idx');
   await ensureVectorIndex(pool, MODEL, 'text', DIMS);
   const others = Array.from({ length: 20 }, () => randomUUID());
   await pool.query(`INSERT INTO users (user_id, auth_user_id) SELECT u, u::text FROM unnest($1::uuid[]) u`, [
@@ -76,8 +77,8 @@ beforeAll(async () => {
          INSERT INTO scenes (video_id, idx, start_s, end_s)
          SELECT v, i, i, i + 1 FROM unnest($1::uuid[], $2::int[]) AS t(v, i) RETURNING scene_id, video_id, idx),
        w AS (
-         INSERT INTO scene_vectors (scene_id, model, kind, vec)
-         SELECT s.scene_id, '${MODEL}', 'text', t.vec::vector
+         INSERT INTO scene_vectors (scene_id, video_id, model, kind, vec)
+         SELECT s.scene_id, s.video_id, '${MODEL}', 'text', t.vec::vector
            FROM s JOIN unnest($1::uuid[], $2::int[], $3::text[]) AS t(v, i, vec) ON t.v = s.video_id AND t.i = s.idx)
        SELECT scene_id, video_id FROM s ORDER BY array_position($4::text[], video_id::text || '/' || idx)`,
       [
@@ -119,7 +120,7 @@ describe('filtered vector search', () => {
       // exactMaxRows 0: through the index even for this small user (the path a heavy user takes).
       const got = await nearest(c, TEXT, me, query, {}, 10, { exactMaxRows: 0 });
       const plan = await c.query(
-        `EXPLAIN SELECT s.scene_id FROM scene_vectors sv JOIN scenes s USING (scene_id) JOIN videos v USING (video_id)
+        `EXPLAIN SELECT sv.scene_id FROM scene_vectors sv JOIN videos v ON v.video_id = sv.video_id
           WHERE v.user_id = $1 AND ${vectorPredicate('sv', MODEL, 'text', DIMS)}
           ORDER BY ${castVec('sv', DIMS)} <=> $2::vector(${DIMS}) LIMIT 10`,
         [me, lit(query)],
@@ -134,7 +135,7 @@ describe('filtered vector search', () => {
       await c.query('SET LOCAL hnsw.iterative_scan = off');
       await c.query('SET LOCAL hnsw.ef_search = 40');
       const plain = await c.query(
-        `SELECT s.scene_id FROM scene_vectors sv JOIN scenes s USING (scene_id) JOIN videos v USING (video_id)
+        `SELECT sv.scene_id FROM scene_vectors sv JOIN videos v ON v.video_id = sv.video_id
           WHERE v.user_id = $1 AND ${vectorPredicate('sv', MODEL, 'text', DIMS)}
           ORDER BY ${castVec('sv', DIMS)} <=> $2::vector(${DIMS}) LIMIT 10`,
         [me, lit(query)],

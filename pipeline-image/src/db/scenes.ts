@@ -149,11 +149,7 @@ async function writeVectors(
   kind: VectorKind & ('text' | 'image'),
   models: VectorModels,
 ): Promise<void> {
-  await client.query(
-    `DELETE FROM scene_vectors v USING scenes s
-      WHERE v.scene_id = s.scene_id AND s.video_id = $1 AND v.kind = $2`,
-    [videoId, kind],
-  );
+  await client.query('DELETE FROM scene_vectors WHERE video_id = $1 AND kind = $2', [videoId, kind]);
   const model = models[kind];
   const rows = vectorsOf(videoId, scenes, kind);
   if (!model || rows.vec.length === 0) {
@@ -161,10 +157,10 @@ async function writeVectors(
     return;
   }
   await client.query(
-    `INSERT INTO scene_vectors (scene_id, model, kind, idx, at_s, vec)
-     SELECT r.scene, $1, $2, r.idx, r.at, r.vec::vector
+    `INSERT INTO scene_vectors (scene_id, video_id, model, kind, idx, at_s, vec)
+     SELECT r.scene, $7, $1, $2, r.idx, r.at, r.vec::vector
        FROM unnest($3::uuid[], $4::int[], $5::float8[], $6::text[]) AS r(scene, idx, at, vec)`,
-    [model.name, kind, rows.scene, rows.idx, rows.at, rows.vec],
+    [model.name, kind, rows.scene, rows.idx, rows.at, rows.vec, videoId],
   );
   await client.query(
     `INSERT INTO video_vectors (video_id, kind, model, dims) VALUES ($1, $2, $3, $4)
