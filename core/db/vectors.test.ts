@@ -73,7 +73,7 @@ describe('migration 0010: vectors per model', () => {
       { model: '', kind: 'image', idx: 1, at_s: 2, dims: 1152 },
       { model: '', kind: 'text', idx: -1, at_s: null, dims: 384 },
     ]);
-    // Each vector knows its video (migration 0014), so search reaches a user's vectors from their videos.
+    // Each vector knows its video (migration 0015), so search reaches a user's vectors from their videos.
     const owners = await sql.query('SELECT DISTINCT video_id FROM scene_vectors WHERE scene_id = $1', [s0]);
     expect(owners.rows).toEqual([{ video_id: video }]);
     expect(await videoVectorModels(sql, video)).toEqual({

@@ -3,7 +3,7 @@
 -- video). Measured in docs/benchmarks.md ("Scene search in the per-model layout"): before this, a heavy user's
 -- exact query paid a scan of scenes hashed against the user's videos, then one primary-key lookup per scene
 -- (306 ms p50 for 4,000 scenes at 100k; 16.5 ms after).
--- (0014, not 0013: that number was taken meanwhile.) Runs unchanged on PostgreSQL 15 + pgvector 0.8 and on PGlite.
+-- (0015: 0013 and 0014 were taken meanwhile.) Runs unchanged on PostgreSQL 15 + pgvector 0.8 and on PGlite.
 
 -- Up Migration
 
