@@ -8,7 +8,7 @@ import { aUser, aVideo } from '../../core/db/testing.js';
 import { EXIT_INTERNAL, STAGE_ENV } from '../../core/stage-contract.js';
 import { keys } from '../../core/storage/store.js';
 import { TINY_MODELS_DIR } from '../../models/manifest.js';
-import type { TranscriptOutput } from '../../pipeline-image/src/stages/asr.js';
+import type { TranscriptOutput } from '../../pipeline-image/src/artifacts.js';
 import { tempDir } from '../support/cleanup.js';
 import { cutsVideo, silentVideo, withPgsTrack } from '../support/media.js';
 import {

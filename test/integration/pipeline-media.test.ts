@@ -4,9 +4,8 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { EXIT_BAD_INPUT } from '../../core/stage-contract.js';
 import { keys } from '../../core/storage/store.js';
+import type { Keyframe, ShotsOutput } from '../../pipeline-image/src/artifacts.js';
 import type { ProbeInfo } from '../../pipeline-image/src/media/probe.js';
-import type { Keyframe } from '../../pipeline-image/src/stages/keyframes.js';
-import type { ShotsOutput } from '../../pipeline-image/src/stages/shots.js';
 import { tempDir } from '../support/cleanup.js';
 import {
   audioOnly,

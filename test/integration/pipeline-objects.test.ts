@@ -11,7 +11,7 @@ import { aUser, aVideo } from '../../core/db/testing.js';
 import { createLogger } from '../../core/log.js';
 import { keys } from '../../core/storage/store.js';
 import { OBJECT_DETECTION_MODEL, TINY_MODELS_DIR } from '../../models/manifest.js';
-import type { ObjectsOutput } from '../../pipeline-image/src/stages/objects.js';
+import type { ObjectsOutput } from '../../pipeline-image/src/artifacts.js';
 import { tempDir } from '../support/cleanup.js';
 import { photoClip } from '../support/photo-media.js';
 import {

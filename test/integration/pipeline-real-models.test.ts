@@ -7,7 +7,7 @@ import { STAGE_ENV } from '../../core/stage-contract.js';
 import { keys } from '../../core/storage/store.js';
 import { VAD_MODEL } from '../../models/manifest.js';
 import { loadTextEmbedder } from '../../models/runtime/embeddings.js';
-import type { TranscriptOutput } from '../../pipeline-image/src/stages/asr.js';
+import type { TranscriptOutput } from '../../pipeline-image/src/artifacts.js';
 import { wordErrorRate } from '../../scripts/eval/wer.js';
 import { tempDir } from '../support/cleanup.js';
 import { cutsVideo } from '../support/media.js';

@@ -11,8 +11,8 @@ import { createLogger } from '../../core/log.js';
 import { keys } from '../../core/storage/store.js';
 import { TEXT_DETECTION_MODEL, TINY_MODELS_DIR } from '../../models/manifest.js';
 import { loadTextDetector } from '../../models/runtime/text-detection.js';
+import type { ScreenTextOutput } from '../../pipeline-image/src/artifacts.js';
 import { editDistance, readFrame } from '../../pipeline-image/src/media/screen-text.js';
-import type { ScreenTextOutput } from '../../pipeline-image/src/stages/ocr.js';
 import { tempDir } from '../support/cleanup.js';
 import {
   readJson,

@@ -10,7 +10,7 @@ import { aUser, aVideo } from '../../core/db/testing.js';
 import { keys } from '../../core/storage/store.js';
 import { TINY_MODELS_DIR } from '../../models/manifest.js';
 import { loadImageTextEmbedder } from '../../models/runtime/embeddings.js';
-import type { Keyframe } from '../../pipeline-image/src/stages/keyframes.js';
+import type { Keyframe } from '../../pipeline-image/src/artifacts.js';
 import { tempDir } from '../support/cleanup.js';
 import { type MarkedScenesVideo, markedScenesVideo, stillImage } from '../support/media.js';
 import { readJson, runStage, storeFor, type TestVideo, uploadVideo } from '../support/pipeline-harness.js';

@@ -3,7 +3,7 @@
 // camera flash or a pan. Every boundary is known by construction (ffmpeg xfade at known frames).
 import { describe, expect, inject, it } from 'vitest';
 import { keys } from '../../core/storage/store.js';
-import type { ShotsOutput } from '../../pipeline-image/src/stages/shots.js';
+import type { ShotsOutput } from '../../pipeline-image/src/artifacts.js';
 import { tempDir } from '../support/cleanup.js';
 import {
   equalLumaVideo,

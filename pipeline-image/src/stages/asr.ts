@@ -3,9 +3,9 @@
 
 import { mkdir, readFile } from 'node:fs/promises';
 import { ModelMissingError, modelDir } from '../../../models/manifest.js';
-import { type DecodeStats, loadSpeechRecognizer, SAMPLE_RATE } from '../../../models/runtime/speech.js';
+import { loadSpeechRecognizer, SAMPLE_RATE } from '../../../models/runtime/speech.js';
 import { loadVoiceDetector, type Region } from '../../../models/runtime/vad.js';
-import { ARTIFACTS } from '../artifacts.js';
+import { ARTIFACTS, type TranscriptOutput } from '../artifacts.js';
 import {
   artifactKey,
   getJson,
@@ -24,29 +24,6 @@ import type { ProbeInfo, SubtitleTrack } from '../media/probe.js';
 import { parseSrt, type Segment } from '../media/transcript.js';
 import { readPcm16Wav } from '../media/wav.js';
 import { AUDIO_FILE } from './audio.js';
-
-export interface TranscriptOutput {
-  language: string;
-  sources: string[];
-  segments: Segment[];
-  /** Subtitle tracks not read, and why (bitmap formats, a track ffmpeg could not convert). */
-  notes?: string[];
-  /** Present when speech recognition ran: the model, the language (detected or given) and what the guards did. */
-  asr?: {
-    model: string;
-    revision: string;
-    language: string;
-    detected: boolean;
-    /** The speech model's probability of that language (absent when no speech was heard). */
-    languageProbability?: number;
-    segments: number;
-    /** Voice activity detection's model, or none (with the reason in notes). */
-    vad: string;
-    beamSize: number;
-    stats: DecodeStats;
-    notes: string[];
-  };
-}
 
 const ISO2_TO_3: Record<string, string> = { ko: 'kor', en: 'eng', ja: 'jpn', zh: 'zho' };
 

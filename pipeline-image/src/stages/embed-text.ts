@@ -1,14 +1,9 @@
 // embed-text: the transcript mapped onto scenes by time, one text vector per scene with words (BGE-M3 by default).
 
 import { loadTextEmbedder } from '../../../models/runtime/embeddings.js';
-import { ARTIFACTS } from '../artifacts.js';
+import { ARTIFACTS, type SceneTextOutput } from '../artifacts.js';
 import { getJson, getJsonIfPresent, putJson, type StageHandler, skipped, succeeded } from '../context.js';
 import { transcriptPerScene } from '../media/transcript.js';
-
-export interface SceneTextOutput {
-  model: { name: string; revision: string; dims: number };
-  scenes: { idx: number; transcript: string; vector: number[] | null }[];
-}
 
 export const embedText: StageHandler = async (ctx) => {
   const embedder = await loadTextEmbedder(ctx.pipeline.TEXT_MODEL, {

@@ -3,22 +3,8 @@
 // what shows in a long scene's first seconds is found; the mean stays on the scene row for other readers.
 
 import { loadImageTextEmbedder } from '../../../models/runtime/embeddings.js';
-import { ARTIFACTS } from '../artifacts.js';
+import { ARTIFACTS, type VectorsOutput } from '../artifacts.js';
 import { getJson, putJson, type StageHandler, succeeded } from '../context.js';
-
-export interface FrameVector {
-  /** Time of the frame, seconds. */
-  at: number;
-  vector: number[];
-}
-
-export interface VectorsOutput {
-  model: { name: string; revision: string; dims: number };
-  /** By scene index: the normalized mean of the scene's frame vectors. */
-  vectors: number[][];
-  /** By scene index: one vector per frame, in time order. */
-  frames: FrameVector[][];
-}
 
 /** The normalized mean of unit vectors (the direction they share); a zero mean stays zero. */
 export function pooled(vectors: readonly ArrayLike<number>[]): number[] {

@@ -4,7 +4,7 @@
 
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import { ARTIFACTS } from '../artifacts.js';
+import { ARTIFACTS, type Keyframe, type KeyframeSample } from '../artifacts.js';
 import {
   artifactKey,
   getJson,
@@ -19,25 +19,6 @@ import { keyframeArgs, keyframeFilter } from '../ffmpeg/args.js';
 import { runFfmpeg } from '../ffmpeg/run.js';
 import { framesByScene, keyframeTargets, representative } from '../media/keyframes.js';
 import { parseFrameTimes } from '../media/shots.js';
-
-export interface KeyframeSample {
-  /** Time of the frame, seconds. */
-  at: number;
-  key: string;
-}
-
-export interface Keyframe {
-  idx: number;
-  /** Time of the scene's representative frame (nearest its middle), seconds. */
-  at: number;
-  /** The representative frame: one of `frames`. */
-  keyframeKey: string;
-  thumbnailKey: string;
-  width: number;
-  height: number;
-  /** Every frame looked at in the scene, in time order; embed-vision embeds each. */
-  frames: KeyframeSample[];
-}
 
 const pad = (i: number) => String(i).padStart(5, '0');
 

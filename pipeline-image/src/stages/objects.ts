@@ -8,16 +8,9 @@ import type { SceneObject } from '../../../core/scene-objects.js';
 import { COCO_LABELS, labelWords } from '../../../models/coco-labels.js';
 import { whyMissing } from '../../../models/manifest.js';
 import { type Detection, loadObjectDetector } from '../../../models/runtime/object-detection.js';
-import { ARTIFACTS } from '../artifacts.js';
+import { ARTIFACTS, type ObjectsOutput } from '../artifacts.js';
 import { getJson, putJson, type StageHandler, skipped, succeeded } from '../context.js';
 import { readSceneFrames } from './scene-frames.js';
-
-export interface ObjectsOutput {
-  model: { name: string; revision: string };
-  minConfidence: number;
-  /** By scene index: the labels seen, most confident first, and how many frames were looked at. */
-  scenes: { idx: number; frames: number; objects: SceneObject[] }[];
-}
 
 const round = (v: number, places = 3) => Math.round(v * 10 ** places) / 10 ** places;
 

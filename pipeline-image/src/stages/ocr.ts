@@ -5,7 +5,7 @@
 
 import { whyMissing } from '../../../models/manifest.js';
 import { loadTextDetector } from '../../../models/runtime/text-detection.js';
-import { ARTIFACTS } from '../artifacts.js';
+import { ARTIFACTS, type ScreenTextOutput } from '../artifacts.js';
 import {
   getJson,
   putJson,
@@ -15,16 +15,9 @@ import {
   skipped,
   succeeded,
 } from '../context.js';
-import { mergeFrames, readFrame, type SceneLine } from '../media/screen-text.js';
+import { mergeFrames, readFrame } from '../media/screen-text.js';
 import { tesseractLanguages } from '../media/tesseract.js';
 import { readSceneFrames } from './scene-frames.js';
-
-export interface ScreenTextOutput {
-  model: { name: string; revision: string };
-  languages: string;
-  /** By scene index: the scene's lines, merged across the frames read, and how many frames were read. */
-  scenes: { idx: number; frames: number; lines: SceneLine[] }[];
-}
 
 /** Why the stage cannot run here (model or Tesseract missing), or undefined. */
 async function unavailable(ctx: StageContext): Promise<string | undefined> {

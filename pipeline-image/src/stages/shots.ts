@@ -1,7 +1,7 @@
 // shots: scene boundaries from one decode pass over small RGB frames (media/shots.ts decides).
 
 import { mkdir, readFile } from 'node:fs/promises';
-import { ARTIFACTS } from '../artifacts.js';
+import { ARTIFACTS, type ShotsOutput } from '../artifacts.js';
 import type { PipelineConfig } from '../config.js';
 import { getJson, putJson, type StageHandler, scratchPath, sourceFile, succeeded } from '../context.js';
 import { InternalError } from '../errors.js';
@@ -14,14 +14,7 @@ import {
   type FrameFeatures,
   frameFeatures,
 } from '../media/frame-features.js';
-import { detectScenes, type Frame, parseFrameTimes, type Scene, type ShotParams } from '../media/shots.js';
-
-export interface ShotsOutput {
-  durationSeconds: number;
-  params: ShotParams;
-  frames: number;
-  scenes: Scene[];
-}
+import { detectScenes, type Frame, parseFrameTimes, type ShotParams } from '../media/shots.js';
 
 export function shotParams(cfg: PipelineConfig): ShotParams {
   return {
