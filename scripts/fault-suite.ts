@@ -1,0 +1,36 @@
+// The fault suite at scale (not a test): ingestions through two operator replicas while faults of every
+// kind are injected at random moments, then the invariants. Prints, per kind of fault, what was injected,
+// how often and how long recovery took, and whether each invariant held (test/support/fault-suite.ts).
+// Needs the test bed: npm run testbed -- up. Usage:
+//   npm run faults -- [--concurrent 6] [--rounds 3] [--down-seconds 10] [--seed 19] [--kinds a,b]
+import { FAULT_KINDS, type FaultKind, formatReport, runFaultSuite } from '../test/support/fault-suite.js';
+import { isUp, readState } from '../testbed/testbed.js';
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : def;
+}
+
+async function main() {
+  const state = readState();
+  if (!isUp(state)) throw new Error('the test bed is not up: npm run testbed -- up');
+  const kinds = arg('kinds', FAULT_KINDS.join(',')).split(',') as FaultKind[];
+  const unknown = kinds.filter((k) => !FAULT_KINDS.includes(k));
+  if (unknown.length)
+    throw new Error(`unknown fault kinds: ${unknown.join(', ')} (known: ${FAULT_KINDS.join(', ')})`);
+  const report = await runFaultSuite(state.env, {
+    concurrent: Number(arg('concurrent', '6')),
+    rounds: Number(arg('rounds', '3')),
+    downMs: Number(arg('down-seconds', '10')) * 1000,
+    seed: Number(arg('seed', '19')),
+    kinds,
+    say: (line) => process.stderr.write(`${line}\n`),
+  });
+  process.stdout.write(`${formatReport(report)}\n`);
+  if (report.invariants.some((i) => !i.held)) process.exitCode = 1;
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,622 @@
+// The fault suite (issue 19): ingestions run through two operator replicas on the test bed's API server
+// while faults are injected at random moments, one kind after another; afterwards the invariants are
+// checked and each kind's recovery time is reported. The operators use a PostgreSQL and a MinIO of the
+// suite's own (so stopping them disturbs nothing else) and reach the API server through a TCP proxy the
+// suite can cut. A supervisor restarts a replica that exited, as a Deployment would.
+// `npm run faults` (scripts/fault-suite.ts) runs it at scale; test/integration/fault-suite.test.ts at CI size.
+import { randomUUID } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CoordinationV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import pg from 'pg';
+import { parse, stringify } from 'yaml';
+import type { VideoIngestion } from '../../core/crd/videoingestion.js';
+import { STAGE_NAMES, type StageName } from '../../core/dag.js';
+import { migrate } from '../../core/db/migrate.js';
+import { NOT_INDEXED } from '../../core/ingestion/outcomes.js';
+import { seededRandom } from '../../core/random.js';
+import { BUCKETS, S3_ACCESS_KEY, S3_SECRET_KEY, startMinio } from '../../testbed/minio.js';
+import { ensureBinaries, STATE_DIR } from '../../testbed/paths.js';
+import { runPostgres, startPostgres } from '../../testbed/postgres.js';
+import { type Started, stopProcess } from '../../testbed/proc.js';
+import type { TestbedEnv } from '../../testbed/testbed.js';
+import { tempDir } from './cleanup.js';
+import { type Clients, clients, createNamespace, deleteNamespace } from './kube.js';
+import {
+  createIngestion,
+  ingestion,
+  jobsOf,
+  type RunningOperator,
+  readFakeLog,
+  setFakeStage,
+  startOperator,
+  TARGET,
+} from './operator-harness.js';
+import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+
+export const FAULT_KINDS = [
+  'operator-kill',
+  'leader-kill',
+  'postgres',
+  'storage',
+  'api-cut',
+  'job-delete',
+  'job-orphan',
+  'spec-edit',
+  'duplicate',
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+const WHAT: Record<FaultKind, string> = {
+  'operator-kill': 'SIGKILL of a random replica, restarted 1 s later',
+  'leader-kill': 'SIGKILL of the Lease holder, restarted 1 s later',
+  postgres: 'PostgreSQL stopped (fast shutdown), restarted on its port',
+  storage: 'MinIO stopped, restarted on its port',
+  'api-cut': 'every connection to the API server cut, new ones refused',
+  'job-delete': 'a running stage Job deleted (background)',
+  'job-orphan': 'a running stage Job deleted with --cascade=orphan',
+  'spec-edit': 'spec.stages of a running ingestion shrunk to probe, audio, shots',
+  duplicate: 'a second VideoIngestion for a running video',
+};
+
+/** What recovery means per kind: from the fault's end until… */
+const RECOVERY: Record<FaultKind, string> = {
+  'operator-kill': 'a replica leads and has synced its caches',
+  'leader-kill': 'a replica leads and has synced its caches',
+  postgres: 'the operator says postgres is back',
+  storage: 'the operator says storage is back',
+  'api-cut': 'the next stage starts',
+  'job-delete': 'the stage runs again',
+  'job-orphan': 'the stage runs again',
+  'spec-edit': 'the removed stages are Skipped',
+  duplicate: 'the duplicate is refused',
+};
+
+export interface SuiteOptions {
+  /** Ingestions kept unfinished at once while faults are injected. */
+  concurrent: number;
+  /** Faults of each kind. */
+  rounds: number;
+  /** How long an outage lasts (postgres, storage, api-cut). */
+  downMs: number;
+  kinds?: readonly FaultKind[];
+  seed?: number;
+  say?: (line: string) => void;
+}
+
+export interface KindReport {
+  kind: FaultKind;
+  what: string;
+  injected: number;
+  recoveryMs: number[];
+  recovery: string;
+}
+
+export interface Invariant {
+  name: string;
+  held: boolean;
+  detail?: string;
+}
+
+export interface SuiteReport {
+  kinds: KindReport[];
+  ingestions: number;
+  duplicates: number;
+  invariants: Invariant[];
+  seconds: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(200);
+  }
+}
+
+/** Log lines of an operator as JSON, with their time. */
+function logLines(r: RunningOperator): { time: number; msg: string; [k: string]: unknown }[] {
+  return r
+    .log()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => {
+      try {
+        const j = JSON.parse(l);
+        return { ...j, time: Date.parse(j.time) };
+      } catch {
+        return undefined;
+      }
+    })
+    .filter(Boolean);
+}
+
+export async function runFaultSuite(env: TestbedEnv, o: SuiteOptions): Promise<SuiteReport> {
+  const say = o.say ?? (() => {});
+  const random = seededRandom(o.seed ?? 19);
+  const t0 = Date.now();
+  const dir = tempDir('fault-suite');
+  const pgDir = join(STATE_DIR, `faults-pg-${randomUUID().slice(0, 8)}`);
+  const minioDir = join(STATE_DIR, `faults-minio-${randomUUID().slice(0, 8)}`);
+  const fakeLog = join(dir, 'fake.log');
+  const c: Clients = clients(env.KUBECONFIG);
+  const ns = await createNamespace(c, 'faults');
+  let pgServer: Started | undefined;
+  let minio: Started | undefined;
+  let proxy: TcpProxy | undefined;
+  let pool: pg.Pool | undefined;
+  const replicas: { name: string; op: RunningOperator; all: RunningOperator[] }[] = [];
+  let supervising = true;
+  let supervisor: Promise<void> | undefined;
+  try {
+    const pgStarted = await startPostgres(pgDir);
+    pgServer = pgStarted.process;
+    const dbUrl = pgStarted.url;
+    const pgPort = Number(new URL(dbUrl).port);
+    await migrate(dbUrl);
+    pool = new pg.Pool({ connectionString: dbUrl, max: 2 });
+    pool.on('error', () => {});
+    const minioBin = ensureBinaries().minio;
+    const m = await startMinio(minioBin, minioDir);
+    minio = m.process;
+    const s3 = m.endpoint;
+    const s3Port = Number(new URL(s3).port);
+    const server = new URL(parse(readFileSync(env.KUBECONFIG, 'utf8')).clusters[0].cluster.server);
+    proxy = await startTcpProxy({ host: server.hostname, port: Number(server.port) });
+    const kc = parse(readFileSync(env.KUBECONFIG, 'utf8'));
+    for (const cl of kc.clusters) {
+      const url = new URL(cl.cluster.server);
+      url.host = `127.0.0.1:${proxy.port}`;
+      cl.cluster.server = url.toString().replace(/\/$/, '');
+    }
+    const kubeconfig = join(dir, 'kubeconfig');
+    writeFileSync(kubeconfig, stringify(kc));
+
+    // Every stage needs storage (as real ones do) and takes 0.5–2.5 s.
+    const behaviour: Record<string, Record<string, Record<string, unknown>>> = {
+      '*': { '*': { sleepMs: 1500, storage: s3 } },
+    };
+    await setFakeStage(c, ns, behaviour, join(dir, 'state'), fakeLog);
+    const operatorEnv = (name: string) => ({
+      KUBECONFIG: kubeconfig,
+      DATABASE_URL: dbUrl,
+      S3_ENDPOINT: s3,
+      S3_ACCESS_KEY,
+      S3_SECRET_KEY,
+      S3_BUCKET_UPLOADS: BUCKETS.uploads,
+      S3_BUCKET_ARTIFACTS: BUCKETS.artifacts,
+      POD_NAME: name,
+      OPERATOR_BACKOFF_MAX_MS: '10000',
+    });
+    for (const name of ['replica-a', 'replica-b']) {
+      const op = startOperator(env, ns, operatorEnv(name));
+      replicas.push({ name, op, all: [op] });
+    }
+    // A Deployment's restart: a replica that exited (killed, or it lost its Lease) starts again 1 s later.
+    supervisor = (async () => {
+      while (supervising) {
+        for (const r of replicas) {
+          if (r.op.child.exitCode !== null || r.op.child.signalCode !== null) {
+            await sleep(1000);
+            if (!supervising) break;
+            r.op = startOperator(env, ns, operatorEnv(r.name));
+            r.all.push(r.op);
+          }
+        }
+        await sleep(250);
+      }
+    })();
+
+    const made: { name: string; videoId: string; userId: string }[] = [];
+    const duplicates: { name: string; of: string }[] = [];
+    const edited = new Set<string>();
+    let serial = 0;
+    const list = async () =>
+      (
+        (await c.custom.listNamespacedCustomObject({ ...TARGET, namespace: ns })) as {
+          items: VideoIngestion[];
+        }
+      ).items;
+    const unfinished = async () =>
+      (await list()).filter(
+        (v) =>
+          v.status?.phase !== 'Succeeded' &&
+          v.status?.phase !== 'Failed' &&
+          !duplicates.some((d) => d.name === v.metadata.name),
+      );
+    const topUp = async () => {
+      const open = (await unfinished().catch(() => [])).length;
+      for (let i = open; i < o.concurrent; i++) {
+        const userId = randomUUID();
+        const videoId = randomUUID();
+        await pool!.query('insert into users (user_id, auth_user_id) values ($1, $2)', [
+          userId,
+          `sub-${userId}`,
+        ]);
+        await pool!.query(
+          `insert into videos (video_id, user_id, storage_key, state) values ($1, $2, $3, 'validating')`,
+          [videoId, userId, `uploads/${userId}/${videoId}/source`],
+        );
+        const name = `v-${serial++}`;
+        behaviour[videoId] = { '*': { sleepMs: 500 + Math.floor(random() * 2000), storage: s3 } };
+        await setFakeStage(c, ns, behaviour, join(dir, 'state'), fakeLog);
+        await createIngestion(c, ns, ingestion(name, videoId, userId));
+        made.push({ name, videoId, userId });
+      }
+    };
+    // Creating goes through the test's own (uncut) connection, but the database may be away.
+    const topUpSafely = () => topUp().catch((err) => say(`  (top-up deferred: ${String(err).slice(0, 80)})`));
+
+    const coordination = c.kc.makeApiClient(CoordinationV1Api);
+    const leaderOf = async () => {
+      const lease = await coordination.readNamespacedLease({ namespace: ns, name: 'heimdex-operator' });
+      return replicas.find((r) => r.name === lease.spec?.holderIdentity);
+    };
+    /** First log line matching `re` in any replica's run, at or after `since`. */
+    const firstLog = (re: RegExp, since: number) => {
+      let best: number | undefined;
+      for (const r of replicas)
+        for (const op of r.all)
+          for (const l of logLines(op))
+            if (l.time >= since && re.test(l.msg) && (best === undefined || l.time < best)) best = l.time;
+      return best;
+    };
+    const firstStart = (
+      since: number,
+      match: (l: { videoId: string; stage: string }) => boolean = () => true,
+    ) => readFakeLog(fakeLog).find((l) => l.event === 'start' && l.at >= since && match(l))?.at;
+    const runningJobs = async () =>
+      (await jobsOf(c, ns)).filter(
+        (j) =>
+          (j.status?.active ?? 0) > 0 &&
+          !j.metadata?.deletionTimestamp &&
+          !j.status?.conditions?.some((x) => x.status === 'True'),
+      );
+
+    await until('a leader', async () => (firstLog(/caches synced/, t0) ? true : undefined), 60_000);
+    await topUp();
+
+    const kinds = o.kinds ?? FAULT_KINDS;
+    const reports = new Map<FaultKind, KindReport>(
+      kinds.map((k) => [k, { kind: k, what: WHAT[k], injected: 0, recoveryMs: [], recovery: RECOVERY[k] }]),
+    );
+    const schedule = kinds.flatMap((k) => Array.from({ length: o.rounds }, () => k));
+    for (let i = schedule.length - 1; i > 0; i--) {
+      const j = Math.floor(random() * (i + 1));
+      [schedule[i], schedule[j]] = [schedule[j]!, schedule[i]!];
+    }
+
+    for (const [n, kind] of schedule.entries()) {
+      await topUpSafely();
+      await sleep(1000 + random() * 3000);
+      const report = reports.get(kind)!;
+      let recovered: number | undefined;
+      let ended = Date.now();
+      switch (kind) {
+        case 'operator-kill':
+        case 'leader-kill': {
+          const victim =
+            kind === 'leader-kill' ? await leaderOf() : replicas[Math.floor(random() * replicas.length)];
+          if (!victim) continue;
+          ended = Date.now();
+          await victim.op.stop('SIGKILL');
+          // A replica that leads again has synced; with a follower killed the leader never stopped.
+          recovered =
+            kind === 'leader-kill' || (await leaderOf().catch(() => undefined)) === victim
+              ? await until('a leader after the kill', async () => firstLog(/caches synced/, ended), 90_000)
+              : ended;
+          break;
+        }
+        case 'postgres': {
+          await stopProcess(pgServer!, 10_000, 'SIGINT');
+          await sleep(o.downMs);
+          pgServer = await runPostgres(pgDir, pgPort);
+          ended = Date.now();
+          recovered = await until(
+            'postgres is back',
+            async () => firstLog(/postgres is back/, ended - o.downMs),
+            90_000,
+          );
+          break;
+        }
+        case 'storage': {
+          await stopProcess(minio!, 10_000);
+          await sleep(o.downMs);
+          minio = (await startMinio(minioBin, minioDir, { port: s3Port })).process;
+          ended = Date.now();
+          recovered = await until(
+            'storage is back',
+            async () => firstLog(/storage is back/, ended - o.downMs),
+            90_000,
+          );
+          break;
+        }
+        case 'api-cut': {
+          proxy.cut();
+          await sleep(o.downMs);
+          proxy.restore();
+          ended = Date.now();
+          await topUpSafely();
+          recovered = await until('a stage to start after the cut', async () => firstStart(ended), 120_000);
+          break;
+        }
+        case 'job-delete':
+        case 'job-orphan': {
+          const jobs = await until(
+            'a running stage Job',
+            async () => {
+              const js = await runningJobs();
+              if (js.length === 0) await topUpSafely();
+              return js.length > 0 ? js : undefined;
+            },
+            60_000,
+          );
+          const job = jobs[Math.floor(random() * jobs.length)]!;
+          const videoId = made.find(
+            (m) => m.name === job.metadata?.labels?.['heimdex.io/ingestion'],
+          )?.videoId;
+          const stage = job.metadata?.labels?.['heimdex.io/stage'];
+          ended = Date.now();
+          await c.batch
+            .deleteNamespacedJob({
+              namespace: ns,
+              name: job.metadata!.name!,
+              propagationPolicy: kind === 'job-orphan' ? 'Orphan' : 'Background',
+            })
+            .catch(() => {});
+          recovered = await until(
+            'the stage to run again',
+            async () => firstStart(ended, (l) => l.videoId === videoId && l.stage === stage),
+            120_000,
+          ).catch(() => undefined);
+          break;
+        }
+        case 'spec-edit': {
+          const open = (await unfinished()).filter(
+            (v) =>
+              !edited.has(v.metadata.name!) &&
+              v.status?.stages?.some((s) => s.name === 'index' && s.state !== 'Succeeded'),
+          );
+          const target = open[Math.floor(random() * open.length)];
+          if (!target) continue;
+          const stages: StageName[] = ['probe', 'audio', 'shots'];
+          ended = Date.now();
+          await c.custom.patchNamespacedCustomObject(
+            { ...TARGET, namespace: ns, name: target.metadata.name!, body: { spec: { stages } } },
+            setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+          );
+          edited.add(target.metadata.name!);
+          recovered = await until(
+            'the removed stages to be skipped',
+            async () => {
+              const vi = (await list()).find((v) => v.metadata.name === target.metadata.name);
+              return vi?.status?.stages?.every(
+                (s) => stages.includes(s.name) || s.state === 'Skipped' || s.state === 'Succeeded',
+              ) && vi.status.observedGeneration === vi.metadata.generation
+                ? Date.now()
+                : undefined;
+            },
+            60_000,
+          );
+          break;
+        }
+        case 'duplicate': {
+          const open = await unfinished();
+          const target = open[Math.floor(random() * open.length)];
+          const owner = target && made.find((m) => m.name === target.metadata.name);
+          if (!owner) continue;
+          const name = `dup-${duplicates.length}`;
+          ended = Date.now();
+          await createIngestion(c, ns, ingestion(name, owner.videoId, owner.userId));
+          duplicates.push({ name, of: owner.name });
+          recovered = await until(
+            'the duplicate to be refused',
+            async () =>
+              (await list()).find((v) => v.metadata.name === name)?.status?.phase === 'Failed'
+                ? Date.now()
+                : undefined,
+            60_000,
+          );
+          break;
+        }
+      }
+      report.injected++;
+      if (recovered !== undefined) report.recoveryMs.push(Math.max(0, recovered - ended));
+      say(
+        `fault ${n + 1}/${schedule.length}: ${kind}${recovered !== undefined ? `, recovered in ${((recovered - ended) / 1000).toFixed(1)} s` : ''}`,
+      );
+    }
+
+    say('faults done; waiting for every ingestion to end');
+    await until(
+      'every ingestion to end',
+      async () => ((await unfinished()).length === 0 ? true : undefined),
+      Math.max(300_000, made.length * 30_000),
+    );
+    supervising = false;
+    await supervisor;
+    const invariants = await checkInvariants({ c, ns, pool, fakeLog, made, duplicates, edited, list });
+    return {
+      kinds: [...reports.values()],
+      ingestions: made.length,
+      duplicates: duplicates.length,
+      invariants,
+      seconds: Math.round((Date.now() - t0) / 1000),
+    };
+  } finally {
+    supervising = false;
+    await supervisor?.catch(() => {});
+    for (const r of replicas) await r.op.stop().catch(() => {});
+    await pool?.end().catch(() => {});
+    await proxy?.close().catch(() => {});
+    if (pgServer) await stopProcess(pgServer, 10_000, 'SIGINT');
+    if (minio) await stopProcess(minio, 10_000);
+    await deleteNamespace(c, ns).catch(() => {});
+    rmSync(pgDir, { recursive: true, force: true });
+    rmSync(minioDir, { recursive: true, force: true });
+  }
+}
+
+async function checkInvariants(x: {
+  c: Clients;
+  ns: string;
+  pool: pg.Pool;
+  fakeLog: string;
+  made: { name: string; videoId: string }[];
+  duplicates: { name: string; of: string }[];
+  edited: ReadonlySet<string>;
+  list: () => Promise<VideoIngestion[]>;
+}): Promise<Invariant[]> {
+  const out: Invariant[] = [];
+  const check = (name: string, problems: string[]) =>
+    out.push({
+      name,
+      held: problems.length === 0,
+      ...(problems.length ? { detail: problems.slice(0, 5).join('; ') } : {}),
+    });
+  const all = await x.list();
+  const byName = new Map(all.map((v) => [v.metadata.name!, v]));
+  const log = readFakeLog(x.fakeLog);
+
+  check(
+    'every ingestion final and correct',
+    x.made.flatMap((m) => {
+      const vi = byName.get(m.name);
+      if (vi?.status?.phase !== 'Succeeded')
+        return [`${m.name}: ${vi?.status?.phase} ${vi?.status?.message ?? ''}`];
+      if (vi.status.errorCategory) return [`${m.name}: category ${vi.status.errorCategory} on success`];
+      return [];
+    }),
+  );
+  check(
+    'duplicates refused as BadInput (Duplicate)',
+    x.duplicates.flatMap((d) => {
+      const vi = byName.get(d.name);
+      const failed = vi?.status?.conditions?.find((c) => c.type === 'Failed');
+      return vi?.status?.phase === 'Failed' &&
+        vi.status.errorCategory === 'BadInput' &&
+        failed?.reason === 'Duplicate'
+        ? []
+        : [`${d.name}: ${vi?.status?.phase} ${failed?.reason}`];
+    }),
+  );
+  check(
+    'exactly one successful run per (video, stage)',
+    x.made.flatMap((m) => {
+      const vi = byName.get(m.name);
+      const problems: string[] = [];
+      for (const s of vi?.status?.stages ?? []) {
+        const ok = log.filter(
+          (l) => l.videoId === m.videoId && l.stage === s.name && l.event === 'end' && l.exit === 0,
+        );
+        const want = s.state === 'Succeeded' ? 1 : 0;
+        if (ok.length !== want && !(s.state === 'Skipped' && ok.length <= 1))
+          problems.push(`${m.name}/${s.name}: ${ok.length} successful runs, state ${s.state}`);
+      }
+      return problems;
+    }),
+  );
+  check(
+    'never two runs of one stage at once',
+    x.made.flatMap((m) =>
+      STAGE_NAMES.flatMap((stage) => {
+        const runs: { start: number; end?: number }[] = [];
+        for (const l of log.filter((e) => e.videoId === m.videoId && e.stage === stage)) {
+          if (l.event === 'start') runs.push({ start: l.at });
+          else {
+            const open = runs.find((r) => r.end === undefined);
+            if (open) open.end = l.at;
+          }
+        }
+        const problems: string[] = [];
+        for (let i = 1; i < runs.length; i++) {
+          const prev = runs[i - 1]!;
+          if (prev.end === undefined || runs[i]!.start < prev.end)
+            problems.push(`${m.name}/${stage}: run ${i + 1} began before run ${i} ended`);
+        }
+        return problems;
+      }),
+    ),
+  );
+  const rowProblems: string[] = [];
+  for (const m of x.made) {
+    const vi = byName.get(m.name);
+    const v = (await x.pool.query('select state, error_text from videos where video_id = $1', [m.videoId]))
+      .rows[0];
+    const indexed = vi?.status?.stages?.some((s) => s.name === 'index' && s.state === 'Succeeded');
+    const want = indexed ? 'indexed' : 'failed';
+    if (v?.state !== want) rowProblems.push(`${m.name}: video ${v?.state}, expected ${want}`);
+    if (!indexed && v?.error_text !== NOT_INDEXED) rowProblems.push(`${m.name}: error_text ${v?.error_text}`);
+    if (!indexed && !x.edited.has(m.name)) rowProblems.push(`${m.name}: not indexed, never edited`);
+    const jobs = await x.pool.query<{ stage: string; state: string }>(
+      'select stage, state from jobs where video_id = $1',
+      [m.videoId],
+    );
+    const rows = new Map(jobs.rows.map((r) => [r.stage, r.state]));
+    for (const s of vi?.status?.stages ?? [])
+      if (rows.get(s.name) !== s.state.toLowerCase())
+        rowProblems.push(`${m.name}/${s.name}: row ${rows.get(s.name)}, status ${s.state}`);
+  }
+  check('rows agree with status', rowProblems);
+  const events = (await x.c.core.listNamespacedEvent({ namespace: x.ns })).items;
+  check(
+    'Events present, none twice',
+    x.made.flatMap((m) => {
+      const mine = events.filter((e) => e.involvedObject.name === m.name);
+      const problems: string[] = [];
+      for (const s of byName.get(m.name)?.status?.stages ?? []) {
+        if (s.state !== 'Succeeded') continue;
+        const succeeded = mine.filter(
+          (e) => e.reason === 'StageSucceeded' && e.message === `stage ${s.name} succeeded`,
+        );
+        const started = mine.filter(
+          (e) => e.reason === 'StageStarted' && e.message?.startsWith(`stage ${s.name} `),
+        );
+        if (succeeded.length !== 1) problems.push(`${m.name}/${s.name}: ${succeeded.length} StageSucceeded`);
+        if (started.length < 1) problems.push(`${m.name}/${s.name}: no StageStarted`);
+      }
+      if (mine.filter((e) => e.reason === 'Succeeded').length !== 1)
+        problems.push(`${m.name}: no single Succeeded`);
+      if (mine.some((e) => (e.count ?? 1) > 1)) problems.push(`${m.name}: an Event counted twice`);
+      return problems;
+    }),
+  );
+  const pods = (await x.c.core.listNamespacedPod({ namespace: x.ns })).items.filter(
+    (p) => p.status?.phase === 'Running' || p.status?.phase === 'Pending',
+  );
+  const active = (await jobsOf(x.c, x.ns)).filter((j) => (j.status?.active ?? 0) > 0);
+  check('nothing left running', [
+    ...pods.map((p) => `pod ${p.metadata?.name} ${p.status?.phase}`),
+    ...active.map((j) => `job ${j.metadata?.name} active`),
+  ]);
+  return out;
+}
+
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : undefined;
+};
+const sec = (ms: number | undefined) => (ms === undefined ? '–' : `${(ms / 1000).toFixed(1)} s`);
+
+/** The report as Markdown tables (docs/reliability.md takes them as printed). */
+export function formatReport(r: SuiteReport): string {
+  const lines = [
+    `${r.ingestions} ingestions (+${r.duplicates} duplicates) through two operator replicas, ${r.kinds.reduce((n, k) => n + k.injected, 0)} faults, ${r.seconds} s`,
+    '',
+    '| fault | injected | recovery p50 | recovery max | recovery is the time until |',
+    '| --- | --- | --- | --- | --- |',
+    ...r.kinds.map(
+      (k) =>
+        `| ${k.kind}: ${k.what} | ${k.injected} | ${sec(pct(k.recoveryMs, 50))} | ${sec(k.recoveryMs.length ? Math.max(...k.recoveryMs) : undefined)} | ${k.recovery} |`,
+    ),
+    '',
+    '| invariant | held |',
+    '| --- | --- |',
+    ...r.invariants.map((i) => `| ${i.name} | ${i.held ? 'yes' : `NO: ${i.detail}`} |`),
+  ];
+  return lines.join('\n');
+}
