@@ -16,9 +16,9 @@ import {
   type VideoIngestionStatus,
 } from '../core/crd/videoingestion.js';
 import type { StageName } from '../core/dag.js';
-import { isStageName, stage as stageOf } from '../core/dag.js';
+import { isStageName, STAGE_NAMES, stage as stageOf } from '../core/dag.js';
 import { cleanupIngestion, type FailedSources, releaseFailedSource } from '../core/ingestion/cleanup.js';
-import { FINALIZER } from '../core/ingestion/names.js';
+import { FINALIZER, stageJobName } from '../core/ingestion/names.js';
 import type { StageObservation } from '../core/ingestion/observation.js';
 import { isRefusedDuplicate, type Observed, type Plan, plan, type Stray } from '../core/ingestion/plan.js';
 import { wantedModels } from '../core/ingestion/reembed.js';
@@ -31,6 +31,7 @@ import {
   type Dependency,
   DependencyUnavailable,
   DependencyWaits,
+  guarded,
   isUnreachable,
   through,
 } from './dependencies.js';
@@ -39,7 +40,7 @@ import { type BuilderConfig, buildStageJob } from './job-builder.js';
 import { KubeWrites } from './kube-writes.js';
 import type { Metrics } from './metrics.js';
 import { LABELS, MANAGED_SELECTOR } from './names.js';
-import { observeJob } from './observe.js';
+import { adoptFinishedPod, observeJob } from './observe.js';
 import { type Outcome, WorkQueue } from './queue.js';
 
 export interface ControllerDeps {
@@ -84,10 +85,19 @@ export class Controller {
   private readonly deleting = new Set<string>();
   /** Per ingestion key: stages whose unfinished Job was deleted from outside, until the status says so. */
   private readonly interrupted = new Map<string, Set<StageName>>();
+  /** Per ingestion key: runs whose Job was deleted from outside after they had succeeded, until the status says so. */
+  private readonly finishedElsewhere = new Map<string, Map<StageName, StageObservation>>();
   private storageCheck: NodeJS.Timeout | undefined;
+  /** Rows and storage for cleanups and FAILED_SOURCES, their outages turned into waits. */
+  private readonly cleanupDeps: Pick<ControllerDeps, 'rows' | 'store' | 'buckets'>;
 
   constructor(private readonly d: ControllerDeps) {
     this.kube = new KubeWrites(d.kc, d.namespace, d.metrics, d.log, d.identity);
+    this.cleanupDeps = {
+      buckets: d.buckets,
+      ...(d.rows ? { rows: guarded('postgres', d.rows) } : {}),
+      ...(d.store ? { store: guarded('storage', d.store) } : {}),
+    };
     const { config: c } = d;
     this.admission = new Admission(
       c.KUEUE_QUEUE_NAME ? undefined : { gpu: c.MAX_GPU_JOBS, cpu: c.MAX_CPU_JOBS },
@@ -198,6 +208,8 @@ export class Controller {
     this.ingestions.on('update', onIngestion);
     this.ingestions.on('delete', (o) => {
       this.admission.forget(keyOf(o));
+      this.interrupted.delete(keyOf(o));
+      this.finishedElsewhere.delete(keyOf(o));
       this.written.delete(keyOf(o));
       this.queue.forget(keyOf(o));
     });
@@ -224,6 +236,7 @@ export class Controller {
         onJob(j);
       });
     this.jobs.on('delete', (j) => {
+      this.keepFinishedRun(j);
       this.noteOutsideDeletion(j, true);
       this.deleting.delete(j.metadata?.name ?? '');
       onJob(j, true);
@@ -318,6 +331,17 @@ export class Controller {
       const owner = pod.metadata?.ownerReferences?.find((r) => r.kind === 'Job');
       if (owner && managed.has(owner.uid)) continue;
       strays.push({ stage, name: pod.metadata!.name!, stopping: Boolean(pod.metadata?.deletionTimestamp) });
+    }
+    // A run whose Job went (by hand) after its pod had succeeded: that success is the stage's outcome.
+    const seen = new Set(jobs.filter((j) => !j.deleting || j.phase === 'Complete').map((j) => j.stage));
+    const key = `${vi.metadata.namespace}/${vi.metadata.name}`;
+    const mine = pods.filter((p) => p.metadata?.labels?.[LABELS.ingestion] === vi.metadata.name);
+    for (const stage of STAGE_NAMES) {
+      if (seen.has(stage)) continue;
+      const adopted =
+        adoptFinishedPod(mine, stageJobName(vi.metadata.name!, uid!, stage), stage) ??
+        this.finishedElsewhere.get(key)?.get(stage);
+      if (adopted) jobs.push(adopted);
     }
     return { jobs, strays };
   }
@@ -416,9 +440,7 @@ export class Controller {
       // so that a storage error retries both rather than leave the original by accident.
       const verdict = p.releaseSource;
       if (verdict)
-        await through('storage', () =>
-          releaseFailedSource(this.d, vi.spec, verdict, this.d.failedSources ?? 'keep'),
-        );
+        await releaseFailedSource(this.cleanupDeps, vi.spec, verdict, this.d.failedSources ?? 'keep');
       // Rows first: if they fail, the status is not written either and the next try does both.
       const rows = this.d.rows;
       if (rows && !p.notOwner) await through('postgres', () => rows.sync(vi.spec.videoId, p.db));
@@ -431,10 +453,38 @@ export class Controller {
       this.observeStageDurations(vi.status, p.status);
     }
     this.interrupted.delete(key);
+    const kept = this.finishedElsewhere.get(key);
+    for (const s of p.status.stages ?? [])
+      if (s.state === 'Succeeded' || s.state === 'Failed' || s.state === 'Skipped') kept?.delete(s.name);
+    if (kept?.size === 0) this.finishedElsewhere.delete(key);
     if (p.status.phase === 'Succeeded' || p.status.phase === 'Failed') this.admission.forget(key);
     // A stage waits to run again after a transient failure: no event will say when its time has come.
     if (p.lookAgainAt) return { requeueAfterMs: Math.max(0, Date.parse(p.lookAgainAt) - Date.now()) };
     return undefined;
+  }
+
+  /**
+   * A stage Job deleted from outside whose run had already succeeded (the Job said Complete, or its pod
+   * succeeded with a result before the Job caught up): kept as the stage's outcome, since the pod goes with
+   * the Job and the status may not have recorded it yet.
+   */
+  private keepFinishedRun(j: V1Job): void {
+    const name = j.metadata?.name ?? '';
+    const stage = j.metadata?.labels?.[LABELS.stage];
+    const owner = j.metadata?.ownerReferences?.find((r) => r.controller && r.kind === 'VideoIngestion');
+    if (this.deleting.has(name) || !owner || !stage || !isStageName(stage)) return;
+    const pods = this.pods
+      .list(this.d.namespace)
+      .filter((p) => p.metadata?.ownerReferences?.some((r) => r.uid === j.metadata?.uid));
+    const obs = observeJob(j, pods);
+    const finished =
+      obs?.phase === 'Complete' && obs.result?.outcome !== 'Failed'
+        ? { ...obs, deleting: false }
+        : adoptFinishedPod(pods, name, stage);
+    if (!finished) return;
+    const key = `${j.metadata?.namespace}/${owner.name}`;
+    const runs = this.finishedElsewhere.get(key) ?? new Map<StageName, StageObservation>();
+    this.finishedElsewhere.set(key, runs.set(stage, finished));
   }
 
   /**
@@ -547,7 +597,7 @@ export class Controller {
     // A refused duplicate leaves the video, its rows and its objects to the ingestion that owns them.
     const { videoDeleted, keepOutputs } = notOwner
       ? { videoDeleted: false, keepOutputs: true }
-      : await cleanupIngestion(this.d, vi.spec);
+      : await cleanupIngestion(this.cleanupDeps, vi.spec);
     await this.kube.patchFinalizers(
       vi,
       (vi.metadata.finalizers ?? []).filter((f) => f !== FINALIZER),

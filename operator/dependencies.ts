@@ -58,6 +58,21 @@ export async function through<T>(dependency: Dependency, fn: () => Promise<T>): 
   }
 }
 
+/**
+ * `obj` with every method going through(dependency): what a cleanup or a FAILED_SOURCES release does with
+ * storage or the database becomes a wait for it when it is away, instead of a retry with growing backoff.
+ */
+export function guarded<T extends object>(dependency: Dependency, obj: T): T {
+  return new Proxy(obj, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver);
+      return typeof v === 'function'
+        ? (...args: unknown[]) => through(dependency, async () => v.apply(target, args))
+        : v;
+    },
+  });
+}
+
 interface Waiting {
   since: number;
   keys: Set<string>;

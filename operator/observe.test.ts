@@ -1,6 +1,6 @@
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { observeJob } from './observe.js';
+import { adoptFinishedPod, observeJob } from './observe.js';
 
 const job = (status: V1Job['status'], extra: Partial<V1Job['spec']> = {}): V1Job => ({
   metadata: { name: 'v-asr-1', labels: { 'heimdex.io/stage': 'asr' } },
@@ -91,5 +91,30 @@ describe('observeJob', () => {
 
   it('ignores log text that is not a result', () => {
     expect(observeJob(job({ failed: 1 }), [pod(1, 'Traceback: boom')])?.result).toBeUndefined();
+  });
+});
+
+describe('adoptFinishedPod', () => {
+  const of = (p: V1Pod, phase: string, jobName = 'v-asr-1'): V1Pod => ({
+    ...p,
+    metadata: { labels: { 'job-name': jobName } },
+    status: { ...p.status, phase },
+  });
+  const ok = JSON.stringify({ outcome: 'Succeeded', outputs: { sceneCount: 2 } });
+
+  it('takes the success of a pod whose Job was deleted before it said Complete', () => {
+    expect(adoptFinishedPod([of(pod(0, ok), 'Succeeded')], 'v-asr-1', 'asr')).toMatchObject({
+      stage: 'asr',
+      phase: 'Complete',
+      result: { outcome: 'Succeeded', outputs: { sceneCount: 2 } },
+    });
+  });
+
+  it('takes nothing from a failed pod, one without a result, or another Job’s pod', () => {
+    const failed = JSON.stringify({ outcome: 'Failed', category: 'BadInput', message: 'x' });
+    expect(adoptFinishedPod([of(pod(42, failed), 'Failed')], 'v-asr-1', 'asr')).toBeUndefined();
+    expect(adoptFinishedPod([of(pod(0), 'Succeeded')], 'v-asr-1', 'asr')).toBeUndefined();
+    expect(adoptFinishedPod([of(pod(0, ok), 'Succeeded', 'other-asr-2')], 'v-asr-1', 'asr')).toBeUndefined();
+    expect(adoptFinishedPod([of(pod(0, ok), 'Running')], 'v-asr-1', 'asr')).toBeUndefined();
   });
 });

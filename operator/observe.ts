@@ -1,7 +1,7 @@
 // What the operator sees of one stage Job and its pods, reduced to the observation plan() reads
 // (core/ingestion/observation.ts). Pure: takes the objects as a watch or a list delivers them.
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
-import { isStageName } from '../core/dag.js';
+import { isStageName, type StageName } from '../core/dag.js';
 import type { StageObservation } from '../core/ingestion/observation.js';
 import { decodeResult } from '../core/stage-contract.js';
 import { CONTAINER } from './job-builder.js';
@@ -34,6 +34,39 @@ export function lastTermination(pods: readonly V1Pod[]): { exitCode: number; mes
 function exitCodeInMessage(message: string | undefined): number | undefined {
   const m = message?.match(/exit code (\d+)/);
   return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * A run whose Job was deleted (by hand) after its pod had already succeeded, before the Job said Complete:
+ * the pod of `jobName` that Succeeded and left a result that is not a failure is the run's outcome, so the
+ * stage is not run a second time. Undefined when there is no such pod.
+ */
+export function adoptFinishedPod(
+  pods: readonly V1Pod[],
+  jobName: string,
+  stage: StageName,
+): StageObservation | undefined {
+  for (const pod of pods) {
+    if (pod.metadata?.labels?.['job-name'] !== jobName || pod.status?.phase !== 'Succeeded') continue;
+    const t = pod.status.containerStatuses?.find((c) => c.name === CONTAINER)?.state?.terminated;
+    const result = decodeResult(t?.message);
+    if (!t || (result?.outcome !== 'Succeeded' && result?.outcome !== 'Skipped')) continue;
+    if (t.exitCode !== 0) continue;
+    const startedAt = iso(t.startedAt);
+    const finishedAt = iso(t.finishedAt);
+    return {
+      stage,
+      name: jobName,
+      phase: 'Complete',
+      attempts: 1,
+      ...(startedAt ? { startedAt } : {}),
+      ...(finishedAt ? { finishedAt } : {}),
+      result,
+      exitCode: 0,
+      deleting: false,
+    };
+  }
+  return undefined;
 }
 
 export function observeJob(job: V1Job, pods: readonly V1Pod[]): StageObservation | undefined {

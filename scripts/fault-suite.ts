@@ -18,7 +18,11 @@ async function main() {
   const unknown = kinds.filter((k) => !FAULT_KINDS.includes(k));
   if (unknown.length)
     throw new Error(`unknown fault kinds: ${unknown.join(', ')} (known: ${FAULT_KINDS.join(', ')})`);
+  // Ctrl-C ends the run at the next step, and what it started is stopped and removed.
+  const stop = new AbortController();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
   const report = await runFaultSuite(state.env, {
+    signal: stop.signal,
     concurrent: Number(arg('concurrent', '6')),
     rounds: Number(arg('rounds', '3')),
     downMs: Number(arg('down-seconds', '10')) * 1000,

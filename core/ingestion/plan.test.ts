@@ -671,3 +671,17 @@ describe('plan under faults (issue 19)', () => {
     expect(noWindow.status).toMatchObject({ phase: 'Failed', errorCategory: 'Transient' });
   });
 });
+
+describe('plan when a finished run is being deleted', () => {
+  it('keeps the outcome of a run that completed, even while its Job is being deleted', () => {
+    const status = reconcile(plan({ ingestion: anIngestion(), jobs: [] }, NOW)).status;
+    const done = aJob('probe', {
+      phase: 'Complete',
+      deleting: true,
+      result: { outcome: 'Succeeded', outputs: {} },
+    });
+    const p = reconcile(plan({ ingestion: anIngestion({ status }), jobs: [done] }, later));
+    expect(p.status.stages?.find((s) => s.name === 'probe')?.state).toBe('Succeeded');
+    expect(p.create).not.toContain('probe');
+  });
+});

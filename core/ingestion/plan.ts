@@ -192,7 +192,12 @@ export function plan(
     const round = old.stages?.find((s) => s.name === j.stage)?.round;
     return !round || j.name === stageJobName(vi.metadata.name!, vi.metadata.uid!, j.stage, round);
   };
-  const runs = new Map(observed.jobs.filter((j) => !j.deleting && ofItsRound(j)).map((j) => [j.stage, j]));
+  // A run being deleted is gone, unless it had completed: its outcome stands (a Job deleted by hand just then).
+  const runs = new Map(
+    observed.jobs
+      .filter((j) => (!j.deleting || j.phase === 'Complete') && ofItsRound(j))
+      .map((j) => [j.stage, j]),
+  );
   const waitingFor = observed.waitingFor ?? [];
   const { stages, outputs } = observeStages(subset.stages, old, runs, new Set(observed.interrupted), nowIso);
   const removed = stopRemovedStages(subset.stages, old, runs, nowIso);

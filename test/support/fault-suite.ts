@@ -82,6 +82,8 @@ export interface SuiteOptions {
   kinds?: readonly FaultKind[];
   seed?: number;
   say?: (line: string) => void;
+  /** Ends the run early, cleaning up what it started (the script's Ctrl-C). */
+  signal?: AbortSignal;
 }
 
 export interface KindReport {
@@ -108,9 +110,12 @@ export interface SuiteReport {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+let aborted: AbortSignal | undefined;
+
 async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    if (aborted?.aborted) throw new Error('the fault suite was stopped');
     const v = await fn().catch(() => undefined);
     if (v !== undefined && v !== false) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -137,6 +142,7 @@ function logLines(r: RunningOperator): { time: number; msg: string; [k: string]:
 
 export async function runFaultSuite(env: TestbedEnv, o: SuiteOptions): Promise<SuiteReport> {
   const say = o.say ?? (() => {});
+  aborted = o.signal;
   const random = seededRandom(o.seed ?? 19);
   const t0 = Date.now();
   const dir = tempDir('fault-suite');
@@ -291,17 +297,20 @@ export async function runFaultSuite(env: TestbedEnv, o: SuiteOptions): Promise<S
     }
 
     for (const [n, kind] of schedule.entries()) {
+      if (o.signal?.aborted) throw new Error('the fault suite was stopped');
       await topUpSafely();
       await sleep(1000 + random() * 3000);
       const report = reports.get(kind)!;
       let recovered: number | undefined;
       let ended = Date.now();
+      let target = '';
       switch (kind) {
         case 'operator-kill':
         case 'leader-kill': {
           const victim =
             kind === 'leader-kill' ? await leaderOf() : replicas[Math.floor(random() * replicas.length)];
           if (!victim) continue;
+          target = victim.name;
           ended = Date.now();
           await victim.op.stop('SIGKILL');
           // A replica that leads again has synced; with a follower killed the leader never stopped.
@@ -360,6 +369,7 @@ export async function runFaultSuite(env: TestbedEnv, o: SuiteOptions): Promise<S
             (m) => m.name === job.metadata?.labels?.['heimdex.io/ingestion'],
           )?.videoId;
           const stage = job.metadata?.labels?.['heimdex.io/stage'];
+          target = `${job.metadata?.labels?.['heimdex.io/ingestion']}/${stage}`;
           ended = Date.now();
           await c.batch
             .deleteNamespacedJob({
@@ -368,9 +378,17 @@ export async function runFaultSuite(env: TestbedEnv, o: SuiteOptions): Promise<S
               propagationPolicy: kind === 'job-orphan' ? 'Orphan' : 'Background',
             })
             .catch(() => {});
+          // The stage runs again, or (its pod had already succeeded) its success is taken as it is.
+          const owner = job.metadata?.labels?.['heimdex.io/ingestion'];
           recovered = await until(
-            'the stage to run again',
-            async () => firstStart(ended, (l) => l.videoId === videoId && l.stage === stage),
+            'the stage to run again or be done',
+            async () =>
+              firstStart(ended, (l) => l.videoId === videoId && l.stage === stage) ??
+              ((await list())
+                .find((v) => v.metadata.name === owner)
+                ?.status?.stages?.some((s) => s.name === stage && s.state === 'Succeeded')
+                ? Date.now()
+                : undefined),
             120_000,
           ).catch(() => undefined);
           break;
@@ -427,7 +445,7 @@ export async function runFaultSuite(env: TestbedEnv, o: SuiteOptions): Promise<S
       report.injected++;
       if (recovered !== undefined) report.recoveryMs.push(Math.max(0, recovered - ended));
       say(
-        `fault ${n + 1}/${schedule.length}: ${kind}${recovered !== undefined ? `, recovered in ${((recovered - ended) / 1000).toFixed(1)} s` : ''}`,
+        `fault ${n + 1}/${schedule.length}: ${kind}${target ? ` (${target})` : ''}${recovered !== undefined ? `, recovered in ${((recovered - ended) / 1000).toFixed(1)} s` : ''}`,
       );
     }
 
