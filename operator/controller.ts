@@ -250,6 +250,13 @@ export class Controller {
     };
     this.pods.on('add', onPod);
     this.pods.on('update', onPod);
+    // A stray stopped just as it succeeded (or its Job deleted as it did): its last state is its outcome.
+    this.pods.on('delete', (pod) => {
+      this.keepFinishedPod(pod);
+      // A stage may wait for this pod to be gone (one run of a stage at a time): look again now.
+      const owner = pod.metadata?.labels?.[LABELS.ingestion];
+      if (owner) this.queue.add(`${pod.metadata?.namespace}/${owner}`);
+    });
     // Jobs and pods first, so the first reconcile of each ingestion sees them and creates nothing twice.
     await this.pods.start();
     await this.jobs.start();
@@ -338,9 +345,9 @@ export class Controller {
     const mine = pods.filter((p) => p.metadata?.labels?.[LABELS.ingestion] === vi.metadata.name);
     for (const stage of STAGE_NAMES) {
       if (seen.has(stage)) continue;
-      const adopted =
-        adoptFinishedPod(mine, stageJobName(vi.metadata.name!, uid!, stage), stage) ??
-        this.finishedElsewhere.get(key)?.get(stage);
+      const name = stageJobName(vi.metadata.name!, uid!, stage);
+      const kept = this.finishedElsewhere.get(key)?.get(stage);
+      const adopted = adoptFinishedPod(mine, name, stage) ?? (kept?.name === name ? kept : undefined);
       if (adopted) jobs.push(adopted);
     }
     return { jobs, strays };
@@ -485,6 +492,19 @@ export class Controller {
     const key = `${j.metadata?.namespace}/${owner.name}`;
     const runs = this.finishedElsewhere.get(key) ?? new Map<StageName, StageObservation>();
     this.finishedElsewhere.set(key, runs.set(stage, finished));
+  }
+
+  private keepFinishedPod(pod: V1Pod): void {
+    const labels = pod.metadata?.labels ?? {};
+    const stage = labels[LABELS.stage];
+    const ingestion = labels[LABELS.ingestion];
+    const jobName = labels['job-name'];
+    if (!stage || !isStageName(stage) || !ingestion || !jobName) return;
+    const finished = adoptFinishedPod([pod], jobName, stage);
+    if (!finished) return;
+    const key = `${pod.metadata?.namespace}/${ingestion}`;
+    const runs = this.finishedElsewhere.get(key) ?? new Map<StageName, StageObservation>();
+    if (!runs.has(stage)) this.finishedElsewhere.set(key, runs.set(stage, finished));
   }
 
   /**
