@@ -1,23 +1,19 @@
 // Admission control under load: many ingestions at once never have more GPU Jobs unfinished than the
 // limit, all finish, and a user with few uploads is not starved by one with many.
 import type { V1Job } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { waitFor } from '../support/kube.js';
 import {
   createIngestion,
   ingestion,
   jobsOf,
-  operatorTestNamespace,
-  type RunningOperator,
   readFakeLog,
-  startOperator,
   TARGET,
+  useOperatorTest,
   videoRows,
 } from '../support/operator-harness.js';
 
 const env = inject('testbed');
-const t = operatorTestNamespace(env, 'op-admission');
-let operator: RunningOperator;
 // CI runs a modest load; the scale (200 resources, GPU limit 4) runs with
 // HEIMDEX_ADMISSION_SCALE=full (about ten minutes on the 2-core test bed).
 const FULL = process.env.HEIMDEX_ADMISSION_SCALE === 'full';
@@ -25,17 +21,8 @@ const GPU_LIMIT = FULL ? 4 : 2;
 const HEAVY = FULL ? 180 : 14; // uploads of the first user
 const LIGHT = FULL ? 20 : 4; // uploads of the second user, made after the first user's
 
-beforeAll(async () => {
-  await t.fakeStage({});
-  operator = startOperator(env, t.ns, {
-    MAX_GPU_JOBS: String(GPU_LIMIT),
-    MAX_CPU_JOBS: '3',
-    OPERATOR_CONCURRENCY: '4',
-  });
-});
-
-afterAll(async () => {
-  await operator?.stop();
+const t = useOperatorTest(env, 'op-admission', {
+  operatorEnv: () => ({ MAX_GPU_JOBS: String(GPU_LIMIT), MAX_CPU_JOBS: '3', OPERATOR_CONCURRENCY: '4' }),
 });
 
 const finished = (j: V1Job) =>

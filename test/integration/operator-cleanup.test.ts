@@ -1,7 +1,7 @@
 // Deleting a VideoIngestion mid-ingestion: the finalizer stops its Jobs and pods, removes what it
 // produced (and the original when the video itself was deleted), then lets the object go. The operator
 // runs as the ServiceAccount of operator/rbac.yaml, so this also proves those verbs suffice.
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { parseConfig } from '../../core/config.js';
 import { createS3Store } from '../../core/storage/s3.js';
 import { keys, type ObjectStore } from '../../core/storage/store.js';
@@ -12,34 +12,26 @@ import {
   ingestion,
   jobsOf,
   operatorKubeconfig,
-  operatorTestNamespace,
-  type RunningOperator,
   readFakeLog,
-  startOperator,
   TARGET,
+  useOperatorTest,
   videoRows,
   waitForPhase,
 } from '../support/operator-harness.js';
 
 const env = inject('testbed');
-const t = operatorTestNamespace(env, 'op-cleanup');
-let store: ObjectStore;
-let operator: RunningOperator;
+const store: ObjectStore = createS3Store(parseConfig({ ...env }));
 const videos: Record<string, { userId: string; videoId: string }> = {};
-
-beforeAll(async () => {
-  store = createS3Store(parseConfig({ ...env }));
-  for (const name of ['live', 'gone', 'kept']) videos[name] = await videoRows(t.pool);
-  // Slow stages after probe, so the deletion finds them running.
-  await t.fakeStage({
-    [videos.live!.videoId]: { shots: { sleepMs: 60_000 } },
-    [videos.gone!.videoId]: { shots: { sleepMs: 60_000 } },
-  });
-  operator = startOperator(env, t.ns, { KUBECONFIG: await operatorKubeconfig(t.c, t.ns) });
-});
-
-afterAll(async () => {
-  await operator?.stop();
+const t = useOperatorTest(env, 'op-cleanup', {
+  setup: async (t) => {
+    for (const name of ['live', 'gone', 'kept']) videos[name] = await videoRows(t.pool);
+    // Slow stages after probe, so the deletion finds them running.
+    return {
+      [videos.live!.videoId]: { shots: { sleepMs: 60_000 } },
+      [videos.gone!.videoId]: { shots: { sleepMs: 60_000 } },
+    };
+  },
+  operatorEnv: async (t) => ({ KUBECONFIG: await operatorKubeconfig(t.c, t.ns) }),
 });
 
 async function produce(name: string) {
