@@ -234,9 +234,10 @@ export async function runFaultSuite(env: TestbedEnv, o: SuiteOptions): Promise<S
           v.status?.phase !== 'Failed' &&
           !duplicates.some((d) => d.name === v.metadata.name),
       );
-    const topUp = async () => {
+    /** Keeps `concurrent` ingestions unfinished; `more` makes at least that many new ones anyway. */
+    const topUp = async (more = 0) => {
       const open = (await unfinished().catch(() => [])).length;
-      for (let i = open; i < o.concurrent; i++) {
+      for (let i = open; i < Math.max(o.concurrent, open + more); i++) {
         const userId = randomUUID();
         const videoId = randomUUID();
         await pool!.query('insert into users (user_id, auth_user_id) values ($1, $2)', [
@@ -255,8 +256,22 @@ export async function runFaultSuite(env: TestbedEnv, o: SuiteOptions): Promise<S
       }
     };
     // Creating goes through the test's own (uncut) connection, but the database may be away.
-    const topUpSafely = () => topUp().catch((err) => say(`  (top-up deferred: ${String(err).slice(0, 80)})`));
+    const topUpSafely = (more = 0) =>
+      topUp(more).catch((err) => say(`  (top-up deferred: ${String(err).slice(0, 80)})`));
 
+    const indexed = (v: VideoIngestion) =>
+      v.status?.stages?.some((s) => s.name === 'index' && s.state === 'Succeeded') ?? false;
+    /** Unfinished ingestions that `fit`; more are made while there are none. */
+    const someUnfinished = (fit: (v: VideoIngestion) => boolean) =>
+      until(
+        'an unfinished ingestion to inject into',
+        async () => {
+          const open = (await unfinished()).filter(fit);
+          if (open.length === 0) await topUpSafely(1);
+          return open.length > 0 ? open : undefined;
+        },
+        60_000,
+      );
     const coordination = c.kc.makeApiClient(CoordinationV1Api);
     const leaderOf = async () => {
       const lease = await coordination.readNamespacedLease({ namespace: ns, name: 'heimdex-operator' });
@@ -394,13 +409,8 @@ export async function runFaultSuite(env: TestbedEnv, o: SuiteOptions): Promise<S
           break;
         }
         case 'spec-edit': {
-          const open = (await unfinished()).filter(
-            (v) =>
-              !edited.has(v.metadata.name!) &&
-              v.status?.stages?.some((s) => s.name === 'index' && s.state !== 'Succeeded'),
-          );
-          const target = open[Math.floor(random() * open.length)];
-          if (!target) continue;
+          const open = await someUnfinished((v) => !edited.has(v.metadata.name!) && !indexed(v));
+          const target = open[Math.floor(random() * open.length)]!;
           const stages: StageName[] = ['probe', 'audio', 'shots'];
           ended = Date.now();
           await c.custom.patchNamespacedCustomObject(
@@ -423,10 +433,9 @@ export async function runFaultSuite(env: TestbedEnv, o: SuiteOptions): Promise<S
           break;
         }
         case 'duplicate': {
-          const open = await unfinished();
-          const target = open[Math.floor(random() * open.length)];
-          const owner = target && made.find((m) => m.name === target.metadata.name);
-          if (!owner) continue;
+          const open = await someUnfinished((v) => made.some((m) => m.name === v.metadata.name));
+          const target = open[Math.floor(random() * open.length)]!;
+          const owner = made.find((m) => m.name === target.metadata.name)!;
           const name = `dup-${duplicates.length}`;
           ended = Date.now();
           await createIngestion(c, ns, ingestion(name, owner.videoId, owner.userId));
