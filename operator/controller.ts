@@ -16,9 +16,9 @@ import {
   type VideoIngestionStatus,
 } from '../core/crd/videoingestion.js';
 import type { StageName } from '../core/dag.js';
-import { isStageName, STAGE_NAMES, stage as stageOf } from '../core/dag.js';
+import { stage as stageOf } from '../core/dag.js';
 import { cleanupIngestion, type FailedSources, releaseFailedSource } from '../core/ingestion/cleanup.js';
-import { FINALIZER, stageJobName } from '../core/ingestion/names.js';
+import { FINALIZER } from '../core/ingestion/names.js';
 import type { StageObservation } from '../core/ingestion/observation.js';
 import { isRefusedDuplicate, type Observed, type Plan, plan, type Stray } from '../core/ingestion/plan.js';
 import { wantedModels } from '../core/ingestion/reembed.js';
@@ -40,7 +40,8 @@ import { type BuilderConfig, buildStageJob } from './job-builder.js';
 import { KubeWrites } from './kube-writes.js';
 import type { Metrics } from './metrics.js';
 import { LABELS, MANAGED_SELECTOR } from './names.js';
-import { adoptFinishedPod, observeJob } from './observe.js';
+import { observeJob } from './observe.js';
+import { OutsideChanges } from './outside.js';
 import { type Outcome, WorkQueue } from './queue.js';
 
 export interface ControllerDeps {
@@ -81,18 +82,15 @@ export class Controller {
   private synced = false;
   private failingWatches = new Set<string>();
   private stopped = false;
-  /** Jobs this operator deleted: a deletion it did not ask for is someone's hand (Observed.interrupted). */
-  private readonly deleting = new Set<string>();
-  /** Per ingestion key: stages whose unfinished Job was deleted from outside, until the status says so. */
-  private readonly interrupted = new Map<string, Set<StageName>>();
-  /** Per ingestion key: runs whose Job was deleted from outside after they had succeeded, until the status says so. */
-  private readonly finishedElsewhere = new Map<string, Map<StageName, StageObservation>>();
+  /** Jobs deleted by hand, strays and runs that succeeded as their Job went (operator/outside.ts). */
+  private readonly outside: OutsideChanges;
   private storageCheck: NodeJS.Timeout | undefined;
   /** Rows and storage for cleanups and FAILED_SOURCES, their outages turned into waits. */
   private readonly cleanupDeps: Pick<ControllerDeps, 'rows' | 'store' | 'buckets'>;
 
   constructor(private readonly d: ControllerDeps) {
     this.kube = new KubeWrites(d.kc, d.namespace, d.metrics, d.log, d.identity);
+    this.outside = new OutsideChanges(d.log);
     this.cleanupDeps = {
       buckets: d.buckets,
       ...(d.rows ? { rows: guarded('postgres', d.rows) } : {}),
@@ -208,8 +206,7 @@ export class Controller {
     this.ingestions.on('update', onIngestion);
     this.ingestions.on('delete', (o) => {
       this.admission.forget(keyOf(o));
-      this.interrupted.delete(keyOf(o));
-      this.finishedElsewhere.delete(keyOf(o));
+      this.outside.forget(keyOf(o));
       this.written.delete(keyOf(o));
       this.queue.forget(keyOf(o));
     });
@@ -232,13 +229,11 @@ export class Controller {
     };
     for (const verb of ['add', 'update'] as const)
       this.jobs.on(verb, (j) => {
-        this.noteOutsideDeletion(j);
+        this.outside.jobChanged(j, this.podsOfJob(j), false);
         onJob(j);
       });
     this.jobs.on('delete', (j) => {
-      this.keepFinishedRun(j);
-      this.noteOutsideDeletion(j, true);
-      this.deleting.delete(j.metadata?.name ?? '');
+      this.outside.jobChanged(j, this.podsOfJob(j), true);
       onJob(j, true);
     });
     const onPod = (pod: V1Pod) => {
@@ -252,7 +247,7 @@ export class Controller {
     this.pods.on('update', onPod);
     // A stray stopped just as it succeeded (or its Job deleted as it did): its last state is its outcome.
     this.pods.on('delete', (pod) => {
-      this.keepFinishedPod(pod);
+      this.outside.podGone(pod);
       // A stage may wait for this pod to be gone (one run of a stage at a time): look again now.
       const owner = pod.metadata?.labels?.[LABELS.ingestion];
       if (owner) this.queue.add(`${pod.metadata?.namespace}/${owner}`);
@@ -327,30 +322,8 @@ export class Controller {
       jobs.push(obs);
       if (!obs.deleting && jobUid) managed.add(jobUid);
     }
-    // Pods of this ingestion that no live Job of it owns any more (orphaned by a --cascade=orphan delete, or
-    // still stopping after their Job went) and that can still run: they may write beside a new run.
-    const strays: Stray[] = [];
-    for (const pod of pods) {
-      const labels = pod.metadata?.labels ?? {};
-      const stage = labels[LABELS.stage];
-      if (labels[LABELS.ingestion] !== vi.metadata.name || !stage || !isStageName(stage)) continue;
-      if (pod.status?.phase !== 'Pending' && pod.status?.phase !== 'Running') continue;
-      const owner = pod.metadata?.ownerReferences?.find((r) => r.kind === 'Job');
-      if (owner && managed.has(owner.uid)) continue;
-      strays.push({ stage, name: pod.metadata!.name!, stopping: Boolean(pod.metadata?.deletionTimestamp) });
-    }
-    // A run whose Job went (by hand) after its pod had succeeded: that success is the stage's outcome.
-    const seen = new Set(jobs.filter((j) => !j.deleting || j.phase === 'Complete').map((j) => j.stage));
-    const key = `${vi.metadata.namespace}/${vi.metadata.name}`;
-    const mine = pods.filter((p) => p.metadata?.labels?.[LABELS.ingestion] === vi.metadata.name);
-    for (const stage of STAGE_NAMES) {
-      if (seen.has(stage)) continue;
-      const name = stageJobName(vi.metadata.name!, uid!, stage);
-      const kept = this.finishedElsewhere.get(key)?.get(stage);
-      const adopted = adoptFinishedPod(mine, name, stage) ?? (kept?.name === name ? kept : undefined);
-      if (adopted) jobs.push(adopted);
-    }
-    return { jobs, strays };
+    const { strays, kept } = this.outside.observe(vi, jobs, managed, pods);
+    return { jobs: [...jobs, ...kept], strays };
   }
 
   /** The freshest status we know: the cache's, or the one we wrote if the watch has not caught up. */
@@ -398,13 +371,13 @@ export class Controller {
       this.d.rerunWindowSeconds !== undefined ? { transientWindowMs: this.d.rerunWindowSeconds * 1000 } : {};
     const observed = (): Observed => {
       const { jobs, strays } = this.observedJobs(vi);
-      const interrupted = this.interrupted.get(key);
+      const interrupted = this.outside.interruptedOf(key);
       const waitingFor = this.waits.current;
       return {
         ingestion: vi,
         jobs,
         ...(strays.length > 0 ? { strays } : {}),
-        ...(interrupted ? { interrupted: [...interrupted] } : {}),
+        ...(interrupted ? { interrupted } : {}),
         ...(waitingFor.length > 0 ? { waitingFor } : {}),
         ...(duplicateOf ? { duplicateOf } : {}),
         ...(videoMissing ? { videoMissing } : {}),
@@ -459,80 +432,27 @@ export class Controller {
       if (rv) this.written.set(key, { rv, status: p.status });
       this.observeStageDurations(vi.status, p.status);
     }
-    this.interrupted.delete(key);
-    const kept = this.finishedElsewhere.get(key);
-    for (const s of p.status.stages ?? [])
-      if (s.state === 'Succeeded' || s.state === 'Failed' || s.state === 'Skipped') kept?.delete(s.name);
-    if (kept?.size === 0) this.finishedElsewhere.delete(key);
+    const done = (p.status.stages ?? []).filter(
+      (s) => s.state === 'Succeeded' || s.state === 'Failed' || s.state === 'Skipped',
+    );
+    this.outside.settled(
+      key,
+      done.map((s) => s.name),
+    );
     if (p.status.phase === 'Succeeded' || p.status.phase === 'Failed') this.admission.forget(key);
     // A stage waits to run again after a transient failure: no event will say when its time has come.
     if (p.lookAgainAt) return { requeueAfterMs: Math.max(0, Date.parse(p.lookAgainAt) - Date.now()) };
     return undefined;
   }
 
-  /**
-   * A stage Job deleted from outside whose run had already succeeded (the Job said Complete, or its pod
-   * succeeded with a result before the Job caught up): kept as the stage's outcome, since the pod goes with
-   * the Job and the status may not have recorded it yet.
-   */
-  private keepFinishedRun(j: V1Job): void {
-    const name = j.metadata?.name ?? '';
-    const stage = j.metadata?.labels?.[LABELS.stage];
-    const owner = j.metadata?.ownerReferences?.find((r) => r.controller && r.kind === 'VideoIngestion');
-    if (this.deleting.has(name) || !owner || !stage || !isStageName(stage)) return;
-    const pods = this.pods
+  private podsOfJob(j: V1Job): V1Pod[] {
+    return this.pods
       .list(this.d.namespace)
       .filter((p) => p.metadata?.ownerReferences?.some((r) => r.uid === j.metadata?.uid));
-    const obs = observeJob(j, pods);
-    const finished =
-      obs?.phase === 'Complete' && obs.result?.outcome !== 'Failed'
-        ? { ...obs, deleting: false }
-        : adoptFinishedPod(pods, name, stage);
-    if (!finished) return;
-    const key = `${j.metadata?.namespace}/${owner.name}`;
-    const runs = this.finishedElsewhere.get(key) ?? new Map<StageName, StageObservation>();
-    this.finishedElsewhere.set(key, runs.set(stage, finished));
-  }
-
-  private keepFinishedPod(pod: V1Pod): void {
-    const labels = pod.metadata?.labels ?? {};
-    const stage = labels[LABELS.stage];
-    const ingestion = labels[LABELS.ingestion];
-    const jobName = labels['job-name'];
-    if (!stage || !isStageName(stage) || !ingestion || !jobName) return;
-    const finished = adoptFinishedPod([pod], jobName, stage);
-    if (!finished) return;
-    const key = `${pod.metadata?.namespace}/${ingestion}`;
-    const runs = this.finishedElsewhere.get(key) ?? new Map<StageName, StageObservation>();
-    if (!runs.has(stage)) this.finishedElsewhere.set(key, runs.set(stage, finished));
-  }
-
-  /**
-   * A stage Job being deleted, or gone, that this operator did not delete and that had not finished (a TTL
-   * removes only finished ones): someone deleted a running stage by hand (Observed.interrupted).
-   */
-  private noteOutsideDeletion(j: V1Job, gone = false): void {
-    const name = j.metadata?.name ?? '';
-    if (!gone && !j.metadata?.deletionTimestamp) return;
-    if (this.deleting.has(name)) return;
-    const stage = j.metadata?.labels?.[LABELS.stage];
-    const owner = j.metadata?.ownerReferences?.find((r) => r.controller && r.kind === 'VideoIngestion');
-    const over = j.status?.conditions?.some(
-      (x) => (x.type === 'Complete' || x.type === 'Failed') && x.status === 'True',
-    );
-    if (over || !owner || !stage || !isStageName(stage)) return;
-    const key = `${j.metadata?.namespace}/${owner.name}`;
-    const stages = this.interrupted.get(key) ?? new Set<StageName>();
-    if (stages.has(stage)) return;
-    this.interrupted.set(key, stages.add(stage));
-    this.d.log.warn(
-      { ingestion: owner.name, stage, job: name },
-      'stage Job deleted from outside while it ran',
-    );
   }
 
   private async deleteJob(name: string): Promise<void> {
-    this.deleting.add(name);
+    this.outside.deletingJob(name);
     await this.kube.deleteJob(name);
   }
 

@@ -1,0 +1,94 @@
+import type { V1Job, V1Pod } from '@kubernetes/client-node';
+import { describe, expect, it } from 'vitest';
+import { stageJobName } from '../core/ingestion/names.js';
+import { anIngestion, UID } from '../core/ingestion/testing.js';
+import { createLogger } from '../core/log.js';
+import { OutsideChanges } from './outside.js';
+
+const log = createLogger('test', 'silent');
+const vi = anIngestion();
+const key = `${vi.metadata.namespace}/${vi.metadata.name}`;
+const jobName = stageJobName(vi.metadata.name!, UID, 'shots');
+const job = (over: Partial<V1Job['status']> = {}, deleting = false): V1Job => ({
+  metadata: {
+    name: jobName,
+    namespace: vi.metadata.namespace,
+    uid: 'job-uid',
+    labels: { 'heimdex.io/stage': 'shots' },
+    ownerReferences: [
+      {
+        apiVersion: 'heimdex.io/v1alpha1',
+        kind: 'VideoIngestion',
+        name: 'video-1',
+        uid: UID,
+        controller: true,
+      },
+    ],
+    ...(deleting ? { deletionTimestamp: new Date() } : {}),
+  },
+  status: over,
+});
+const pod = (phase: string, exitCode?: number): V1Pod => ({
+  metadata: {
+    name: `${jobName}-abcde`,
+    namespace: vi.metadata.namespace,
+    labels: { 'heimdex.io/stage': 'shots', 'heimdex.io/ingestion': 'video-1', 'job-name': jobName },
+    ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: jobName, uid: 'job-uid' }],
+  },
+  status: {
+    phase,
+    ...(exitCode !== undefined
+      ? {
+          containerStatuses: [
+            {
+              name: 'stage',
+              image: 'x',
+              imageID: '',
+              ready: false,
+              restartCount: 0,
+              state: {
+                terminated: { exitCode, message: JSON.stringify({ outcome: 'Succeeded', outputs: {} }) },
+              },
+            },
+          ],
+        }
+      : {}),
+  },
+});
+
+describe('OutsideChanges', () => {
+  it('tells a running Job deleted by hand from one the operator deleted, or one a TTL removed', () => {
+    const o = new OutsideChanges(log);
+    o.deletingJob(jobName);
+    o.jobChanged(job({ active: 1 }), [], true);
+    expect(o.interruptedOf(key)).toBeUndefined();
+    o.jobChanged(job({ conditions: [{ type: 'Complete', status: 'True' }] }), [], true);
+    expect(o.interruptedOf(key)).toBeUndefined();
+    o.jobChanged(job({ active: 1 }, true), [], false);
+    expect(o.interruptedOf(key)).toEqual(['shots']);
+    o.settled(key, []);
+    expect(o.interruptedOf(key)).toBeUndefined();
+  });
+
+  it('calls a pod no live Job owns a stray, and one of a live Job not', () => {
+    const o = new OutsideChanges(log);
+    expect(o.observe(vi, [], new Set(), [pod('Running')]).strays).toEqual([
+      { stage: 'shots', name: `${jobName}-abcde`, stopping: false },
+    ]);
+    expect(o.observe(vi, [], new Set(['job-uid']), [pod('Running')]).strays).toEqual([]);
+  });
+
+  it('keeps the success of a pod that went as it succeeded, until the status has it', () => {
+    const o = new OutsideChanges(log);
+    o.podGone(pod('Succeeded', 0));
+    expect(o.observe(vi, [], new Set(), []).kept).toMatchObject([
+      { stage: 'shots', phase: 'Complete', name: jobName },
+    ]);
+    // Another resource of the same name (another uid) takes nothing of it.
+    const other = anIngestion();
+    other.metadata.uid = 'another-uid';
+    expect(o.observe(other, [], new Set(), []).kept).toEqual([]);
+    o.settled(key, ['shots']);
+    expect(o.observe(vi, [], new Set(), []).kept).toEqual([]);
+  });
+});
