@@ -1,32 +1,14 @@
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { adoptFinishedPod, observeJob } from './observe.js';
+import { aTerminatedPod } from './testing/builders.js';
 
 const job = (status: V1Job['status'], extra: Partial<V1Job['spec']> = {}): V1Job => ({
   metadata: { name: 'v-asr-1', labels: { 'heimdex.io/stage': 'asr' } },
   spec: { template: {}, ...extra },
   status,
 });
-const pod = (exitCode: number, message?: string, finishedAt = '2030-01-01T00:00:10Z'): V1Pod => ({
-  status: {
-    containerStatuses: [
-      {
-        name: 'stage',
-        image: 'x',
-        imageID: '',
-        ready: false,
-        restartCount: 0,
-        state: {
-          terminated: {
-            exitCode,
-            finishedAt: finishedAt as unknown as Date,
-            ...(message ? { message } : {}),
-          },
-        },
-      },
-    ],
-  },
-});
+const pod = aTerminatedPod;
 
 describe('observeJob', () => {
   it('sees a running Job as active with its attempts', () => {

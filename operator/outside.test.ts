@@ -4,6 +4,7 @@ import { stageJobName } from '../core/ingestion/names.js';
 import { anIngestion, UID } from '../core/ingestion/testing.js';
 import { createLogger } from '../core/log.js';
 import { OutsideChanges } from './outside.js';
+import { aTerminatedPod } from './testing/builders.js';
 
 const log = createLogger('test', 'silent');
 const vi = anIngestion();
@@ -28,33 +29,21 @@ const job = (over: Partial<V1Job['status']> = {}, deleting = false): V1Job => ({
   },
   status: over,
 });
-const pod = (phase: string, exitCode?: number): V1Pod => ({
-  metadata: {
-    name: `${jobName}-abcde`,
-    namespace: vi.metadata.namespace,
-    labels: { 'heimdex.io/stage': 'shots', 'heimdex.io/ingestion': 'video-1', 'job-name': jobName },
-    ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: jobName, uid: 'job-uid' }],
-  },
-  status: {
-    phase,
-    ...(exitCode !== undefined
-      ? {
-          containerStatuses: [
-            {
-              name: 'stage',
-              image: 'x',
-              imageID: '',
-              ready: false,
-              restartCount: 0,
-              state: {
-                terminated: { exitCode, message: JSON.stringify({ outcome: 'Succeeded', outputs: {} }) },
-              },
-            },
-          ],
-        }
-      : {}),
-  },
-});
+const pod = (phase: string, exitCode?: number): V1Pod => {
+  const done =
+    exitCode === undefined
+      ? {}
+      : aTerminatedPod(exitCode, JSON.stringify({ outcome: 'Succeeded', outputs: {} }));
+  return {
+    metadata: {
+      name: `${jobName}-abcde`,
+      namespace: vi.metadata.namespace,
+      labels: { 'heimdex.io/stage': 'shots', 'heimdex.io/ingestion': 'video-1', 'job-name': jobName },
+      ownerReferences: [{ apiVersion: 'batch/v1', kind: 'Job', name: jobName, uid: 'job-uid' }],
+    },
+    status: { ...done.status, phase },
+  };
+};
 
 describe('OutsideChanges', () => {
   it('tells a running Job deleted by hand from one the operator deleted, or one a TTL removed', () => {
