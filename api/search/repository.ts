@@ -43,12 +43,15 @@ export async function lexical(
   if (n.needle.length === 0 && [...query.phrase].length < 2) return [];
   const params: unknown[] = [userId];
   const where = scope(f, params);
-  const [t, nd, c, val, w] = [n.term, n.needle, n.compact, n.value, n.weight].map((a) => params.push(a));
+  const [t, nd, c, val, w, pr] = [n.term, n.needle, n.compact, n.value, n.weight, n.probe].map((a) =>
+    params.push(a),
+  );
   const phrase = params.push(query.phrase);
   const { rows } = await db.query<{ scene_id: string; score: number }>(
     `WITH needles AS (
-       SELECT * FROM unnest($${t}::int[], $${nd}::text[], $${c}::bool[], $${val}::float8[], $${w}::float8[])
-                  AS q(term, needle, in_compact, value, weight)),
+       SELECT * FROM unnest($${t}::int[], $${nd}::text[], $${c}::bool[], $${val}::float8[], $${w}::float8[],
+                            $${pr}::bool[])
+                  AS q(term, needle, in_compact, value, weight, probe)),
      all_mine AS (
        SELECT s.scene_id,
               ' ' || s.transcript_norm || ' | ' || s.screen_text_norm || ' | ' || s.object_labels_norm || ' '
@@ -62,7 +65,7 @@ export async function lexical(
      mine AS MATERIALIZED (
        SELECT m.* FROM all_mine m
         WHERE EXISTS (SELECT 1 FROM needles q
-                       WHERE q.weight > 0 AND q.value <> -1
+                       WHERE q.weight > 0 AND q.probe
                          AND strpos(CASE WHEN q.in_compact THEN m.flat ELSE m.spaced END, q.needle) > 0)),
      per_term AS (
        SELECT m.scene_id, q.term, max(q.weight) AS weight,

@@ -72,14 +72,12 @@ describe('the terms of a query', () => {
     expect(n.needle).toEqual(['김치찌게', '김치', '치찌', '찌게']);
     expect(n.value).toEqual([1, -2, -1, -1]);
     expect(n.compact.every(Boolean)).toBe(true);
-    expect(needles(matchTerms('car')).needle).toEqual([
-      ' car ',
-      ' cars ',
-      ' carring ',
-      ' carred ',
-      ' carrer ',
-      ' carrers ',
-    ]);
+    const car = needles(matchTerms('car'));
+    // One word-start probe finds the candidates; the whole forms score them.
+    expect(car.needle).toEqual([' car', ' car ', ' cars ', ' carring ', ' carred ', ' carrer ', ' carrers ']);
+    expect(car.probe).toEqual([true, false, false, false, false, false, false]);
+    expect(car.value).toEqual([0, 1, 1, 1, 1, 1, 1]);
+    expect(needles(matchTerms('parties')).needle[0]).toBe(' part');
   });
 
   it('is a phrase without spaces only when it has Hangul', () => {

@@ -265,28 +265,45 @@ export interface Needles {
   compact: boolean[];
   value: number[];
   weight: number[];
+  /**
+   * Looked for in every scene to find the candidates (the rest are only looked for in those): a Hangul term, the
+   * first n-gram, and for a Latin word one word-start prefix all its forms share (value 0: it scores nothing).
+   */
+  probe: boolean[];
+}
+
+/** The longest start all the strings share ("parties", "party" → "part"). */
+function sharedStart(words: string[]): string {
+  let start = words[0] ?? '';
+  for (const w of words) while (!w.startsWith(start)) start = start.slice(0, -1);
+  return start;
 }
 
 export function needles(terms: readonly QueryTerm[]): Needles {
-  const out: Needles = { term: [], needle: [], compact: [], value: [], weight: [] };
-  const push = (i: number, t: QueryTerm, needle: string, value: number) => {
+  const out: Needles = { term: [], needle: [], compact: [], value: [], weight: [], probe: [] };
+  const push = (i: number, t: QueryTerm, needle: string, value: number, probe: boolean) => {
     out.term.push(i);
     out.needle.push(needle);
     out.compact.push(t.hangul);
     out.value.push(value);
     out.weight.push(t.weight);
+    out.probe.push(probe);
   };
   for (const [i, t] of terms.entries()) {
-    // A Latin word is found as a whole word, in one of its forms (the spaced text has a space at each end); its
-    // n-grams anywhere.
-    for (const [j, e] of t.exact.entries()) {
-      const value = j === 0 ? 1 : 0.95;
-      if (t.hangul) push(i, t, e, value);
-      else for (const form of wordForms(e)) push(i, t, ` ${form} `, value);
+    if (t.hangul) {
+      for (const [j, e] of t.exact.entries()) push(i, t, e, j === 0 ? 1 : 0.95, true);
+    } else {
+      // A Latin word is found as a whole word, in one of its forms (the spaced text has a space at each end). The
+      // forms are many, so candidates are found by the one word-start prefix they all share, and the forms are
+      // looked for only in those.
+      const forms = t.exact.map((e) => wordForms(e));
+      push(i, t, ` ${sharedStart(forms.flat())}`, 0, true);
+      for (const [j, fs] of forms.entries())
+        for (const form of fs) push(i, t, ` ${form} `, j === 0 ? 1 : 0.95, false);
     }
     // The first n-gram anchors a partial match (-2): words change at their ends (Korean endings, English
     // suffixes), so a word whose start is missing is another word that ends alike ("잠들었다" is not "만들었다").
-    for (const [j, g] of t.grams.entries()) push(i, t, g, j === 0 ? -2 : -1);
+    for (const [j, g] of t.grams.entries()) push(i, t, g, j === 0 ? -2 : -1, j === 0);
   }
   return out;
 }
