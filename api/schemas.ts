@@ -132,8 +132,9 @@ export const StatusResponse = Type.Object({
   /** The speech model's probability of that language (0–1); null when it was not measured. */
   language_probability: Type.Union([Type.Number(), Type.Null()]),
   /**
-   * The last re-embed after a model change (only the embed stages and index run again; search answers with the
-   * old vectors until the video switches); null when there was none.
+   * The last re-index round: after a model change (only the embed stages and index run again) or after the stage
+   * DAG gained stages since the video was indexed (`added`: those run, then index); search answers with the old
+   * scenes and vectors until the video switches; null when there was none.
    */
   reembed: Type.Union([
     Type.Object({
@@ -141,6 +142,7 @@ export const StatusResponse = Type.Object({
       progress: Type.Integer({ minimum: 0, maximum: 100 }),
       text: Type.Union([Type.Object({ from: Type.String(), to: Type.String() }), Type.Null()]),
       vision: Type.Union([Type.Object({ from: Type.String(), to: Type.String() }), Type.Null()]),
+      added: Type.Array(Type.String()),
       started_at: Type.String(),
       finished_at: Type.Union([Type.String(), Type.Null()]),
     }),

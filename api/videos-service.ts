@@ -102,6 +102,7 @@ function reembedStatus(status: VideoIngestionStatus) {
     progress: r.finishedAt ? 100 : Math.floor((100 * p.done) / Math.max(1, p.of)),
     text: r.text ?? null,
     vision: r.vision ?? null,
+    added: r.added ?? [],
     started_at: r.startedAt,
     finished_at: r.finishedAt ?? null,
   };

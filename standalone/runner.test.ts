@@ -184,6 +184,34 @@ describe('the standalone runner', () => {
     expect(await sourceOf('retry')).toBeDefined();
   }, 240_000);
 
+  it('after an upgrade that adds a stage, runs it and index again for indexed videos, and nothing else', async () => {
+    const { videoId } = ids.retry!;
+    await runner.stop();
+    // What an older version left: an indexed video whose ingestion never had the objects stage.
+    await db.query(
+      `update local_ingestions set status = jsonb_set(status, '{stages}',
+         (select jsonb_agg(s) from jsonb_array_elements(status->'stages') s where s->>'name' <> 'objects'))
+        where video_id = $1`,
+      [videoId],
+    );
+    const startsBefore = readFakeLog(fakeLog).filter(
+      (l) => l.videoId === videoId && l.event === 'start',
+    ).length;
+    runner = makeRunner({});
+    await runner.start();
+    let status = await runner.status(videoId);
+    for (let i = 0; i < 600 && !status?.reembed?.finishedAt; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = await runner.status(videoId);
+    }
+    expect(status?.reembed).toMatchObject({ round: 1, added: ['objects'] });
+    expect(status?.reembed?.finishedAt).toBeDefined();
+    const starts = readFakeLog(fakeLog).filter((l) => l.videoId === videoId && l.event === 'start');
+    expect(starts.slice(startsBefore).map((l) => l.stage)).toEqual(['objects', 'index']);
+    expect(status?.stages?.map((st) => st.name)).toEqual(STAGE_NAMES);
+    expect((await rowOf(videoId)).state).toBe('indexed');
+  }, 120_000);
+
   it('leaves no scratch space behind once the videos are done', () => {
     expect(existsSync(workDir) ? readdirSync(workDir) : []).toEqual([]);
   });

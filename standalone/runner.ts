@@ -11,6 +11,7 @@ import {
   type VideoIngestion,
   type VideoIngestionStatus,
 } from '../core/crd/videoingestion.js';
+import { STAGE_NAMES } from '../core/dag.js';
 import { cleanupIngestion, type FailedSources, releaseFailedSource } from '../core/ingestion/cleanup.js';
 import { type DeadlineSettings, stageDeadlineSeconds } from '../core/ingestion/deadline.js';
 import { FINALIZER } from '../core/ingestion/names.js';
@@ -94,29 +95,37 @@ export class LocalRunner implements IngestionSubmitter {
   /** Resumes what a previous run left unfinished (its processes died with it), then polls. */
   async start(): Promise<void> {
     await this.removeStaleScratch();
-    await this.reembedIfModelsChanged();
+    await this.reindexWhatChanged();
     this.timer = setInterval(() => void this.tick(), this.o.tickMs ?? 1000);
     await this.tick();
   }
 
   /**
-   * The models are settings read at start: the succeeded ingestions are planned once, and those whose vectors are
-   * of other models start a re-embed (the plan decides, core/ingestion/reembed.ts); the ticks carry it on.
+   * The models and the stage DAG are fixed at start: the succeeded ingestions whose vectors are of other models, or
+   * that lack a stage this version has (an upgrade that added one), are planned once and start a round that runs
+   * only what changed (the plan decides, core/ingestion/reembed.ts); the ticks carry it on.
    */
-  private async reembedIfModelsChanged(): Promise<void> {
-    if (!this.models) return;
+  private async reindexWhatChanged(): Promise<void> {
+    const models = this.models;
     const { rows } = await this.o.db.query<IngestionRow>(
       `SELECT video_id, request, status, created_at FROM local_ingestions
         WHERE phase = 'Succeeded'
-          AND (status->'vectorModels' IS NULL OR status->'vectorModels'->>'text' IS DISTINCT FROM $1
-               OR status->'vectorModels'->>'vision' IS DISTINCT FROM $2)
+          AND (($1::text IS NOT NULL AND (status->'vectorModels' IS NULL
+                 OR status->'vectorModels'->>'text' IS DISTINCT FROM $1
+                 OR status->'vectorModels'->>'vision' IS DISTINCT FROM $2))
+               OR EXISTS (SELECT 1 FROM unnest($3::text[]) AS n(name)
+                           WHERE NOT EXISTS (SELECT 1 FROM jsonb_array_elements(status->'stages') AS s
+                                              WHERE s->>'name' = n.name)))
         ORDER BY created_at`,
-      [this.models.text, this.models.vision],
+      [models?.text ?? null, models?.vision ?? null, STAGE_NAMES],
     );
     for (const row of rows) await this.reconcile(row);
     const started = rows.length;
     if (started > 0)
-      this.o.log.info({ videos: started, models: this.models }, 'checked indexed videos against the models');
+      this.o.log.info(
+        { videos: started, models: this.models },
+        'checked indexed videos against the models and the stages',
+      );
   }
 
   async stop(): Promise<void> {

@@ -186,12 +186,19 @@ export const ReembedSchema = Type.Object(
     round: Type.Integer({ minimum: 1, format: 'int32', description: 'counts the re-embeds of this video' }),
     text: Type.Optional(ModelChangeSchema('text')),
     vision: Type.Optional(ModelChangeSchema('vision')),
+    added: Type.Optional(
+      Type.Array(StageNameSchema('a stage the DAG gained'), {
+        maxItems: STAGE_NAMES.length,
+        description:
+          'stages the DAG gained since the video was indexed, run in this round before index runs again',
+      }),
+    ),
     startedAt: Time('when the re-embed started'),
     finishedAt: Type.Optional(Time('when the video switched to the new vectors')),
   },
   {
     description:
-      'the last re-embed after a model change: only the embed stages and index run again; search answers with the old vectors until index switches the video',
+      'the last re-index round, after a model change (only the embed stages and index run again) or after the DAG gained stages (those and index run); search answers with the old scenes and vectors until index switches the video',
   },
 );
 

@@ -157,6 +157,59 @@ describe('re-embedding after a model change', () => {
     expect(failed.db.video).toMatchObject({ state: null, errorText: null });
   });
 
+  it('stages the DAG gained since the video was indexed run in a round of their own, then index, and the video stays indexed', () => {
+    // A video indexed before the objects stage existed: its status has no entry for it (an upgrade).
+    const before = {
+      ...indexed.status,
+      stages: indexed.status.stages!.filter((s) => s.name !== 'objects'),
+    };
+    const first = reconcile(
+      plan({ ingestion: anIngestion({ status: before }), jobs: indexed.jobs, models: OLD }, NOW),
+    );
+    expect(first.create).toEqual(['objects']);
+    expect(first.status.reembed).toEqual({ round: 1, added: ['objects'], startedAt: NOW.toISOString() });
+    expect(first.status.stages!.find((s) => s.name === 'index')).toMatchObject({
+      state: 'Pending',
+      round: 1,
+    });
+    expect(first.db.video.state).toBeNull();
+
+    const after = drive(before, OLD);
+    expect(after.created.map((c) => c.job)).toEqual([
+      stageJobName('video-1', UID, 'objects', 1),
+      stageJobName('video-1', UID, 'index', 1),
+    ]);
+    expect(after.status.phase).toBe('Succeeded');
+    expect(after.status.reembed).toMatchObject({
+      round: 1,
+      added: ['objects'],
+      finishedAt: NOW.toISOString(),
+    });
+    // Every other stage kept its first result, and the models did not change.
+    for (const s of after.status.stages!.filter((x) => !['objects', 'index'].includes(x.name)))
+      expect(s).toEqual(indexed.status.stages!.find((x) => x.name === s.name));
+    expect(after.status.vectorModels).toEqual(OLD);
+    expect(after.last.db.video.state).toBe('indexed');
+    expect(drive(after.status, OLD).created).toEqual([]);
+  });
+
+  it('a stage left out of spec.stages on purpose is not one the DAG gained', () => {
+    const subset = indexed.status.stages!.filter((s) => s.name !== 'objects');
+    const stages = subset.map((s) => s.name);
+    const p = reconcile(
+      plan(
+        {
+          ingestion: anIngestion({ stages, status: { ...indexed.status, stages: subset } }),
+          jobs: indexed.jobs,
+          models: OLD,
+        },
+        NOW,
+      ),
+    );
+    expect(p.create).toEqual([]);
+    expect(p.status.reembed).toBeUndefined();
+  });
+
   it('the wanted models are the spec’s overrides, else the executor’s defaults', () => {
     const spec = anIngestion().spec;
     expect(wantedModels(spec, OLD)).toEqual(OLD);

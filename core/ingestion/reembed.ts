@@ -1,4 +1,5 @@
-// Re-embedding after a model change, decided once for both executors (plan.ts calls it): when the models the
+// Re-embedding after a model change, and indexing again after the DAG gained a stage, decided once for both
+// executors (plan.ts calls it): when the models the
 // stage Jobs would use now differ from the models a succeeded ingestion's vectors are of, only the embed stage of
 // each changed kind and index run again, from the artifacts already in storage (transcript, shots, keyframes); probe,
 // audio, asr, shots, keyframes and ocr keep their results. The video stays searchable with its old vectors meanwhile:
@@ -24,10 +25,13 @@ export function wantedModels(spec: VideoIngestionSpec, defaults: WantedModels): 
 const EMBED_STAGE: Record<keyof WantedModels, StageName> = { text: 'embed-text', vision: 'embed-vision' };
 
 /**
- * The status with a re-embed round started, or undefined when nothing is to be done. Only a run that succeeded with
- * index can be re-embedded; a kind is re-embedded only when the video has vectors of it (no transcript: no text
- * vectors, nothing to redo). An ingestion indexed before the models were recorded is taken to be of the wanted
- * models (as search takes its unlabelled vectors), and gets them recorded.
+ * The status with a re-index round started, or undefined when nothing is to be done. Only a run that succeeded with
+ * index can have one. Two things start it:
+ * - a model change: a kind is re-embedded only when the video has vectors of it (no transcript: no text vectors,
+ *   nothing to redo). An ingestion indexed before the models were recorded is taken to be of the wanted models (as
+ *   search takes its unlabelled vectors), and gets them recorded;
+ * - stages the DAG gained since the video was indexed (an upgrade that adds, say, the objects stage): they run, and
+ *   index again so their results reach the scenes; before, they ran and their results stayed in storage.
  */
 export function startReembed(
   status: VideoIngestionStatus | undefined,
@@ -35,23 +39,35 @@ export function startReembed(
   want: WantedModels | undefined,
   nowIso: string,
 ): VideoIngestionStatus | undefined {
-  if (!want || status?.phase !== 'Succeeded') return undefined;
+  if (status?.phase !== 'Succeeded') return undefined;
   const index = status.stages?.find((s) => s.name === 'index');
   if (index?.state !== 'Succeeded') return undefined;
+  const recorded = want && !status.vectorModels ? { ...status, vectorModels: { ...want } } : status;
   const have = status.vectorModels;
-  if (!have) return { ...status, vectorModels: { ...want } };
-  const changed = (['text', 'vision'] as const).filter(
-    (k) => have[k] !== undefined && have[k] !== want[k] && run.includes(EMBED_STAGE[k]),
-  );
-  if (changed.length === 0) return undefined;
+  const changed =
+    want && have
+      ? (['text', 'vision'] as const).filter(
+          (k) => have[k] !== undefined && have[k] !== want[k] && run.includes(EMBED_STAGE[k]),
+        )
+      : [];
+  const known = new Set((status.stages ?? []).map((s) => s.name));
+  const added = run.filter((n) => !known.has(n));
+  if (changed.length === 0 && added.length === 0) return recorded === status ? undefined : recorded;
   const round = (status.reembed?.round ?? 0) + 1;
   const again = new Set<StageName>([...changed.map((k) => EMBED_STAGE[k]), 'index']);
-  const stages = (status.stages ?? []).map(
-    (s): StageStatus => (again.has(s.name) ? { name: s.name, state: 'Pending', round } : s),
-  );
-  const reembed: NonNullable<VideoIngestionStatus['reembed']> = { round, startedAt: nowIso };
-  for (const k of changed) reembed[k] = { from: have[k]!, to: want[k] };
-  return { ...status, stages, reembed };
+  const stages = [
+    ...(status.stages ?? []).map(
+      (s): StageStatus => (again.has(s.name) ? { name: s.name, state: 'Pending', round } : s),
+    ),
+    ...added.map((name): StageStatus => ({ name, state: 'Pending', round })),
+  ];
+  const reembed: NonNullable<VideoIngestionStatus['reembed']> = {
+    round,
+    startedAt: nowIso,
+    ...(added.length > 0 ? { added } : {}),
+  };
+  for (const k of changed) reembed[k] = { from: have![k]!, to: want![k] };
+  return { ...recorded, stages, reembed };
 }
 
 /** The re-embed round is over once every stage of it is done: the time the video switched. */
