@@ -161,7 +161,7 @@ describe('the ocr stage on a clip with Korean and English text', () => {
     const run = await runStage('ocr', video, env, { ...models, MODELS_DIR: TINY_MODELS_DIR });
     expect(run.exitCode).toBe(0);
     expect(run.result).toMatchObject({ outcome: 'Skipped' });
-    expect(run.result?.message).toMatch(/ppocr-v4-det is missing .*models:build/);
+    expect(run.result?.message).toMatch(/ppocr-v4-det is missing .*npm run models:fetch -- ppocr-v4-det/);
   });
 
   it('reads nothing from a frame that is not a picture, logs why, and still succeeds', async () => {
