@@ -15,6 +15,16 @@ const ALL = readdirSync(MIGRATIONS_DIR)
   .map((f) => f.replace(/\.sql$/, ''))
   .sort();
 
+describe('the migrations folder', () => {
+  it('numbers each migration once, four digits then a name (two changes that pick the same number must not both land)', () => {
+    const numbers = ALL.map((name) => /^(\d{4})_[a-z0-9-]+$/.exec(name)?.[1]);
+    expect(numbers.every(Boolean), ALL.join(', ')).toBe(true);
+    const seen = new Map<string, string[]>();
+    for (const [i, n] of numbers.entries()) seen.set(n!, [...(seen.get(n!) ?? []), ALL[i]!]);
+    expect([...seen.values()].filter((names) => names.length > 1)).toEqual([]);
+  });
+});
+
 describe('migrate', () => {
   let db: EmbeddedPostgres;
   let client: pg.Client;
