@@ -3,6 +3,7 @@
 // how often and how long recovery took, and whether each invariant held (test/support/fault-suite.ts).
 // Needs the test bed: npm run testbed -- up. Usage:
 //   npm run faults -- [--concurrent 6] [--rounds 3] [--down-seconds 10] [--seed 19] [--kinds a,b]
+import { cleanUp } from '../test/support/cleanup.js';
 import { FAULT_KINDS, type FaultKind, formatReport, runFaultSuite } from '../test/support/fault-suite.js';
 import { isUp, readState } from '../testbed/testbed.js';
 
@@ -34,7 +35,11 @@ async function main() {
   if (report.invariants.some((i) => !i.held)) process.exitCode = 1;
 }
 
-main().catch((err) => {
-  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(1);
-});
+// The harness's temp directories (each operator replica's log, the suite's own) are removed by cleanUp(), which a
+// test file's afterAll calls; a script must call it itself, or every replica restart leaves a directory behind.
+main()
+  .catch((err) => {
+    process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(() => cleanUp());
