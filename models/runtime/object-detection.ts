@@ -1,11 +1,12 @@
-// Object detection with a CenterNet model over COCO's 80 labels (ONNX): a picture in, labelled boxes with a
-// confidence out. The decode (a class's centre is a heat map peak no neighbour exceeds, its box the predicted
-// distances to the four sides, then per-label overlap suppression) follows the original graph's own decode; it
-// is pure and tested without the model.
+// Object detection over COCO's 80 labels (ONNX), one runtime for two model families: a picture in, labelled boxes
+// with a confidence out. CenterNet's decode (a class's centre is a heat map peak no neighbour exceeds, its box
+// the predicted distances to the four sides) follows the original graph's own decode; NanoDet's (GFL: each cell
+// of each stride a candidate per class, its sides the expectation of a distribution over strides) follows
+// NanoDet's own. Both end in the same per-label overlap suppression; both are pure and tested without the model.
 import sharp from 'sharp';
 import { COCO_LABELS } from '../coco-labels.js';
-import { modelDir, modelSpec, type ObjectDetectionContract } from '../manifest.js';
-import { float32, loadSession } from './onnx.js';
+import { type CenterNetContract, modelDir, modelSpec, type NanoDetContract } from '../manifest.js';
+import { float32, loadSession, type Tensor } from './onnx.js';
 
 export interface Detection {
   /** Index into COCO_LABELS. */
@@ -91,22 +92,133 @@ export function decodeDetections(
   }
   peaks.sort((a, b) => b.v - a.v || a.c - b.c || a.i - b.i);
   const side = size * stride;
-  const kept: Detection[] = [];
+  const found: Detection[] = [];
   for (const p of peaks) {
-    if (kept.length >= o.maxDetections) break;
     const cx = (p.i % size) * stride;
     const cy = Math.floor(p.i / size) * stride;
-    const clip = (v: number) => Math.min(side, Math.max(0, v));
-    const x0 = clip(cx - wh[p.i]!);
-    const y0 = clip(cy - wh[plane + p.i]!);
-    const x1 = clip(cx + wh[2 * plane + p.i]!);
-    const y1 = clip(cy + wh[3 * plane + p.i]!);
-    if (x1 <= x0 || y1 <= y0) continue;
-    const box = { x: x0 / side, y: y0 / side, w: (x1 - x0) / side, h: (y1 - y0) / side };
-    if (kept.some((k) => k.classId === p.c && overlap(k.box, box) > o.maxOverlap)) continue;
-    kept.push({ classId: p.c, label: COCO_LABELS[p.c]?.en ?? `class ${p.c}`, score: p.v, box });
+    const box = sidesBox(
+      cx,
+      cy,
+      [wh[p.i]!, wh[plane + p.i]!, wh[2 * plane + p.i]!, wh[3 * plane + p.i]!],
+      side,
+    );
+    if (box) found.push(detection(p.c, p.v, box));
+  }
+  return suppress(found, o);
+}
+
+/** The box from a centre and its distances to the left, top, right and bottom sides, clipped to the side × side input, as fractions of it; undefined when nothing is left. */
+function sidesBox(
+  cx: number,
+  cy: number,
+  [left, top, right, bottom]: readonly [number, number, number, number],
+  side: number,
+): Detection['box'] | undefined {
+  const clip = (v: number) => Math.min(side, Math.max(0, v));
+  const x0 = clip(cx - left);
+  const y0 = clip(cy - top);
+  const x1 = clip(cx + right);
+  const y1 = clip(cy + bottom);
+  if (x1 <= x0 || y1 <= y0) return undefined;
+  return { x: x0 / side, y: y0 / side, w: (x1 - x0) / side, h: (y1 - y0) / side };
+}
+
+function detection(classId: number, score: number, box: Detection['box']): Detection {
+  return { classId, label: COCO_LABELS[classId]?.en ?? `class ${classId}`, score, box };
+}
+
+/**
+ * Candidates in the order given (best first), at most maxDetections, of two same-label boxes overlapping more
+ * than maxOverlap the later dropped. Pure.
+ */
+function suppress(candidates: readonly Detection[], o: Required<DecodeOptions>): Detection[] {
+  const kept: Detection[] = [];
+  for (const d of candidates) {
+    if (kept.length >= o.maxDetections) break;
+    if (kept.some((k) => k.classId === d.classId && overlap(k.box, d.box) > o.maxOverlap)) continue;
+    kept.push(d);
   }
   return kept;
+}
+
+export interface GflShape {
+  classes: number;
+  /** Each side's distribution covers 0…regMax strides. */
+  regMax: number;
+  /** The input's side in pixels. */
+  inputSize: number;
+  /** One per head, in the order of the heads passed: its stride (the cells are inputSize/stride a side). */
+  strides: readonly number[];
+}
+
+/**
+ * Detections from NanoDet's GFL heads, each [classes + 4 × (regMax + 1), n, n] (NCHW without the batch, n =
+ * inputSize/stride): the class logits (sigmoid), then the left, top, right and bottom sides' distributions
+ * (softmax over 0…regMax; the side is the expectation, in strides). A cell's centre is (x + 0.5, y + 0.5) strides,
+ * as NanoDet's own (legacy) head places it. Every class of every cell at or over minScore is a candidate; best
+ * first (ties by class, then stride, then cell), then the per-label overlap suppression. Pure.
+ */
+export function decodeGfl(
+  heads: readonly Float32Array[],
+  shape: GflShape,
+  options: DecodeOptions = {},
+): Detection[] {
+  const o = { ...DEFAULTS, ...options };
+  const { classes, regMax, inputSize, strides } = shape;
+  const bins = regMax + 1;
+  if (heads.length !== strides.length) {
+    throw new Error(`${heads.length} heads for ${strides.length} strides`);
+  }
+  // Below this logit, sigmoid is below minScore: most of the values never need exp().
+  const floor = Math.log(o.minScore / (1 - o.minScore));
+  const candidates: (Detection & { level: number; cell: number })[] = [];
+  const side = new Float64Array(bins);
+  for (const [level, head] of heads.entries()) {
+    const stride = strides[level]!;
+    const n = Math.round(inputSize / stride);
+    const plane = n * n;
+    if (head.length !== (classes + 4 * bins) * plane) {
+      throw new Error(
+        `a head of ${head.length} values does not fit ${classes} classes and ${bins} bins on ${n}×${n}`,
+      );
+    }
+    for (let i = 0; i < plane; i++) {
+      let box: Detection['box'] | undefined | null = null;
+      for (let c = 0; c < classes; c++) {
+        const logit = head[c * plane + i]!;
+        if (!(logit >= floor)) continue;
+        const score = 1 / (1 + Math.exp(-logit));
+        if (score < o.minScore) continue;
+        if (box === null) {
+          const d: [number, number, number, number] = [0, 0, 0, 0];
+          for (let k = 0; k < 4; k++) {
+            let max = -Infinity;
+            for (let j = 0; j < bins; j++) {
+              side[j] = head[(classes + k * bins + j) * plane + i]!;
+              if (side[j]! > max) max = side[j]!;
+            }
+            let sum = 0;
+            let mean = 0;
+            for (let j = 0; j < bins; j++) {
+              const e = Math.exp(side[j]! - max);
+              sum += e;
+              mean += e * j;
+            }
+            d[k] = (mean / sum) * stride;
+          }
+          box = sidesBox(((i % n) + 0.5) * stride, (Math.floor(i / n) + 0.5) * stride, d, inputSize);
+        }
+        if (box) candidates.push({ ...detection(c, score, box), level, cell: i });
+      }
+    }
+  }
+  candidates.sort(
+    (a, b) => b.score - a.score || a.classId - b.classId || a.level - b.level || a.cell - b.cell,
+  );
+  return suppress(
+    candidates.map(({ level: _level, cell: _cell, ...d }) => d),
+    o,
+  );
 }
 
 /** Where a width × height picture goes in the n × n input, its shape kept and centred. Pure. */
@@ -141,56 +253,122 @@ export interface ObjectDetector {
   detect(image: Buffer, options?: DecodeOptions): Promise<Detection[]>;
 }
 
+/** The picture fitted into n × n (shape kept, black around) as RGB bytes (HWC), and where it went. */
+export async function fittedPixels(
+  image: Buffer,
+  n: number,
+): Promise<{ rgb: Buffer; fit: ReturnType<typeof letterbox> }> {
+  const meta = await sharp(image).metadata();
+  if (!meta.width || !meta.height) throw new Error('the picture has no pixels');
+  const fit = letterbox(meta.width, meta.height, n);
+  // Fitted into the square input with its shape kept, the rest black: squashing a 16:9 frame to a square
+  // narrows people and cups until the detector misses them (docs/benchmarks.md). Grey pictures become three
+  // equal channels.
+  const { data, info } = await sharp(image)
+    .removeAlpha()
+    .toColourspace('srgb')
+    .resize(fit.w, fit.h, { fit: 'fill' })
+    .extend({
+      left: fit.left,
+      top: fit.top,
+      right: n - fit.w - fit.left,
+      bottom: n - fit.h - fit.top,
+      background: { r: 0, g: 0, b: 0 },
+    })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3) throw new Error(`the picture has ${info.channels} channels after conversion`);
+  return { rgb: data, fit };
+}
+
+/**
+ * RGB bytes (HWC) as the NCHW floats NanoDet takes: each channel (v − mean) / std, in the contract's channel
+ * order. Pure.
+ */
+export function nanoDetPixels(
+  rgb: Uint8Array,
+  n: number,
+  c: Pick<NanoDetContract, 'channels' | 'mean' | 'std'>,
+): Float32Array {
+  const plane = n * n;
+  const out = new Float32Array(3 * plane);
+  for (let k = 0; k < 3; k++) {
+    const from = c.channels === 'bgr' ? 2 - k : k;
+    const mean = c.mean[k]!;
+    const std = c.std[k]!;
+    for (let i = 0; i < plane; i++) out[k * plane + i] = (rgb[3 * i + from]! - mean) / std;
+  }
+  return out;
+}
+
+/** One family's input tensor and decode, from the session's outputs to detections in fractions of the input. */
+interface Family {
+  feeds(rgb: Uint8Array): Record<string, Tensor>;
+  decode(out: Record<string, { data: Float32Array }>, options?: DecodeOptions): Detection[];
+}
+
+function centerNet(name: string, contract: CenterNetContract): Family {
+  const n = contract.inputSize;
+  const head = { classes: contract.classes, size: n / contract.stride, stride: contract.stride };
+  return {
+    feeds(rgb) {
+      const pixels = new Float32Array(rgb.length);
+      for (let i = 0; i < rgb.length; i++) pixels[i] = rgb[i]!;
+      return { [contract.input]: float32(pixels, [1, n, n, 3]) };
+    },
+    decode(out, options) {
+      const heatmap = out[contract.heatmap];
+      const wh = out[contract.wh];
+      if (!heatmap || !wh)
+        throw new Error(`model ${name} did not return ${contract.heatmap} and ${contract.wh}`);
+      return decodeDetections(heatmap.data, wh.data, head, options);
+    },
+  };
+}
+
+function nanoDet(name: string, contract: NanoDetContract): Family {
+  const n = contract.inputSize;
+  const shape = {
+    classes: contract.classes,
+    regMax: contract.regMax,
+    inputSize: n,
+    strides: contract.heads.map((h) => h.stride),
+  };
+  return {
+    feeds: (rgb) => ({ [contract.input]: float32(nanoDetPixels(rgb, n, contract), [1, 3, n, n]) }),
+    decode(out, options) {
+      const heads = contract.heads.map((h) => {
+        const t = out[h.output];
+        if (!t) throw new Error(`model ${name} did not return ${h.output}`);
+        return t.data;
+      });
+      return decodeGfl(heads, shape, options);
+    },
+  };
+}
+
 export async function loadObjectDetector(name: string, opts: { modelsDir: string }): Promise<ObjectDetector> {
   const spec = modelSpec(name);
   if (spec.contract.kind !== 'object-detection') {
     throw new Error(`model ${name} is a ${spec.contract.kind} model, not an object detector`);
   }
-  const contract: ObjectDetectionContract = spec.contract;
+  const contract = spec.contract;
   if (contract.classes !== COCO_LABELS.length) {
     throw new Error(
       `model ${name} has ${contract.classes} classes; heimdex names COCO's ${COCO_LABELS.length}`,
     );
   }
   const session = await loadSession(`${modelDir(name, opts.modelsDir)}/${contract.file}`);
-  const head = {
-    classes: contract.classes,
-    size: contract.inputSize / contract.stride,
-    stride: contract.stride,
-  };
+  const family = contract.family === 'nanodet' ? nanoDet(name, contract) : centerNet(name, contract);
+  const n = contract.inputSize;
   return {
     model: { name: spec.name, revision: spec.revision },
     provider: session.provider,
     async detect(image, options) {
-      const n = contract.inputSize;
-      const meta = await sharp(image).metadata();
-      if (!meta.width || !meta.height) throw new Error('the picture has no pixels');
-      const fit = letterbox(meta.width, meta.height, n);
-      // Fitted into the square input with its shape kept, the rest black: squashing a 16:9 frame to a square
-      // narrows people and cups until the detector misses them (docs/benchmarks.md). Grey pictures become three
-      // equal channels.
-      const { data, info } = await sharp(image)
-        .removeAlpha()
-        .toColourspace('srgb')
-        .resize(fit.w, fit.h, { fit: 'fill' })
-        .extend({
-          left: fit.left,
-          top: fit.top,
-          right: n - fit.w - fit.left,
-          bottom: n - fit.h - fit.top,
-          background: { r: 0, g: 0, b: 0 },
-        })
-        .raw()
-        .toBuffer({ resolveWithObject: true });
-      if (info.channels !== 3) throw new Error(`the picture has ${info.channels} channels after conversion`);
-      const pixels = new Float32Array(data.length);
-      for (let i = 0; i < data.length; i++) pixels[i] = data[i]!;
-      const out = await session.run({ [contract.input]: float32(pixels, [1, n, n, 3]) });
-      const heatmap = out[contract.heatmap];
-      const wh = out[contract.wh];
-      if (!heatmap || !wh)
-        throw new Error(`model ${name} did not return ${contract.heatmap} and ${contract.wh}`);
-      return decodeDetections(heatmap.data, wh.data, head, options)
+      const { rgb, fit } = await fittedPixels(image, n);
+      const out = await session.run(family.feeds(rgb));
+      return family
+        .decode(out, options)
         .map((d) => ({ ...d, box: unletterbox(d.box, fit, n) }))
         .filter((d) => d.box.w > 0 && d.box.h > 0);
     },

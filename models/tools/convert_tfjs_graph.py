@@ -7,11 +7,16 @@ decode stays out: heimdex decodes the heat map itself, models/runtime/object-det
 input left NHWC as the graph has it (a Transpose first), so a caller fills it straight from RGB pixels.
 Anything the converter does not know is an error naming the op, never a guess.
 
+A second layout, `--layout tf`, keeps every tensor in the layout the TensorFlow graph has it (a Transpose for
+each of the graph's own, and NHWC convolutions, pools and resizes wrapped in a pair of Transposes, which
+onnxruntime's optimiser folds away). It is for graphs that were themselves converted from ONNX or PyTorch
+(onnx-tf), which move between NCHW and NHWC explicitly: NanoDet's, whose input is already NCHW.
+
 Deterministic: the same model.json and weights give the same bytes (no timestamps, nodes in graph order,
 weights dequantised exactly float16 -> float32).
 
 Usage: convert_tfjs_graph.py --graph model.json --weights a.bin [b.bin…] --output tower_0/keypoints=heatmap
-       --output tower_0/wh=wh --out model.onnx
+       --output tower_0/wh=wh --out model.onnx [--layout nchw|tf]
 """
 
 import argparse
@@ -223,12 +228,117 @@ class Converter:
         return model
 
 
+NHWC_TO_NCHW, NCHW_TO_NHWC = [0, 3, 1, 2], [0, 2, 3, 1]
+
+
+class FaithfulConverter(Converter):
+    """Every tensor as the TensorFlow graph lays it out; only NHWC-only ops are wrapped in Transposes."""
+
+    def nchw(self, x, name, op, inputs, **attrs):
+        """`op` on NHWC `x` done in NCHW: transposed in, the op, transposed back."""
+        t = self.emit("Transpose", [x], f"{name}/to_nchw", perm=NHWC_TO_NCHW)
+        y = self.emit(op, [t, *inputs], f"{name}/nchw", **attrs)
+        return self.emit("Transpose", [y], name, perm=NCHW_TO_NHWC)
+
+    def operand(self, name):
+        if name in self.weights:
+            return self.init(name, self.weights[name])
+        return self.tensor(name)
+
+    def pads(self, name, ref):
+        p = self.const(ref).astype(np.int64)
+        return self.init(f"{name}/pads", np.concatenate([p[:, 0], p[:, 1]]))
+
+    def convert(self, node):
+        op, name, inputs = node["op"], node["name"], node.get("input", [])
+        if op == "Placeholder":
+            return "input"
+        if op == "Transpose":
+            perm = self.const(inputs[1]).reshape(-1).astype(int).tolist()
+            return self.emit("Transpose", [self.tensor(inputs[0])], name, perm=perm)
+        if op == "Pad":
+            return self.emit("Pad", [self.tensor(inputs[0]), self.pads(name, inputs[1])], name, mode="constant")
+        if op == "PadV2":
+            value = self.init(f"{name}/value", self.const(inputs[2]).astype(np.float32).reshape(()))
+            return self.emit("Pad", [self.tensor(inputs[0]), self.pads(name, inputs[1]), value], name, mode="constant")
+        if op == "Conv2D":
+            if attr_str(node, "data_format") != "NHWC" or attr_str(node, "padding") != "VALID":
+                raise SystemExit(f"{name}: only NHWC with VALID padding (the graph pads itself) is supported")
+            if fused_ops(node):
+                raise SystemExit(f"{name}: fused ops are not supported in the tf layout")
+            w = self.const(inputs[1]).transpose(3, 2, 0, 1)
+            return self.nchw(
+                self.tensor(inputs[0]),
+                name,
+                "Conv",
+                [self.init(f"{name}/W", w)],
+                kernel_shape=[int(w.shape[2]), int(w.shape[3])],
+                strides=attr_ints(node, "strides")[1:3],
+                dilations=attr_ints(node, "dilations")[1:3],
+                pads=[0, 0, 0, 0],
+            )
+        if op == "MaxPool":
+            if attr_str(node, "data_format") != "NHWC" or attr_str(node, "padding") != "VALID":
+                raise SystemExit(f"{name}: only NHWC with VALID padding is supported")
+            return self.nchw(
+                self.tensor(inputs[0]),
+                name,
+                "MaxPool",
+                [],
+                kernel_shape=attr_ints(node, "ksize")[1:3],
+                strides=attr_ints(node, "strides")[1:3],
+            )
+        if op in ("Add", "AddV2"):
+            return self.emit("Add", [self.operand(i) for i in inputs], name)
+        if op == "LeakyRelu":
+            return self.emit("LeakyRelu", [self.tensor(inputs[0])], name, alpha=float(node["attr"]["alpha"]["f"]))
+        if op == "Sigmoid":
+            return self.emit("Sigmoid", [self.tensor(inputs[0])], name)
+        if op == "Identity":
+            return self.tensor(inputs[0])
+        if op == "ConcatV2":
+            axis = int(self.const(inputs[-1]))
+            return self.emit("Concat", [self.tensor(i) for i in inputs[:-1]], name, axis=axis)
+        if op == "ResizeBilinear":
+            a = node["attr"]
+            if a.get("align_corners", {}).get("b", False):
+                raise SystemExit(f"{name}: align_corners=true is not supported")
+            half = a.get("half_pixel_centers", {}).get("b", False)
+            size = self.const(inputs[1]).astype(np.int64)
+            x = self.tensor(inputs[0])
+            # All four sizes, batch and channels taken from the input as it runs: onnxruntime's transpose
+            # optimiser mishandles a Resize with `axes`.
+            shape = self.emit("Shape", [x], f"{name}/shape")
+            sizes = self.emit(
+                "Concat",
+                [
+                    self.emit("Slice", [shape, self.init(f"{name}/b0", np.array([0], np.int64)),
+                                        self.init(f"{name}/b1", np.array([1], np.int64))], f"{name}/batch"),
+                    self.init(f"{name}/hw", size),
+                    self.emit("Slice", [shape, self.init(f"{name}/c0", np.array([3], np.int64)),
+                                        self.init(f"{name}/c1", np.array([4], np.int64))], f"{name}/channels"),
+                ],
+                f"{name}/sizes",
+                axis=0,
+            )
+            # TF2's half_pixel_centers is ONNX's 'half_pixel'; without it, TF1's 'asymmetric'.
+            return self.emit(
+                "Resize",
+                [x, "", "", sizes],
+                name,
+                mode="linear",
+                coordinate_transformation_mode="half_pixel" if half else "asymmetric",
+            )
+        raise SystemExit(f"{name}: op {op} is not supported by this converter (tf layout)")
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--graph", required=True)
     p.add_argument("--weights", nargs="+", required=True)
     p.add_argument("--output", action="append", required=True, help="tfjs tensor=onnx output name")
     p.add_argument("--out", required=True)
+    p.add_argument("--layout", choices=["nchw", "tf"], default="nchw", help="nchw: NHWC graph run in NCHW (CenterNet)")
     args = p.parse_args()
     graph = json.load(open(args.graph))
     if graph.get("format") != "graph-model":
@@ -237,7 +347,7 @@ def main():
     placeholders = [n["name"] for n in graph["modelTopology"]["node"] if n["op"] == "Placeholder"]
     if len(placeholders) != 1:
         raise SystemExit(f"expected one input, found {placeholders}")
-    conv = Converter(graph, weights)
+    conv = (FaithfulConverter if args.layout == "tf" else Converter)(graph, weights)
     outputs = [tuple(o.split("=", 1)) for o in args.output]
     model = conv.model(outputs, placeholders[0])
     onnx.save(model, args.out)

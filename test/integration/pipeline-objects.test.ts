@@ -136,6 +136,19 @@ describe('the objects stage on a clip of photos', () => {
     expect(broken.result?.message).toMatch(/centernet-mb3-coco does not load: /);
   });
 
+  it('runs the Apache-2.0 detector named by OBJECTS_MODEL through the same stage: NanoDet labels the person and the horse', async () => {
+    const run = await runStage('objects', video, env, { ...models, OBJECTS_MODEL: 'nanodet-g-coco' });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.result).toMatchObject({ outcome: 'Succeeded' });
+    const out = await readJson<ObjectsOutput>(store, ARTIFACTS, objectsKey());
+    expect(out.model.name).toBe('nanodet-g-coco');
+    expect(out.scenes.slice(1).map((s) => s.objects[0]?.label ?? null)).toEqual(['person', 'horse', null]);
+    // The coffee scene: the table the cup stands on, most surely (docs/benchmarks.md).
+    expect(out.scenes[0]!.objects.map((o) => o.label)).toContain('dining table');
+    // Back to the default detector for the tests after this one.
+    expect((await runStage('objects', video, env, models)).exitCode).toBe(0);
+  });
+
   it('finds nothing in a frame that is not a picture, logs why, and still succeeds', async () => {
     const { keyframes } = await readJson<{ keyframes: { idx: number; frames: { key: string }[] }[] }>(
       store,

@@ -1,19 +1,23 @@
-// The object detector with its real weights (centernet-mb3-coco, built from the npm tarball by models:build's
-// code) on real photos: it finds what each shows, and its detections are TensorFlow.js's own for the original
-// graph (test/fixtures/photos/tfjs-reference.json), so the conversion to ONNX changed nothing that matters.
+// The object detectors with their real weights (centernet-mb3-coco and nanodet-g-coco, built from the npm tarball
+// by models:build's code) on real photos: each finds what each shows; CenterNet's detections are TensorFlow.js's
+// own for the original graph (test/fixtures/photos/tfjs-reference.json), and NanoDet's heads TensorFlow.js's at
+// the cells that matter (tfjs-reference-nanodet.json, both made by models/tools/tfjs_reference.mjs), so the conversions to ONNX changed nothing that matters.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { COCO_LABELS } from '../../models/coco-labels.js';
-import { OBJECT_DETECTION_MODEL } from '../../models/manifest.js';
+import { modelDir, modelSpec, OBJECT_DETECTION_MODEL } from '../../models/manifest.js';
 import {
+  fittedPixels,
   letterbox,
   loadObjectDetector,
+  nanoDetPixels,
   type ObjectDetector,
   unletterbox,
 } from '../../models/runtime/object-detection.js';
+import { float32, loadSession } from '../../models/runtime/onnx.js';
 import { tempDir } from '../support/cleanup.js';
 import { BUILD_TIMEOUT_MS, ensureRealModels } from '../support/real-models.js';
 
@@ -25,8 +29,10 @@ const photo = (name: string) => readFileSync(join(PHOTOS, name));
 const dir = tempDir('objects-real');
 
 let detector: ObjectDetector;
+let modelsDir: string;
 beforeAll(async () => {
-  detector = await loadObjectDetector(OBJECT_DETECTION_MODEL, { modelsDir: await ensureRealModels() });
+  modelsDir = await ensureRealModels();
+  detector = await loadObjectDetector(OBJECT_DETECTION_MODEL, { modelsDir });
 }, BUILD_TIMEOUT_MS);
 
 describe('the object detector on real photos', () => {
@@ -117,5 +123,86 @@ describe('the object detector on real photos', () => {
     await expect(detector.detect(Buffer.from('not a jpeg'))).rejects.toThrow(
       /unsupported image format|Input buffer/,
     );
+  });
+});
+
+describe('NanoDet-g (the Apache-2.0 detector) on real photos', () => {
+  const NANODET = 'nanodet-g-coco';
+  let nanodet: ObjectDetector;
+  beforeAll(async () => {
+    nanodet = await loadObjectDetector(NANODET, { modelsDir });
+  });
+
+  it.each([
+    ['astronaut.jpg', 'person'],
+    ['horse.jpg', 'horse'],
+    ['chelsea.jpg', 'cat'],
+    ['camera.jpg', 'person'],
+  ])('finds what %s shows (%s), best first, over most of the picture', async (name, label) => {
+    const found = await nanodet.detect(photo(name));
+    expect(found[0]?.label, JSON.stringify(found)).toBe(label);
+    expect(found[0]!.score).toBeGreaterThan(0.5);
+    expect(found[0]!.box.w * found[0]!.box.h).toBeGreaterThan(0.2);
+  });
+
+  it('finds the cup of coffee less surely than CenterNet: under the table it stands on, above a low floor', async () => {
+    const found = await nanodet.detect(photo('coffee.jpg'), { minScore: 0.2 });
+    expect(found[0]?.label).toBe('dining table');
+    const cup = found.find((d) => d.label === 'cup');
+    expect(cup?.score).toBeGreaterThan(0.2);
+    expect(cup!.score).toBeLessThan(0.4);
+  });
+
+  it('finds nothing in the rocket photo or in flat frames at the default floor', async () => {
+    expect(await nanodet.detect(photo('rocket.jpg'))).toEqual([]);
+    const file = join(dir, 'grey-nanodet.jpg');
+    execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'color=c=gray:s=1280x720',
+      '-frames:v',
+      '1',
+      file,
+    ]);
+    expect(await nanodet.detect(readFileSync(file))).toEqual([]);
+  });
+
+  it('gives the original TensorFlow.js graph’s heads at its most confident cells: scores within 0.001, sides’ logits within 0.01', async () => {
+    const ref = JSON.parse(readFileSync(join(PHOTOS, 'tfjs-reference-nanodet.json'), 'utf8')) as {
+      cells: Record<
+        string,
+        { stride: number; cell: number; classId: number; score: number; sides: number[] }[]
+      >;
+    };
+    const spec = modelSpec(NANODET);
+    if (spec.contract.kind !== 'object-detection' || spec.contract.family !== 'nanodet')
+      throw new Error('not NanoDet');
+    const contract = spec.contract;
+    const session = await loadSession(join(modelDir(NANODET, modelsDir), contract.file));
+    const n = contract.inputSize;
+    for (const [name, cells] of Object.entries(ref.cells)) {
+      const { rgb } = await fittedPixels(photo(name), n);
+      const out = await session.run({
+        [contract.input]: float32(nanoDetPixels(rgb, n, contract), [1, 3, n, n]),
+      });
+      expect(cells.length, name).toBeGreaterThan(0);
+      for (const c of cells) {
+        const head = contract.heads.find((h) => h.stride === c.stride)!;
+        const values = out[head.output]!.data;
+        const plane = (n / c.stride) ** 2;
+        const score = 1 / (1 + Math.exp(-values[c.classId * plane + c.cell]!));
+        expect(Math.abs(score - c.score), `${name} ${c.stride}/${c.cell} score`).toBeLessThan(0.001);
+        for (const [k, v] of c.sides.entries()) {
+          expect(
+            Math.abs(values[(contract.classes + k) * plane + c.cell]! - v),
+            `${name} side ${k}`,
+          ).toBeLessThan(0.01);
+        }
+      }
+    }
   });
 });
