@@ -8,11 +8,12 @@ import {
   OBJECT_DETECTION_MODELS,
   PROFILES,
   TEXT_DETECTION_MODEL,
+  TEXT_RECOGNITION_MODEL,
   VAD_MODEL,
 } from './manifest.js';
 
 describe('models:build', () => {
-  it('makes the small profile, the voice activity detector, the text and both object detectors by default', () => {
+  it('makes the small profile, the voice activity detector, the text and both object detectors and the text recogniser by default', () => {
     expect(defaultBuildSet().sort()).toEqual(
       [
         ...new Set([
@@ -21,6 +22,7 @@ describe('models:build', () => {
           TEXT_DETECTION_MODEL,
           OBJECT_DETECTION_MODEL,
           'nanodet-g-coco',
+          TEXT_RECOGNITION_MODEL,
         ]),
       ].sort(),
     );

