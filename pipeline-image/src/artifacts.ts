@@ -104,6 +104,8 @@ export interface Keyframe {
 
 export interface ScreenTextOutput {
   model: { name: string; revision: string };
+  /** The recogniser that read the lines beside Tesseract (OCR_RECOGNIZER_MODEL); absent when Tesseract read alone. */
+  recognizer?: { name: string; revision: string };
   languages: string;
   /** By scene index: the scene's lines, merged across the frames read, and how many frames were read. */
   scenes: { idx: number; frames: number; lines: SceneLine[] }[];

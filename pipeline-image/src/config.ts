@@ -6,6 +6,7 @@ import {
   DEFAULT_MODELS,
   OBJECT_DETECTION_MODEL,
   TEXT_DETECTION_MODEL,
+  TEXT_RECOGNITION_MODEL,
   VAD_MODEL,
 } from '../../models/manifest.js';
 
@@ -67,6 +68,13 @@ export const PipelineConfigSchema = Type.Object({
       'text detector of the ocr stage (models/manifest), or "none" to skip the stage; when its files or Tesseract ' +
       'are missing the stage is skipped and says why',
     default: TEXT_DETECTION_MODEL,
+  }),
+  OCR_RECOGNIZER_MODEL: Type.String({
+    description:
+      'text line recogniser of the ocr stage (models/manifest) that reads each line beside Tesseract, the better ' +
+      'reading kept (Tesseract’s where it has letters the recogniser lacks, as Hangul), or "none" for Tesseract ' +
+      'alone; when its files are missing Tesseract reads alone and the stage says so',
+    default: TEXT_RECOGNITION_MODEL,
   }),
   OCR_LANGUAGES: Type.String({
     description:

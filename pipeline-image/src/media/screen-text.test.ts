@@ -1,7 +1,14 @@
-// The pure parts of reading on-screen text: thresholds, Tesseract's command line and output, and merging the
-// lines of several frames of one scene.
+// The pure parts of reading on-screen text: thresholds, Tesseract's command line and output, which of two
+// readings of a line is kept, and merging the lines of several frames of one scene.
 import { describe, expect, it } from 'vitest';
-import { binarise, editDistance, meaningful, mergeFrames, otsuThreshold } from './screen-text.js';
+import {
+  binarise,
+  chooseReading,
+  editDistance,
+  meaningful,
+  mergeFrames,
+  otsuThreshold,
+} from './screen-text.js';
 import { parseTesseractTsv, tesseractArgs } from './tesseract.js';
 
 const box = { x: 0.1, y: 0.1, w: 0.5, h: 0.1 };
@@ -79,5 +86,22 @@ describe('reading on-screen text', () => {
       { at: 2, lines: [{ text: 'EAST', box, confidence: 0.9 }] },
     ]);
     expect(merged.map((l) => l.text)).toEqual(['EXIT', 'EAST']);
+  });
+
+  it('keeps Tesseract’s Hangul over a recogniser without it unless that one is sure, else the more confident', () => {
+    const latin = new Set([...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 一二子']);
+    const tess = (text: string, confidence: number) => ({ text, confidence });
+    // The recogniser cannot write 서울역: its reading of that line, even a more confident one, is something else.
+    expect(chooseReading(tess('서울역 , ~ 2', 0.6), tess('2子', 0.63), latin)?.text).toBe('서울역 , ~ 2');
+    // Tesseract's Hangul for a blurred English line gives way to a recogniser that is sure.
+    expect(chooseReading(tess('때 때', 0.53), tess('Platform9exit', 0.86), latin)?.text).toBe(
+      'Platform9exit',
+    );
+    expect(chooseReading(tess('Meet me', 0.4), tess('Meet me at', 0.97), latin)?.text).toBe('Meet me at');
+    expect(chooseReading(tess('EXIT', 0.93), tess('FXIT', 0.8), latin)?.text).toBe('EXIT');
+    // A missing or empty reading gives way to the other.
+    expect(chooseReading(undefined, tess('SALE', 0.9), latin)?.text).toBe('SALE');
+    expect(chooseReading(tess('출구', 0.7), tess('', 0), latin)?.text).toBe('출구');
+    expect(chooseReading(undefined, undefined, latin)).toBeUndefined();
   });
 });

@@ -1,17 +1,19 @@
 // On-screen text of a frame: the detector's line boxes, each cropped, made grey, upscaled 2×, binarised (Otsu,
-// dark text on white) and read by Tesseract as one line in Korean and English; lines of several frames of a
-// scene merged so a caption shown for ten seconds counts once.
+// dark text on white) and read by Tesseract as one line in Korean and English, and, where a recogniser is
+// configured, also read from its colour crop by the recogniser (PP-OCR rec), the better reading kept (chooseReading);
+// lines of several frames of a scene merged so a caption shown for ten seconds counts once.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { joinLines, type TextBox, type TextDetector } from '../../../models/runtime/text-detection.js';
+import type { Recognition, TextRecognizer } from '../../../models/runtime/text-recognition.js';
 import { parseTesseractTsv, runTesseract, tesseractArgs } from './tesseract.js';
 
 export interface ScreenLine {
   text: string;
   /** Fractions of the frame (0–1), so frames of any size compare. */
   box: { x: number; y: number; w: number; h: number };
-  /** Tesseract's mean word confidence × the detector's box score, 0–1. */
+  /** The reading's confidence (Tesseract's mean word confidence, or the recogniser's) × the detector's box score, 0–1. */
   confidence: number;
 }
 
@@ -25,6 +27,10 @@ export interface ReadOptions {
   /** Scratch directory for the line images. */
   scratch: string;
   tesseract?: string;
+  /** Reads each line's colour crop too (OCR_RECOGNIZER_MODEL); without one, Tesseract alone reads. */
+  recognizer?: TextRecognizer;
+  /** The recogniser's readings only, no Tesseract (scripts/bench-ocr.ts measures it alone). */
+  recognizerOnly?: boolean;
 }
 
 /** Binarisations of each line that Tesseract reads (lineImages). */
@@ -99,10 +105,76 @@ export async function lineImages(
   ];
 }
 
+/** A line box cropped from the frame with the same margin as lineImages, in colour and at its own size (PNG). */
+export function lineCrop(frame: Buffer, box: TextBox, width: number, height: number): Promise<Buffer> {
+  const m = Math.max(2, Math.round(box.h * 0.15));
+  const left = Math.max(0, box.x - m);
+  const top = Math.max(0, box.y - m);
+  return sharp(frame)
+    .extract({
+      left,
+      top,
+      width: Math.min(width - left, box.w + 2 * m),
+      height: Math.min(height - top, box.h + 2 * m),
+    })
+    .png()
+    .toBuffer();
+}
+
+/**
+ * How sure the recogniser must be to replace a reading of Tesseract's with letters it cannot write (Hangul, for a
+ * recogniser without it): on a Korean line it reads nothing or a few wrong characters (at most 0.63 measured), on a
+ * blurred English line that Tesseract read as Hangul it is right at 0.86 and more (docs/benchmarks.md).
+ */
+export const RECOGNIZER_SURE = 0.8;
+
+/**
+ * Which of a line's two readings to keep: the more confident, except that Tesseract's reading with letters the
+ * recogniser cannot write stays unless the recogniser is sure (RECOGNIZER_SURE). Either may be missing. Pure.
+ */
+export function chooseReading(
+  tesseract: Recognition | undefined,
+  recognizer: Recognition | undefined,
+  recognizerCharacters: ReadonlySet<string>,
+): Recognition | undefined {
+  if (!recognizer?.text) return tesseract;
+  if (!tesseract?.text) return recognizer;
+  const foreign = [...tesseract.text].some((c) => /\p{L}/u.test(c) && !recognizerCharacters.has(c));
+  if (foreign && recognizer.confidence < RECOGNIZER_SURE) return tesseract;
+  return recognizer.confidence > tesseract.confidence ? recognizer : tesseract;
+}
+
 /** Words worth keeping: at least one letter or digit, and not a lone symbol Tesseract found in a texture. */
 export function meaningful(text: string): boolean {
   const letters = [...text].filter((c) => /[\p{L}\p{N}]/u.test(c)).length;
   return letters >= 2 || /\p{Script=Hangul}/u.test(text);
+}
+
+/** Tesseract's reading of each chosen box (by index), the most confident of its binarisations. */
+async function tesseractReadings(
+  frame: Buffer,
+  chosen: readonly TextBox[],
+  width: number,
+  height: number,
+  o: ReadOptions,
+): Promise<Map<number, Recognition>> {
+  const files: string[] = [];
+  for (const [i, box] of chosen.entries()) {
+    for (const [k, png] of (await lineImages(frame, box, width, height)).entries()) {
+      const file = join(o.scratch, `line-${i}-${k}.png`);
+      await writeFile(file, png);
+      files.push(file);
+    }
+  }
+  const list = join(o.scratch, 'lines.txt');
+  await writeFile(list, `${files.join('\n')}\n`);
+  // Images 3i…3i+2 are line i's binarisations: the most confident reading is the line's.
+  const best = new Map<number, Recognition>();
+  for (const r of parseTesseractTsv(await runTesseract(tesseractArgs(list, o.languages), o.tesseract))) {
+    const line = Math.floor(r.image / CANDIDATES);
+    if ((best.get(line)?.confidence ?? -1) < r.confidence) best.set(line, r);
+  }
+  return best;
 }
 
 /** The frame's text lines. Throws when the bytes are not a picture; a frame without text gives []. */
@@ -120,21 +192,16 @@ export async function readFrame(
   await rm(o.scratch, { recursive: true, force: true });
   await mkdir(o.scratch, { recursive: true });
   try {
-    const files: string[] = [];
-    for (const [i, box] of chosen.entries()) {
-      for (const [k, png] of (await lineImages(frame, box, width, height)).entries()) {
-        const file = join(o.scratch, `line-${i}-${k}.png`);
-        await writeFile(file, png);
-        files.push(file);
+    const best =
+      o.recognizer && o.recognizerOnly
+        ? new Map<number, Recognition>()
+        : await tesseractReadings(frame, chosen, width, height, o);
+    if (o.recognizer) {
+      for (const [i, box] of chosen.entries()) {
+        const read = await o.recognizer.recognize(await lineCrop(frame, box, width, height));
+        const kept = chooseReading(best.get(i), read, o.recognizer.characters);
+        if (kept) best.set(i, kept);
       }
-    }
-    const list = join(o.scratch, 'lines.txt');
-    await writeFile(list, `${files.join('\n')}\n`);
-    // Images 3i…3i+2 are line i's binarisations: the most confident reading is the line's.
-    const best = new Map<number, { text: string; confidence: number }>();
-    for (const r of parseTesseractTsv(await runTesseract(tesseractArgs(list, o.languages), o.tesseract))) {
-      const line = Math.floor(r.image / CANDIDATES);
-      if ((best.get(line)?.confidence ?? -1) < r.confidence) best.set(line, r);
     }
     const lines: ScreenLine[] = [];
     for (const [index, r] of best) {

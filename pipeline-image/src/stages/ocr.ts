@@ -1,10 +1,12 @@
 // ocr: the text on screen in each scene (signs, slides, menus, burned-in subtitles), Korean and English. The
 // keyframes stage's frames of each scene (several for long ones) are each read by the text detector and
-// Tesseract, and a scene's lines merged across its frames. It never fails a video over a picture: a frame that cannot be read yields no
+// Tesseract (and a PP-OCR recogniser where OCR_RECOGNIZER_MODEL names one), and a scene's lines merged across
+// its frames. It never fails a video over a picture: a frame that cannot be read yields no
 // lines and a warning with the reason; without a detector or Tesseract the stage is skipped and says why.
 
 import { whyMissing } from '../../../models/manifest.js';
 import { loadTextDetector } from '../../../models/runtime/text-detection.js';
+import { loadTextRecognizer, type TextRecognizer } from '../../../models/runtime/text-recognition.js';
 import { ARTIFACTS, type ScreenTextOutput } from '../artifacts.js';
 import {
   getJson,
@@ -34,6 +36,18 @@ async function unavailable(ctx: StageContext): Promise<string | undefined> {
   return undefined;
 }
 
+/** The configured recogniser, or why Tesseract reads alone (a missing model does not skip the stage). */
+async function recognizerFor(ctx: StageContext): Promise<{ recognizer?: TextRecognizer; note?: string }> {
+  const name = ctx.pipeline.OCR_RECOGNIZER_MODEL;
+  if (name === 'none') return {};
+  const missing = whyMissing(name, ctx.config.MODELS_DIR);
+  if (missing) {
+    ctx.log.warn({ reason: missing }, 'text lines are read by Tesseract alone');
+    return { note: `recogniser not used: ${missing}` };
+  }
+  return { recognizer: await loadTextRecognizer(name, { modelsDir: ctx.config.MODELS_DIR }) };
+}
+
 export const ocr: StageHandler = async (ctx) => {
   const why = await unavailable(ctx);
   if (why) {
@@ -42,12 +56,14 @@ export const ocr: StageHandler = async (ctx) => {
   }
   const p = ctx.pipeline;
   const detector = await loadTextDetector(p.OCR_MODEL, { modelsDir: ctx.config.MODELS_DIR });
+  const { recognizer, note } = await recognizerFor(ctx);
   const { scenes } = await getJson(ctx, ARTIFACTS.shots);
   const options = {
     languages: p.OCR_LANGUAGES,
     minConfidence: p.OCR_MIN_CONFIDENCE,
     maxLines: p.OCR_MAX_LINES,
     scratch: scratchPath(ctx, 'lines'),
+    recognizer,
   };
   const { perScene, frames, unreadable } = await readSceneFrames(
     ctx,
@@ -58,6 +74,7 @@ export const ocr: StageHandler = async (ctx) => {
   );
   const out: ScreenTextOutput = {
     model: detector.model,
+    ...(recognizer ? { recognizer: recognizer.model } : {}),
     languages: p.OCR_LANGUAGES,
     scenes: scenes.map((s) => {
       const read = perScene.get(s.idx) ?? [];
@@ -73,7 +90,9 @@ export const ocr: StageHandler = async (ctx) => {
   const withText = out.scenes.filter((s) => s.lines.length > 0).length;
   return succeeded(
     `${lineCount} line(s) of on-screen text in ${withText} of ${scenes.length} scene(s) from ${frames} frame(s)` +
-      (unreadable > 0 ? `; ${unreadable} frame(s) unreadable` : ''),
+      (unreadable > 0 ? `; ${unreadable} frame(s) unreadable` : '') +
+      (recognizer ? `; read by Tesseract and ${recognizer.model.name}` : '') +
+      (note ? `; ${note}` : ''),
     { lines: lineCount, scenesWithText: withText, frames, unreadableFrames: unreadable },
   );
 };
