@@ -48,7 +48,9 @@ export function blankFrame(dir: string, colour: string, width: number, height: n
 
 /**
  * One frame (JPEG) of `width`×`height` with up to three lines over a busy test pattern (testsrc2: edges, colours
- * and white areas everywhere) or a plain colour. Returns the file.
+ * and white areas everywhere), a plain colour or a bright one (`bright`: light grey, the case where a white
+ * subtitle's outline is all that separates it). `motionBlur` smears the whole frame sideways by that many pixels
+ * either way (a pan: ffmpeg avgblur, one pixel up and down). Returns the file.
  */
 export function textFrame(
   dir: string,
@@ -56,13 +58,15 @@ export function textFrame(
   lines: readonly ScreenText[],
   width: number,
   height: number,
-  background: 'busy' | 'plain' = 'busy',
+  background: 'busy' | 'plain' | 'bright' = 'busy',
+  motionBlur = 0,
 ): string {
   const filters = lines.map((l, i) => {
     const f = join(dir, `${name}-${i}.txt`);
     writeFileSync(f, l.text);
     return drawtext(f, l.style, height, i);
   });
+  if (motionBlur > 0) filters.push(`avgblur=sizeX=${motionBlur}:sizeY=1`);
   const file = join(dir, `${name}.jpg`);
   ff([
     '-f',
@@ -70,7 +74,7 @@ export function textFrame(
     '-i',
     background === 'busy'
       ? `testsrc2=size=${width}x${height}:rate=1`
-      : `color=c=0x1040c0:size=${width}x${height}`,
+      : `color=c=${background === 'bright' ? '0xe8e8e0' : '0x1040c0'}:size=${width}x${height}`,
     '-vf',
     ['format=yuv420p', ...filters].join(','),
     '-frames:v',
