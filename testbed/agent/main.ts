@@ -350,6 +350,16 @@ async function deletePod(pod: V1Pod, uid: string): Promise<void> {
     const until = Date.now() + grace;
     while (Date.now() < until && Object.values(r.containers).some((c) => c.child)) await sleep(100);
     killAll(r, 'SIGKILL');
+    // A killed process's exit is reported a moment after the signal.
+    for (let i = 0; i < 50 && Object.values(r.containers).some((c) => c.child); i++) await sleep(100);
+    // A kubelet (since Kubernetes 1.27) writes the terminal phase of a pod it stopped before the pod goes: a run
+    // that ended on its own within the grace period succeeded, and whoever watches the pod must see that. Without
+    // this the pod vanished still Running, and a stage that finished as its Job was deleted ran twice.
+    const clean = Object.values(r.containers).every(
+      (c) => c.state.state === 'terminated' && c.state.exitCode === 0,
+    );
+    r.final = true;
+    await sync(r, { stopped: !clean });
   }
   // The kubelet's last word on a deleted pod: remove it for good.
   await core
@@ -403,9 +413,9 @@ async function refetchAndRetry(namespace: string, name: string, uid: string): Pr
  * Status writes of one pod go out one at a time, each computed when it is sent, so a fast exit's
  * Terminated never races ahead of the Running written before it (the apiserver refuses that order).
  */
-function sync(r: Running): Promise<void> {
+function sync(r: Running, ended: { stopped: boolean } = { stopped: Boolean(r.final) }): Promise<void> {
   r.writes = (r.writes ?? Promise.resolve()).then(() =>
-    writeStatus(r.pod, podStatus(r.pod, r.containers, r.startTime, r.final ? r.stopping : undefined)),
+    writeStatus(r.pod, podStatus(r.pod, r.containers, r.startTime, ended.stopped ? r.stopping : undefined)),
   );
   return r.writes;
 }
