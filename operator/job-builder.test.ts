@@ -199,6 +199,24 @@ describe('buildStageJob', () => {
     expect(gpuJob.spec?.suspend).toBeUndefined();
   });
 
+  it('tells every stage the embedding models the operator wants, spec.models first, over the stage ConfigMap', () => {
+    const c = {
+      ...aConfig(),
+      STAGE_CONFIGMAP: 'stage-settings',
+      TEXT_MODEL: 'bge-m3',
+      VISION_MODEL: 'siglip2-x',
+    };
+    const env = container(buildStageJob(anIngestion(), 'embed-vision', c)).env!;
+    expect(env).toContainEqual({ name: 'TEXT_MODEL', value: 'bge-m3' });
+    expect(env).toContainEqual({ name: 'VISION_MODEL', value: 'siglip2-x' });
+    const overridden = anIngestion();
+    overridden.spec.models = { textEmbedding: 'multilingual-e5-small' };
+    const env2 = container(buildStageJob(overridden, 'embed-text', c)).env!;
+    expect(env2.filter((e) => e.name === 'TEXT_MODEL')).toEqual([
+      { name: 'TEXT_MODEL', value: 'multilingual-e5-small' },
+    ]);
+  });
+
   it('passes model overrides from the spec to the stage under the names the stage program reads', () => {
     const withModels = anIngestion();
     withModels.spec.models = { asr: 'whisper-small' };

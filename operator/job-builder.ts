@@ -5,7 +5,8 @@ import { API_VERSION, KIND, type VideoIngestion } from '../core/crd/videoingesti
 import { type StageName, stage as stageOf } from '../core/dag.js';
 import { stageDeadlineSeconds as deadlineOf } from '../core/ingestion/deadline.js';
 import { stageJobName } from '../core/ingestion/names.js';
-import { NON_RETRYABLE_EXIT_CODES, stageArgs, stageEnvironment } from '../core/stage-contract.js';
+import { wantedModels } from '../core/ingestion/reembed.js';
+import { MODEL_ENV, NON_RETRYABLE_EXIT_CODES, stageArgs, stageEnvironment } from '../core/stage-contract.js';
 import type { OperatorConfig } from './config.js';
 import { APP, LABELS, MANAGER } from './names.js';
 
@@ -38,6 +39,8 @@ export type BuilderConfig = Pick<
   | 'cpuNodeSelector'
   | 'CPU_PRIORITY_CLASS'
   | 'STAGE_BACKOFF_LIMIT'
+  | 'TEXT_MODEL'
+  | 'VISION_MODEL'
   | 'STAGE_DEADLINE_BASE_SECONDS'
   | 'STAGE_DEADLINE_PER_VIDEO_SECOND'
   | 'JOB_TTL_SECONDS'
@@ -87,10 +90,16 @@ export function buildStageJob(
   const labels = stageLabels(vi, stage);
   const jobLabels = c.KUEUE_QUEUE_NAME ? { ...labels, [LABELS.kueueQueue]: c.KUEUE_QUEUE_NAME } : labels;
   const { spec } = vi;
-  // Explicit env wins over envFrom: a per-video model override beats the ConfigMap's default.
-  const env = Object.entries(
-    stageEnvironment(spec, { resultFile: RESULT_FILE, scratchDir: SCRATCH_DIR }),
-  ).map(([name, value]) => ({ name, value }));
+  // Explicit env wins over envFrom. The embedding models are always explicit: what the plan compares an indexed
+  // video's vectors against (spec.models, else the operator's TEXT_MODEL / VISION_MODEL) is what its Jobs embed
+  // with. Left to the stage ConfigMap, a ConfigMap naming other models made every re-embed round end with vectors
+  // of a model the plan did not want, and start the next one: a round without end.
+  const want = wantedModels(spec, { text: c.TEXT_MODEL, vision: c.VISION_MODEL });
+  const env = Object.entries({
+    ...stageEnvironment(spec, { resultFile: RESULT_FILE, scratchDir: SCRATCH_DIR }),
+    [MODEL_ENV.textEmbedding]: want.text,
+    [MODEL_ENV.visionEmbedding]: want.vision,
+  }).map(([name, value]) => ({ name, value }));
   // GPU stages run the models: they get the models volume, read-only, and MODELS_DIR pointing at it.
   const models = gpu && c.MODELS_PVC ? c.MODELS_PVC : undefined;
   if (models) env.push({ name: 'MODELS_DIR', value: MODELS_MOUNT });

@@ -20,7 +20,11 @@ const OLD = { text: 'tiny-bge-m3', vision: 'tiny-siglip2' };
  * Drives the plan to the end as the cluster would: created Jobs complete at once; index reports the models it
  * wrote (the ones its round embedded with). Earlier runs' Jobs stay listed, as a finished Job does until its TTL.
  */
-function drive(status: VideoIngestionStatus | undefined, models: { text: string; vision: string }) {
+function drive(
+  status: VideoIngestionStatus | undefined,
+  models: { text: string; vision: string },
+  embeddedWith = models,
+) {
   const jobs: StageObservation[] = [];
   const created: { stage: StageName; job: string }[] = [];
   let last: Reconcile | undefined;
@@ -30,7 +34,7 @@ function drive(status: VideoIngestionStatus | undefined, models: { text: string;
       const job = p.status.stages!.find((s) => s.name === stage)!.job!;
       created.push({ stage, job });
       const outputs: Record<string, string> =
-        stage === 'index' ? { visionModel: models.vision, textModel: models.text } : {};
+        stage === 'index' ? { visionModel: embeddedWith.vision, textModel: embeddedWith.text } : {};
       jobs.push(
         aJob(stage, {
           name: job,
@@ -115,6 +119,24 @@ describe('re-embedding after a model change', () => {
       stageJobName('video-1', UID, 'index', 2),
     ]);
     expect(twice.status.reembed).toMatchObject({ round: 2, text: { from: both.text, to: 'bge-m3' } });
+  });
+
+  it('does not start another round when the last one ended with vectors of another model than it ran for', () => {
+    // The stages embed with the old model whatever the executor wants (a stage setting naming it): one round runs,
+    // ends, and the video is left as it is rather than re-embedded again and again.
+    const want = { ...OLD, vision: 'siglip2-so400m-patch14-384' };
+    const once = drive(indexed.status, want, OLD);
+    expect(once.created.map((c) => c.stage).sort()).toEqual(['embed-vision', 'index']);
+    expect(once.status.reembed).toMatchObject({ round: 1, vision: { to: want.vision } });
+    expect(once.status.reembed?.finishedAt).toBeDefined();
+    expect(once.status.vectorModels).toEqual(OLD);
+    expect(drive(once.status, want, OLD).created).toEqual([]);
+    // A model asked for after that is a new round again.
+    expect(
+      drive(once.status, { ...want, text: 'bge-m3' }, OLD)
+        .created.map((c) => c.stage)
+        .sort(),
+    ).toEqual(['embed-text', 'index']);
   });
 
   it('a video without text vectors is not re-embedded for a text model, and a failed video not at all', () => {

@@ -44,10 +44,14 @@ export function startReembed(
   if (index?.state !== 'Succeeded') return undefined;
   const recorded = want && !status.vectorModels ? { ...status, vectorModels: { ...want } } : status;
   const have = status.vectorModels;
+  // A round that ended with the vectors still not of the model it ran for: the stages embed with another model
+  // than the executor wants (a stage setting naming another). Another round would end the same way, and the next.
+  const last = status.reembed;
+  const stuck = (k: keyof WantedModels) => Boolean(last?.finishedAt && last[k]?.to === want?.[k]);
   const changed =
     want && have
       ? (['text', 'vision'] as const).filter(
-          (k) => have[k] !== undefined && have[k] !== want[k] && run.includes(EMBED_STAGE[k]),
+          (k) => have[k] !== undefined && have[k] !== want[k] && run.includes(EMBED_STAGE[k]) && !stuck(k),
         )
       : [];
   const known = new Set((status.stages ?? []).map((s) => s.name));
@@ -67,6 +71,9 @@ export function startReembed(
     ...(added.length > 0 ? { added } : {}),
   };
   for (const k of changed) reembed[k] = { from: have![k]!, to: want![k] };
+  // A kind still stuck stays on the record, so the round after this one does not take it for new.
+  for (const k of ['text', 'vision'] as const)
+    if (!reembed[k] && stuck(k) && have?.[k] !== want?.[k]) reembed[k] = last![k]!;
   return { ...recorded, stages, reembed };
 }
 

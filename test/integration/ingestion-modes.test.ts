@@ -56,6 +56,9 @@ beforeAll(async () => {
   operator = startOperator(env, t.ns, {
     STAGE_COMMAND: JSON.stringify(PIPELINE),
     STAGE_CONFIGMAP: 'stage-settings',
+    // The models its Jobs embed with (the chart sets these and the stage ConfigMap from the same values).
+    TEXT_MODEL: stageSettings.TEXT_MODEL,
+    VISION_MODEL: stageSettings.VISION_MODEL,
   });
   cluster = await startApi(env, t.ns);
   standalone = await startApi(env, t.ns, {}, 10_000, 10, ({ db, store }) => {
