@@ -2,7 +2,8 @@
 // kind are injected at random moments, then the invariants. Prints, per kind of fault, what was injected,
 // how often and how long recovery took, and whether each invariant held (test/support/fault-suite.ts).
 // Needs the test bed: npm run testbed -- up. Usage:
-//   npm run faults -- [--concurrent 6] [--rounds 3] [--down-seconds 10] [--seed 19] [--kinds a,b]
+//   npm run faults -- [--concurrent 6] [--rounds 3] [--down-seconds 10] [--seed 19] [--kinds a,b] [--stages real]
+// `--stages real` runs the real pipeline (tiny models, a 4 s generated clip) instead of the fake stage program.
 import { cleanUp } from '../test/support/cleanup.js';
 import { FAULT_KINDS, type FaultKind, formatReport, runFaultSuite } from '../test/support/fault-suite.js';
 import { isUp, readState } from '../testbed/testbed.js';
@@ -19,6 +20,8 @@ async function main() {
   const unknown = kinds.filter((k) => !FAULT_KINDS.includes(k));
   if (unknown.length)
     throw new Error(`unknown fault kinds: ${unknown.join(', ')} (known: ${FAULT_KINDS.join(', ')})`);
+  const stages = arg('stages', 'fake');
+  if (stages !== 'fake' && stages !== 'real') throw new Error(`--stages is fake or real, not ${stages}`);
   // Ctrl-C ends the run at the next step, and what it started is stopped and removed.
   const stop = new AbortController();
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => stop.abort());
@@ -29,6 +32,7 @@ async function main() {
     downMs: Number(arg('down-seconds', '10')) * 1000,
     seed: Number(arg('seed', '19')),
     kinds,
+    stages,
     say: (line) => process.stderr.write(`${line}\n`),
   });
   process.stdout.write(`${formatReport(report)}\n`);

@@ -2,26 +2,32 @@
 // while faults are injected at random moments, one kind after another; afterwards the invariants are
 // checked and each kind's recovery time is reported. The operators use a PostgreSQL and a MinIO of the
 // suite's own (so stopping them disturbs nothing else) and reach the API server through a TCP proxy the
-// suite can cut. A supervisor restarts a replica that exited, as a Deployment would.
+// suite can cut. A supervisor restarts a replica that exited, as a Deployment would. Stages are the fake stage
+// program (fast, so hundreds of faults fit in a run) or, with `stages: 'real'`, the real pipeline on a small
+// generated video with the tiny models, against the suite's own PostgreSQL and MinIO.
 // `npm run faults` (scripts/fault-suite.ts) runs it at scale; test/integration/fault-suite.test.ts at CI size.
 import { randomUUID } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoordinationV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import pg from 'pg';
 import { parse, stringify } from 'yaml';
+import { parseConfig } from '../../core/config.js';
 import type { VideoIngestion } from '../../core/crd/videoingestion.js';
 import { STAGE_NAMES, type StageName } from '../../core/dag.js';
 import { migrate } from '../../core/db/migrate.js';
 import { NOT_INDEXED } from '../../core/ingestion/outcomes.js';
 import { seededRandom } from '../../core/random.js';
+import { createS3Store } from '../../core/storage/s3.js';
+import { TINY_MODELS_DIR } from '../../models/manifest.js';
 import { BUCKETS, S3_ACCESS_KEY, S3_SECRET_KEY, startMinio } from '../../testbed/minio.js';
-import { ensureBinaries, STATE_DIR } from '../../testbed/paths.js';
+import { ensureBinaries, REPO_ROOT, STATE_DIR } from '../../testbed/paths.js';
 import { runPostgres, startPostgres } from '../../testbed/postgres.js';
 import { type Started, stopProcess } from '../../testbed/proc.js';
 import type { TestbedEnv } from '../../testbed/testbed.js';
 import { tempDir } from './cleanup.js';
 import { type Clients, clients, createNamespace, deleteNamespace } from './kube.js';
+import { cutsVideo } from './media.js';
 import {
   createIngestion,
   ingestion,
@@ -84,7 +90,19 @@ export interface SuiteOptions {
   say?: (line: string) => void;
   /** Ends the run early, cleaning up what it started (the script's Ctrl-C). */
   signal?: AbortSignal;
+  /** The fake stage program (default) or the real pipeline on a small generated video. */
+  stages?: 'fake' | 'real';
 }
+
+const TINY_MODELS = { TEXT_MODEL: 'tiny-bge-m3', VISION_MODEL: 'tiny-siglip2' };
+
+/** The real pipeline, run by test/support/logged-stage.ts, which logs each run as the fake stage does. */
+const LOGGED_STAGE_COMMAND = [
+  process.execPath,
+  '--import',
+  'tsx',
+  join(REPO_ROOT, 'test/support/logged-stage.ts'),
+];
 
 export interface KindReport {
   kind: FaultKind;
@@ -151,6 +169,12 @@ export async function runFaultSuite(env: TestbedEnv, o: SuiteOptions): Promise<S
   const fakeLog = join(dir, 'fake.log');
   const c: Clients = clients(env.KUBECONFIG);
   const ns = await createNamespace(c, 'faults');
+  const list = async () =>
+    (
+      (await c.custom.listNamespacedCustomObject({ ...TARGET, namespace: ns })) as {
+        items: VideoIngestion[];
+      }
+    ).items;
   let pgServer: Started | undefined;
   let minio: Started | undefined;
   let proxy: TcpProxy | undefined;
@@ -182,21 +206,64 @@ export async function runFaultSuite(env: TestbedEnv, o: SuiteOptions): Promise<S
     const kubeconfig = join(dir, 'kubeconfig');
     writeFileSync(kubeconfig, stringify(kc));
 
-    // Every stage needs storage (as real ones do) and takes 0.5–2.5 s.
+    const real = o.stages === 'real';
+    // Fake: every stage needs storage (as real ones do) and takes 0.5–2.5 s.
     const behaviour: Record<string, Record<string, Record<string, unknown>>> = {
       '*': { '*': { sleepMs: 1500, storage: s3 } },
     };
-    await setFakeStage(c, ns, behaviour, join(dir, 'state'), fakeLog);
-    const operatorEnv = (name: string) => ({
-      KUBECONFIG: kubeconfig,
+    // Real: one 4 s clip with two scenes and a tone, uploaded as every video's source; the tiny models; no
+    // speech, screen text or object models (each would add minutes a video on this machine and no fault).
+    const clip = real ? cutsVideo(dir, 'clip', { segments: [2, 2] }).file : '';
+    /** An ingestion of a made video: in real mode its source is the clip, whose size the probe checks. */
+    const ingestionOf = (name: string, videoId: string, userId: string) => {
+      const body = ingestion(name, videoId, userId);
+      if (real) body.spec.source.sizeBytes = statSync(clip).size;
+      return body;
+    };
+    /** The suite's own PostgreSQL and MinIO, for the operators and (real mode) the stages. */
+    const services = {
       DATABASE_URL: dbUrl,
       S3_ENDPOINT: s3,
       S3_ACCESS_KEY,
       S3_SECRET_KEY,
       S3_BUCKET_UPLOADS: BUCKETS.uploads,
       S3_BUCKET_ARTIFACTS: BUCKETS.artifacts,
+    };
+    const store = real
+      ? createS3Store(parseConfig({ S3_ENDPOINT: s3, S3_ACCESS_KEY, S3_SECRET_KEY }))
+      : undefined;
+    if (real) {
+      await c.core.createNamespacedConfigMap({
+        namespace: ns,
+        body: {
+          metadata: { name: 'stage-settings' },
+          data: {
+            ...services,
+            MODELS_DIR: TINY_MODELS_DIR,
+            ...TINY_MODELS,
+            ASR_MODEL: 'none',
+            OCR_MODEL: 'none',
+            OBJECTS_MODEL: 'none',
+            LOG_LEVEL: 'warn',
+            STAGE_RUN_LOG: fakeLog,
+          },
+        },
+      });
+    } else await setFakeStage(c, ns, behaviour, join(dir, 'state'), fakeLog);
+    const operatorEnv = (name: string) => ({
+      KUBECONFIG: kubeconfig,
+      ...services,
       POD_NAME: name,
       OPERATOR_BACKOFF_MAX_MS: '10000',
+      ...(real
+        ? {
+            STAGE_COMMAND: JSON.stringify(LOGGED_STAGE_COMMAND),
+            STAGE_CONFIGMAP: 'stage-settings',
+            STAGE_MEMORY_LIMIT: '1Gi',
+            // The models the Jobs embed with, as the chart sets them beside the stage ConfigMap's.
+            ...TINY_MODELS,
+          }
+        : {}),
     });
     for (const name of ['replica-a', 'replica-b']) {
       const op = startOperator(env, ns, operatorEnv(name));
@@ -221,12 +288,6 @@ export async function runFaultSuite(env: TestbedEnv, o: SuiteOptions): Promise<S
     const duplicates: { name: string; of: string }[] = [];
     const edited = new Set<string>();
     let serial = 0;
-    const list = async () =>
-      (
-        (await c.custom.listNamespacedCustomObject({ ...TARGET, namespace: ns })) as {
-          items: VideoIngestion[];
-        }
-      ).items;
     const unfinished = async () =>
       (await list()).filter(
         (v) =>
@@ -249,9 +310,13 @@ export async function runFaultSuite(env: TestbedEnv, o: SuiteOptions): Promise<S
           [videoId, userId, `uploads/${userId}/${videoId}/source`],
         );
         const name = `v-${serial++}`;
-        behaviour[videoId] = { '*': { sleepMs: 500 + Math.floor(random() * 2000), storage: s3 } };
-        await setFakeStage(c, ns, behaviour, join(dir, 'state'), fakeLog);
-        await createIngestion(c, ns, ingestion(name, videoId, userId));
+        if (store)
+          await store.upload(BUCKETS.uploads, `uploads/${userId}/${videoId}/source`, clip, 'video/mp4');
+        else {
+          behaviour[videoId] = { '*': { sleepMs: 500 + Math.floor(random() * 2000), storage: s3 } };
+          await setFakeStage(c, ns, behaviour, join(dir, 'state'), fakeLog);
+        }
+        await createIngestion(c, ns, ingestionOf(name, videoId, userId));
         made.push({ name, videoId, userId });
       }
     };
@@ -438,7 +503,7 @@ export async function runFaultSuite(env: TestbedEnv, o: SuiteOptions): Promise<S
           const owner = made.find((m) => m.name === target.metadata.name)!;
           const name = `dup-${duplicates.length}`;
           ended = Date.now();
-          await createIngestion(c, ns, ingestion(name, owner.videoId, owner.userId));
+          await createIngestion(c, ns, ingestionOf(name, owner.videoId, owner.userId));
           duplicates.push({ name, of: owner.name });
           recovered = await until(
             'the duplicate to be refused',
@@ -462,8 +527,16 @@ export async function runFaultSuite(env: TestbedEnv, o: SuiteOptions): Promise<S
     await until(
       'every ingestion to end',
       async () => ((await unfinished()).length === 0 ? true : undefined),
-      Math.max(300_000, made.length * 30_000),
-    );
+      Math.max(300_000, made.length * (real ? 90_000 : 30_000)),
+    ).catch(async (err) => {
+      // Which ones, and where each stands: what a person needs to see why.
+      const open = await unfinished().catch(() => []);
+      const where = open.map(
+        (v) =>
+          `${v.metadata.name} ${v.status?.phase}: ${(v.status?.stages ?? []).map((s) => `${s.name}=${s.state}`).join(' ')} (${v.status?.message ?? ''})`,
+      );
+      throw new Error(`${(err as Error).message}; unfinished:\n${where.join('\n')}`);
+    });
     supervising = false;
     await supervisor;
     const invariants = await checkInvariants({ c, ns, pool, fakeLog, made, duplicates, edited, list });
@@ -478,6 +551,19 @@ export async function runFaultSuite(env: TestbedEnv, o: SuiteOptions): Promise<S
     supervising = false;
     await supervisor?.catch(() => {});
     for (const r of replicas) await r.op.stop().catch(() => {});
+    // With the operators gone nobody removes the cleanup finalizer: take it off, or the namespace never goes.
+    await list()
+      .then((all) =>
+        Promise.all(
+          all.map((v) =>
+            c.custom.patchNamespacedCustomObject(
+              { ...TARGET, namespace: ns, name: v.metadata.name!, body: { metadata: { finalizers: null } } },
+              setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+            ),
+          ),
+        ),
+      )
+      .catch(() => {});
     await pool?.end().catch(() => {});
     await proxy?.close().catch(() => {});
     if (pgServer) await stopProcess(pgServer, 10_000, 'SIGINT');
