@@ -1,13 +1,20 @@
-// The fault suite at CI size: every kind of fault once, a few ingestions, short outages; every invariant
-// must hold. The figures come from the script at scale (npm run faults), not from here.
+// The fault suite at CI size: every kind of fault once, a few ingestions of a small generated video through the
+// real pipeline (tiny models), short outages; every invariant must hold. The figures come from the script at scale
+// (npm run faults), not from here.
 import { describe, expect, inject, it } from 'vitest';
 import { FAULT_KINDS, formatReport, runFaultSuite } from '../support/fault-suite.js';
 
 const env = inject('testbed');
 
 describe('the fault suite', () => {
-  it('keeps every invariant through one fault of each kind', async () => {
-    const report = await runFaultSuite(env, { concurrent: 3, rounds: 1, downMs: 6000, seed: 7 });
+  it('keeps every invariant through one fault of each kind, the real pipeline running the stages', async () => {
+    const report = await runFaultSuite(env, {
+      concurrent: 3,
+      rounds: 1,
+      downMs: 6000,
+      seed: 7,
+      stages: 'real',
+    });
     console.log(formatReport(report));
     expect(report.kinds.map((k) => k.kind)).toEqual([...FAULT_KINDS]);
     for (const k of report.kinds) expect(k.injected, k.kind).toBe(1);
