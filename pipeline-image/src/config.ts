@@ -99,7 +99,7 @@ export const PipelineConfigSchema = Type.Object({
     4,
   ),
   OBJECTS_MIN_CONFIDENCE: Num(
-    'least confidence (0–1) of an object kept (0.4: true objects in the bundled photos score 0.41–0.61, the strongest false one 0.36; docs/benchmarks.md)',
+    'least confidence (0–1) of an object kept (0.4: with CenterNet, true objects in the bundled photos score 0.51–0.69, the strongest false one 0.39; docs/benchmarks.md)',
     0.4,
   ),
   FFMPEG_THREADS: Int('threads per ffmpeg process (0 = ffmpeg decides)', 0, 0),
