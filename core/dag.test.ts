@@ -26,6 +26,7 @@ describe('the stage DAG', () => {
       'embed-text',
       'ocr',
       'objects',
+      'embed-screen',
       'index',
     ]);
     STAGES.forEach((s, i) => {
@@ -33,16 +34,18 @@ describe('the stage DAG', () => {
     });
   });
 
-  it('runs speech recognition and the two embedding stages on GPU, the rest on CPU', () => {
+  it('runs speech recognition and the three embedding stages on GPU, the rest on CPU', () => {
     expect(STAGES.filter((s) => s.resource === 'gpu').map((s) => s.name)).toEqual([
       'asr',
       'embed-vision',
       'embed-text',
+      'embed-screen',
     ]);
   });
 
   it('lets index go ahead without text embeddings, screen text or objects but not without image embeddings', () => {
-    expect(stage('index').optional).toEqual(['embed-text', 'ocr', 'objects']);
+    expect(stage('index').optional).toEqual(['embed-text', 'ocr', 'objects', 'embed-screen']);
+    expect(stage('embed-screen')).toMatchObject({ needs: ['ocr', 'objects'], optional: ['ocr', 'objects'] });
     expect(stage('ocr')).toMatchObject({ needs: ['keyframes'], resource: 'cpu' });
     expect(stage('objects')).toMatchObject({ needs: ['keyframes'], resource: 'cpu' });
     expect(stage('embed-text').needs).toEqual(['asr', 'shots']);
@@ -92,8 +95,16 @@ describe('ready stages', () => {
       ocr: 'Succeeded',
       objects: 'Succeeded',
     });
-    expect(readyStages(states)).toEqual(['index']);
-    expect(readyStages({ ...states, ocr: 'Skipped', objects: 'Skipped' })).toEqual(['index']);
+    expect(readyStages(states)).toEqual(['embed-screen']);
+    expect(readyStages({ ...states, 'embed-screen': 'Succeeded' })).toEqual(['index']);
+    expect(readyStages({ ...states, 'embed-screen': 'Skipped' })).toEqual(['index']);
+  });
+
+  it('embeds what is on screen when ocr or objects ran, even with the other skipped', () => {
+    const states = run({ probe: 'Succeeded', shots: 'Succeeded', keyframes: 'Succeeded' });
+    expect(readyStages({ ...states, ocr: 'Skipped', objects: 'Succeeded' })).toContain('embed-screen');
+    expect(readyStages({ ...states, ocr: 'Succeeded', objects: 'Skipped' })).toContain('embed-screen');
+    expect(readyStages({ ...states, ocr: 'Succeeded', objects: 'Pending' })).not.toContain('embed-screen');
   });
 
   it('only considers the stages of the run', () => {
@@ -111,6 +122,21 @@ describe('skipping', () => {
       shots: 'Pending',
       index: 'Pending',
     });
+  });
+
+  it('skips embed-screen without a run when ocr and objects both skipped (no GPU slot for nothing), and still indexes', () => {
+    const states = run({
+      probe: 'Succeeded',
+      shots: 'Succeeded',
+      keyframes: 'Succeeded',
+      'embed-vision': 'Succeeded',
+      ocr: 'Skipped',
+      objects: 'Skipped',
+    });
+    const next = propagateSkips(states);
+    expect(next['embed-screen']).toBe('Skipped');
+    expect(next.index).toBe('Pending');
+    expect(readyStages(states)).not.toContain('embed-screen');
   });
 
   it('leaves stages that already ran alone and does not change its argument', () => {
@@ -148,7 +174,7 @@ describe('stage subsets', () => {
   it('names every missing need of a stage at once', () => {
     const result = validateStageSubset(['index']);
     expect(!result.ok && result.problems).toEqual([
-      'index needs embed-vision and embed-text and ocr and objects, which are not in the list',
+      'index needs embed-vision and embed-text and ocr and objects and embed-screen, which are not in the list',
     ]);
   });
 

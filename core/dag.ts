@@ -21,14 +21,24 @@ const DEFINITIONS = [
   // Objects in view: the detector is small enough for CPU (about 0.1 s a frame); onnxruntime takes a GPU where
   // the pipeline image has CUDA, but the stage does not ask for one.
   { name: 'objects', needs: ['keyframes'], resource: 'cpu', optional: [] },
+  // What ocr read and objects saw, through the text model (the one embed-text runs): a stage of its own rather
+  // than embed-text moved after ocr and objects, so transcript vectors never wait for the slowest picture stage.
+  // Either need may be Skipped; the stage skips itself when neither produced anything.
+  {
+    name: 'embed-screen',
+    needs: ['ocr', 'objects'],
+    resource: 'gpu',
+    optional: ['ocr', 'objects'],
+    wantsOne: true,
+  },
   // A silent video is still indexed from its pictures: index tolerates a skipped embed-text, and a skipped ocr
   // (no text detector or Tesseract installed) or objects (no detector) leaves the scenes without screen text or
-  // object labels.
+  // object labels, and embed-screen then without screen vectors.
   {
     name: 'index',
-    needs: ['embed-vision', 'embed-text', 'ocr', 'objects'],
+    needs: ['embed-vision', 'embed-text', 'ocr', 'objects', 'embed-screen'],
     resource: 'cpu',
-    optional: ['embed-text', 'ocr', 'objects'],
+    optional: ['embed-text', 'ocr', 'objects', 'embed-screen'],
   },
 ] as const;
 
@@ -40,10 +50,15 @@ export interface Stage {
   readonly resource: StageResource;
   /** Needs this stage can do without: when one of them is Skipped, this stage still runs. */
   readonly optional: readonly StageName[];
+  /**
+   * Set when the stage has work only if at least one need produced something: with every need Skipped it is
+   * Skipped too, without a run (embed-screen after ocr and objects both skipped: a GPU slot spent on nothing).
+   */
+  readonly wantsOne?: boolean;
 }
 
 /** Every stage, in topological order (each stage comes after all it needs). */
-export const STAGES: readonly Stage[] = DEFINITIONS;
+export const STAGES: readonly Stage[] = DEFINITIONS as readonly Stage[];
 
 /** Stage names in topological order; the CRD's enums are built from this list. */
 export const STAGE_NAMES: readonly StageName[] = STAGES.map((s) => s.name);
@@ -78,6 +93,7 @@ export function initialStates(subset: readonly StageName[] = STAGE_NAMES): Stage
  * The rule lives here, not in the stage handlers, so both runners skip the same stages.
  */
 function skipCause(s: Stage, states: StageStates): StageName | undefined {
+  if (s.wantsOne && s.needs.length > 0 && s.needs.every((n) => states[n] === 'Skipped')) return s.needs[0];
   return s.needs.find((n) => states[n] === 'Skipped' && !s.optional.includes(n));
 }
 

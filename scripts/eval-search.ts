@@ -18,7 +18,7 @@ import pg from 'pg';
 import { lazyQueryEmbedders } from '../api/search/embedders.js';
 import type { Signal } from '../api/search/query.js';
 import { search } from '../api/search/service.js';
-import { STAGE_NAMES, type StageName } from '../core/dag.js';
+import { initialStates, propagateSkips, STAGE_NAMES } from '../core/dag.js';
 import { migrate } from '../core/db/migrate.js';
 import { aUser, aVideo, startMigratedDatabase } from '../core/db/testing.js';
 import { createLogger } from '../core/log.js';
@@ -124,16 +124,15 @@ async function pipelineLibrary(): Promise<Library> {
         state: 'processing',
         title: v.title,
       });
-      const skipped = new Set<StageName>();
+      let states = initialStates();
       for (const stage of STAGE_NAMES) {
-        if ((stage === 'asr' && skipped.has('audio')) || (stage === 'embed-text' && skipped.has('asr'))) {
-          skipped.add(stage);
-          continue;
-        }
+        // The DAG's own skip rules (core/dag.ts), as both executors apply them.
+        states = propagateSkips(states);
+        if (states[stage] === 'Skipped') continue;
         const run = await runStage(stage, video, env, { ...stageEnv, [STAGE_ENV.language]: v.language });
         if (run.exitCode !== 0)
           throw new Error(`${v.key}: stage ${stage} failed:\n${run.stdout}${run.stderr}`);
-        if (run.result?.outcome === 'Skipped') skipped.add(stage);
+        states = { ...states, [stage]: run.result?.outcome === 'Skipped' ? 'Skipped' : 'Succeeded' };
       }
       return video;
     };

@@ -34,6 +34,8 @@ export const STAGE_WEIGHT: Record<StageName, number> = {
   ocr: 2,
   // One detector run per frame read (~0.1–0.3 s on a busy machine, docs/benchmarks.md): well inside the base share.
   objects: 1,
+  // A few short texts per scene through the text model.
+  'embed-screen': 1,
   index: 1,
 };
 

@@ -110,6 +110,7 @@ describe('plan', () => {
       'embed-text',
       'ocr',
       'objects',
+      'embed-screen',
       'index',
     ]);
     expect(status).toMatchObject({

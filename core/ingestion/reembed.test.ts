@@ -61,12 +61,13 @@ describe('re-embedding after a model change', () => {
     expect(indexed.last.db.video.state).toBe('indexed');
   });
 
-  it('a new text model reruns embed-text and index only, as Jobs of round 1, and the video stays indexed meanwhile', () => {
+  it('a new text model reruns embed-text, embed-screen and index only, as Jobs of round 1, and the video stays indexed meanwhile', () => {
     const want = { ...OLD, text: 'multilingual-e5-small' };
     const first = reconcile(
       plan({ ingestion: anIngestion({ status: indexed.status }), jobs: indexed.jobs, models: want }, NOW),
     );
-    expect(first.create).toEqual(['embed-text']);
+    // Both embed the text model's vectors: the transcript's and what is on screen.
+    expect(first.create).toEqual(['embed-text', 'embed-screen']);
     expect(first.status.phase).toBe('Running');
     expect(first.status.reembed).toEqual({
       round: 1,
@@ -89,20 +90,23 @@ describe('re-embedding after a model change', () => {
       errorCategory: null,
       durationSeconds: null,
     });
-    expect(reembedProgress(first.status)).toEqual({ done: 0, of: 2 });
+    expect(reembedProgress(first.status)).toEqual({ done: 0, of: 3 });
 
     const after = drive(indexed.status, want);
-    expect(after.created.map((c) => c.stage)).toEqual(['embed-text', 'index']);
+    expect(after.created.map((c) => c.stage)).toEqual(['embed-text', 'embed-screen', 'index']);
     expect(after.created.map((c) => c.job)).toEqual([
       stageJobName('video-1', UID, 'embed-text', 1),
+      stageJobName('video-1', UID, 'embed-screen', 1),
       stageJobName('video-1', UID, 'index', 1),
     ]);
     expect(after.status.phase).toBe('Succeeded');
     expect(after.status.vectorModels).toEqual(want);
     expect(after.status.reembed).toMatchObject({ round: 1, finishedAt: NOW.toISOString() });
-    expect(reembedProgress(after.status)).toEqual({ done: 2, of: 2 });
-    // probe, audio, asr, shots, keyframes, embed-vision and ocr kept their first results.
-    for (const s of after.status.stages!.filter((x) => !['embed-text', 'index'].includes(x.name)))
+    expect(reembedProgress(after.status)).toEqual({ done: 3, of: 3 });
+    // probe, audio, asr, shots, keyframes, embed-vision, ocr and objects kept their first results.
+    for (const s of after.status.stages!.filter(
+      (x) => !['embed-text', 'embed-screen', 'index'].includes(x.name),
+    ))
       expect(s).toEqual(indexed.status.stages!.find((x) => x.name === s.name));
     expect(after.last.db.video.state).toBe('indexed');
     // Nothing more to do with the same models.
@@ -112,10 +116,16 @@ describe('re-embedding after a model change', () => {
   it('a change of both models reruns both embed stages; a second change is round 2', () => {
     const both = { text: 'multilingual-e5-small', vision: 'siglip2-so400m-patch14-384' };
     const once = drive(indexed.status, both);
-    expect(once.created.map((c) => c.stage).sort()).toEqual(['embed-text', 'embed-vision', 'index']);
+    expect(once.created.map((c) => c.stage).sort()).toEqual([
+      'embed-screen',
+      'embed-text',
+      'embed-vision',
+      'index',
+    ]);
     const twice = drive(once.status, { ...both, text: 'bge-m3' });
     expect(twice.created.map((c) => c.job)).toEqual([
       stageJobName('video-1', UID, 'embed-text', 2),
+      stageJobName('video-1', UID, 'embed-screen', 2),
       stageJobName('video-1', UID, 'index', 2),
     ]);
     expect(twice.status.reembed).toMatchObject({ round: 2, text: { from: both.text, to: 'bge-m3' } });
@@ -215,8 +225,24 @@ describe('re-embedding after a model change', () => {
     expect(drive(after.status, OLD).created).toEqual([]);
   });
 
+  it('a video indexed before embed-screen existed gets its screen vectors in an added round: embed-screen, then index', () => {
+    const before = {
+      ...indexed.status,
+      stages: indexed.status.stages!.filter((s) => s.name !== 'embed-screen'),
+    };
+    const after = drive(before, OLD);
+    expect(after.created.map((c) => c.job)).toEqual([
+      stageJobName('video-1', UID, 'embed-screen', 1),
+      stageJobName('video-1', UID, 'index', 1),
+    ]);
+    expect(after.status.reembed).toMatchObject({ round: 1, added: ['embed-screen'] });
+    expect(after.status.phase).toBe('Succeeded');
+    expect(after.last.db.video.state).toBe('indexed');
+  });
+
   it('a stage left out of spec.stages on purpose is not one the DAG gained', () => {
-    const subset = indexed.status.stages!.filter((s) => s.name !== 'objects');
+    // embed-screen needs objects: a run without objects leaves it out too.
+    const subset = indexed.status.stages!.filter((s) => !['objects', 'embed-screen'].includes(s.name));
     const stages = subset.map((s) => s.name);
     const p = reconcile(
       plan(

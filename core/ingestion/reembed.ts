@@ -1,7 +1,7 @@
 // Re-embedding after a model change, and indexing again after the DAG gained a stage, decided once for both
 // executors (plan.ts calls it): when the models the
-// stage Jobs would use now differ from the models a succeeded ingestion's vectors are of, only the embed stage of
-// each changed kind and index run again, from the artifacts already in storage (transcript, shots, keyframes); probe,
+// stage Jobs would use now differ from the models a succeeded ingestion's vectors are of, only the embed stages of
+// each changed kind (the text model's: embed-text and embed-screen) and index run again, from the artifacts already in storage (transcript, shots, keyframes); probe,
 // audio, asr, shots, keyframes and ocr keep their results. The video stays searchable with its old vectors meanwhile:
 // index replaces them with the new model's in one transaction (pipeline-image/src/db/scenes.ts), so a video
 // switches whole, and its vectors are never a mix of two models.
@@ -22,7 +22,11 @@ export function wantedModels(spec: VideoIngestionSpec, defaults: WantedModels): 
   };
 }
 
-const EMBED_STAGE: Record<keyof WantedModels, StageName> = { text: 'embed-text', vision: 'embed-vision' };
+/** The stages that embed with each kind's model: the text model embeds transcripts and what is on screen. */
+const EMBED_STAGES: Record<keyof WantedModels, readonly StageName[]> = {
+  text: ['embed-text', 'embed-screen'],
+  vision: ['embed-vision'],
+};
 
 /**
  * The status with a re-index round started, or undefined when nothing is to be done. Only a run that succeeded with
@@ -51,14 +55,19 @@ export function startReembed(
   const changed =
     want && have
       ? (['text', 'vision'] as const).filter(
-          (k) => have[k] !== undefined && have[k] !== want[k] && run.includes(EMBED_STAGE[k]) && !stuck(k),
+          (k) =>
+            have[k] !== undefined &&
+            have[k] !== want[k] &&
+            EMBED_STAGES[k].some((n) => run.includes(n)) &&
+            !stuck(k),
         )
       : [];
   const known = new Set((status.stages ?? []).map((s) => s.name));
   const added = run.filter((n) => !known.has(n));
   if (changed.length === 0 && added.length === 0) return recorded === status ? undefined : recorded;
   const round = (status.reembed?.round ?? 0) + 1;
-  const again = new Set<StageName>([...changed.map((k) => EMBED_STAGE[k]), 'index']);
+  // A stage of these the status has no entry for (the DAG gained it since) comes in as added below.
+  const again = new Set<StageName>([...changed.flatMap((k) => EMBED_STAGES[k]), 'index']);
   const stages = [
     ...(status.stages ?? []).map(
       (s): StageStatus => (again.has(s.name) ? { name: s.name, state: 'Pending', round } : s),

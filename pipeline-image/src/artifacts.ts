@@ -4,6 +4,7 @@
 
 import type { StageName } from '../../core/dag.js';
 import type { SceneObject } from '../../core/scene-objects.js';
+import type { ScreenPassageSource } from '../../core/screen-passages.js';
 import type { DecodeStats } from '../../models/runtime/speech.js';
 import type { ProbeInfo } from './media/probe.js';
 import type { SceneLine } from './media/screen-text.js';
@@ -37,6 +38,8 @@ export const ARTIFACTS = {
   screenText: artifact<ScreenTextOutput>('ocr', 'screen-text.json'),
   /** Each scene's object labels; absent when objects was skipped. */
   objects: artifact<ObjectsOutput>('objects', 'objects.json'),
+  /** Each scene's screen text and object names through the text model; absent when embed-screen was skipped. */
+  sceneScreen: artifact<SceneScreenOutput>('embed-screen', 'screen-vectors.json'),
 } as const;
 
 // The shapes, in DAG order of the stages that write them.
@@ -123,4 +126,10 @@ export interface ObjectsOutput {
   minConfidence: number;
   /** By scene index: the labels seen, most confident first, and how many frames were looked at. */
   scenes: { idx: number; frames: number; objects: SceneObject[] }[];
+}
+
+export interface SceneScreenOutput {
+  model: { name: string; revision: string; dims: number };
+  /** By scene index: one vector per passage (core/screen-passages.ts: idx 0 screen text, then object names). */
+  scenes: { idx: number; passages: { idx: number; source: ScreenPassageSource; vector: number[] }[] }[];
 }

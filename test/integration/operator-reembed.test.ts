@@ -69,7 +69,9 @@ describe('the operator after a text model change', () => {
     const added = (await jobsOf(t.c, t.ns, 'reembed'))
       .map((j) => j.metadata!.name!)
       .filter((n) => !before.includes(n));
+    // The text model embeds the transcript and what is on screen: both run again.
     expect(added.sort()).toEqual([
+      expect.stringMatching(/^reembed-embed-screen-r1-[0-9a-f]{8}$/),
       expect.stringMatching(/^reembed-embed-text-r1-[0-9a-f]{8}$/),
       expect.stringMatching(/^reembed-index-r1-[0-9a-f]{8}$/),
     ]);
@@ -78,6 +80,7 @@ describe('the operator after a text model change', () => {
     for (const stage of ['probe', 'audio', 'asr', 'shots', 'keyframes', 'embed-vision', 'ocr', 'objects'])
       expect(count(stage), stage).toBe(1);
     expect(count('embed-text')).toBe(2);
+    expect(count('embed-screen')).toBe(2);
     expect(count('index')).toBe(2);
   });
 });

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfig } from '../../core/config.js';
-import { STAGE_NAMES, type StageName } from '../../core/dag.js';
+import { initialStates, propagateSkips, STAGE_NAMES, type StageName } from '../../core/dag.js';
 import { decodeResult, STAGE_ENV, type StageResult } from '../../core/stage-contract.js';
 import { createS3Store } from '../../core/storage/s3.js';
 import { keys, type ObjectStore } from '../../core/storage/store.js';
@@ -118,18 +118,14 @@ export async function runAllStages(
   models: Record<string, string>,
 ): Promise<Record<string, StageRun>> {
   const runs: Record<string, StageRun> = {};
-  const skippedStages = new Set<StageName>();
+  let states = initialStates();
   for (const stage of STAGE_NAMES) {
-    if (
-      (stage === 'asr' && skippedStages.has('audio')) ||
-      (stage === 'embed-text' && skippedStages.has('asr'))
-    ) {
-      skippedStages.add(stage);
-      continue;
-    }
+    // The DAG's own skip rules (core/dag.ts), as both executors apply them.
+    states = propagateSkips(states);
+    if (states[stage] === 'Skipped') continue;
     const run = await runStage(stage, video, env, models);
     if (run.exitCode !== 0) throw new Error(`${stage} exited ${run.exitCode}: ${run.stdout}${run.stderr}`);
-    if (run.result?.outcome === 'Skipped') skippedStages.add(stage);
+    states = { ...states, [stage]: run.result?.outcome === 'Skipped' ? 'Skipped' : 'Succeeded' };
     runs[stage] = run;
   }
   return runs;

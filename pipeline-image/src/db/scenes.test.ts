@@ -121,6 +121,30 @@ describe('writing a video’s scenes', () => {
     ]);
   });
 
+  it('stores the text model’s vectors of what is on screen per passage, and a run without them removes them', async () => {
+    const userId = await aUser(pool);
+    const videoId = await aVideo(pool, userId);
+    const screen = { name: 'bge-m3', dims: 1024 };
+    const withScreen = scenes(2).map((s) => ({
+      ...s,
+      screenVecs: s.idx === 1 ? [0, 1, 2].map((idx) => ({ idx, vec: unit(1024, idx) })) : [],
+    }));
+    const screenRows = async () =>
+      (await vectorsOf(videoId))
+        .filter((v) => v.kind === 'screen')
+        .map(({ scene, model, idx, dims }) => ({ scene, model, idx, dims }));
+    await replaceScenes(pool, { videoId, userId, durationS: 4 }, withScreen, { ...MODELS, screen });
+    expect(await screenRows()).toEqual(
+      [0, 1, 2].map((idx) => ({ scene: 1, model: 'bge-m3', idx, dims: 1024 })),
+    );
+    expect((await videoVectorModels(pool, videoId)).screen).toEqual({ model: 'bge-m3', dims: 1024 });
+    const index = vectorIndexName('bge-m3', 'screen', 1024);
+    expect((await pool.query('SELECT 1 FROM pg_indexes WHERE indexname = $1', [index])).rowCount).toBe(1);
+    await replaceScenes(pool, { videoId, userId, durationS: 4 }, scenes(2), MODELS);
+    expect(await screenRows()).toEqual([]);
+    expect((await videoVectorModels(pool, videoId)).screen).toBeUndefined();
+  });
+
   it('a second run replaces the first: same ids at the same positions, no rows left from a longer run', async () => {
     const userId = await aUser(pool);
     const videoId = await aVideo(pool, userId);

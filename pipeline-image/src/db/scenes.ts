@@ -2,7 +2,7 @@
 // video marked indexed.
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { ensureVectorIndex, SCENE_VECTOR, type VectorKind } from '../../../core/db/vectors.js';
+import { ensureVectorIndex, SCENE_VECTOR, VECTOR_KINDS, type VectorKind } from '../../../core/db/vectors.js';
 
 export interface SceneRow {
   idx: number;
@@ -11,6 +11,8 @@ export interface SceneRow {
   transcript: string;
   textVec?: ArrayLike<number> | null;
   imageVec?: ArrayLike<number> | null;
+  /** The text model's vectors of what the scene shows (its screen text, its objects' names), by passage idx. */
+  screenVecs?: readonly { idx: number; vec: ArrayLike<number> }[];
   /** The image vector of every frame the scene was looked at (scene_frames), in time order. */
   frames?: readonly { atS: number; imageVec: ArrayLike<number> }[];
   /** The objects seen (the objects stage's, one entry per label), kept whole in vision_tags. */
@@ -43,10 +45,10 @@ export const vectorLiteral = (v: ArrayLike<number> | null | undefined): string |
   v ? `[${Array.from(v, (x) => (Number.isFinite(x) ? x : 0)).join(',')}]` : null;
 
 /** The model that made each kind of vector the rows carry; a kind without one has no vectors. */
-export type VectorModels = Partial<Record<'text' | 'image', { name: string; dims: number }>>;
+export type VectorModels = Partial<Record<VectorKind, { name: string; dims: number }>>;
 
 /** One kind's vectors of every scene, as unnest() arrays. */
-function vectorsOf(videoId: string, scenes: readonly SceneRow[], kind: 'text' | 'image') {
+function vectorsOf(videoId: string, scenes: readonly SceneRow[], kind: VectorKind) {
   const out = {
     scene: [] as string[],
     idx: [] as number[],
@@ -63,6 +65,7 @@ function vectorsOf(videoId: string, scenes: readonly SceneRow[], kind: 'text' | 
   };
   for (const s of scenes) {
     if (kind === 'text') add(s, SCENE_VECTOR, null, s.textVec);
+    else if (kind === 'screen') for (const p of s.screenVecs ?? []) add(s, p.idx, null, p.vec);
     else {
       add(s, SCENE_VECTOR, null, s.imageVec);
       for (const [i, f] of (s.frames ?? []).entries()) add(s, i, f.atS, f.imageVec);
@@ -84,7 +87,7 @@ export async function replaceScenes(
   models: VectorModels = {},
 ): Promise<void> {
   // Outside the transaction: the embedded Postgres serializes connections, and an index is built once per model.
-  for (const [kind, m] of Object.entries(models) as ['text' | 'image', { name: string; dims: number }][])
+  for (const [kind, m] of Object.entries(models) as [VectorKind, { name: string; dims: number }][])
     await ensureVectorIndex(pool, m.name, kind, m.dims);
   const client = await pool.connect();
   try {
@@ -126,8 +129,7 @@ export async function replaceScenes(
       video.videoId,
       scenes.length,
     ]);
-    for (const kind of ['text', 'image'] as const)
-      await writeVectors(client, video.videoId, scenes, kind, models);
+    for (const kind of VECTOR_KINDS) await writeVectors(client, video.videoId, scenes, kind, models);
     await client.query(
       `UPDATE videos SET state = 'indexed', duration_s = $2, error_text = NULL WHERE video_id = $1`,
       [video.videoId, video.durationS],
@@ -146,7 +148,7 @@ async function writeVectors(
   client: pg.PoolClient,
   videoId: string,
   scenes: readonly SceneRow[],
-  kind: VectorKind & ('text' | 'image'),
+  kind: VectorKind,
   models: VectorModels,
 ): Promise<void> {
   await client.query('DELETE FROM scene_vectors WHERE video_id = $1 AND kind = $2', [videoId, kind]);

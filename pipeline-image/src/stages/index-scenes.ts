@@ -22,6 +22,8 @@ export const indexStage: StageHandler = async (ctx) => {
   const screen = await getJsonIfPresent(ctx, ARTIFACTS.screenText);
   // And objects: without it the scenes have no object labels.
   const seen = await getJsonIfPresent(ctx, ARTIFACTS.objects);
+  // And embed-screen: without it (nothing read or seen, or a video indexed before the stage) no screen vectors.
+  const shown = await getJsonIfPresent(ctx, ARTIFACTS.sceneScreen);
   const { videoId, userId } = ctx.video;
   const sidecarKey = keys.sidecar(userId, videoId, SIDECAR_NAME);
   const rows = scenes.map((s) => ({
@@ -31,6 +33,7 @@ export const indexStage: StageHandler = async (ctx) => {
     transcript: text?.scenes[s.idx]?.transcript ?? '',
     textVec: text?.scenes[s.idx]?.vector ?? null,
     imageVec: vision.vectors[s.idx] ?? null,
+    screenVecs: (shown?.scenes[s.idx]?.passages ?? []).map((p) => ({ idx: p.idx, vec: p.vector })),
     frames: (vision.frames?.[s.idx] ?? []).map((f) => ({ atS: f.at, imageVec: f.vector })),
     thumbnailKey: keyframes[s.idx]?.thumbnailKey ?? null,
     screenLines: screen?.scenes[s.idx]?.lines,
@@ -48,6 +51,7 @@ export const indexStage: StageHandler = async (ctx) => {
       text: text?.model ?? null,
       ocr: screen?.model ?? null,
       objects: seen?.model ?? null,
+      screen: shown?.model ?? null,
     },
     transcript: transcript ?? null,
     scenes: rows.map((r) => ({
@@ -73,6 +77,7 @@ export const indexStage: StageHandler = async (ctx) => {
     await replaceScenes(ctx.db(), { videoId, userId, durationS: info.durationSeconds }, rows, {
       image: { name: vision.model.name, dims: vision.model.dims },
       ...(text ? { text: { name: text.model.name, dims: text.model.dims } } : {}),
+      ...(shown ? { screen: { name: shown.model.name, dims: shown.model.dims } } : {}),
     });
   } catch (err) {
     if (err instanceof VideoGone)
@@ -85,8 +90,10 @@ export const indexStage: StageHandler = async (ctx) => {
     withText: rows.filter((r) => r.textVec).length,
     withScreenText: rows.filter((r) => r.screenLines?.length).length,
     withObjects: rows.filter((r) => r.visionTags?.length).length,
+    withScreenVectors: rows.filter((r) => r.screenVecs.length).length,
     // The models the video's vectors are of now: the plan records them in the status (re-embed on a model change).
     visionModel: vision.model.name,
-    ...(text ? { textModel: text.model.name } : {}),
+    // Screen vectors are the text model's too: a video with no transcript but text on screen is re-embedded as well.
+    ...(text || shown ? { textModel: (text ?? shown)!.model.name } : {}),
   });
 };

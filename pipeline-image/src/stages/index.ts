@@ -3,6 +3,7 @@ import type { StageName } from '../../../core/dag.js';
 import type { StageHandler } from '../context.js';
 import { asr } from './asr.js';
 import { audio } from './audio.js';
+import { embedScreen } from './embed-screen.js';
 import { embedText } from './embed-text.js';
 import { embedVision } from './embed-vision.js';
 import { indexStage } from './index-scenes.js';
@@ -22,5 +23,6 @@ export const HANDLERS: Record<StageName, StageHandler> = {
   'embed-text': embedText,
   ocr,
   objects,
+  'embed-screen': embedScreen,
   index: indexStage,
 };
