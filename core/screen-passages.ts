@@ -24,6 +24,21 @@ export interface ScreenPassage {
   language?: 'en' | 'ko';
 }
 
+/**
+ * A line as the text model reads it best: a line in capitals (signs, titles: "GRAND OPENING SALE") with each word
+ * capitalised instead ("Grand Opening Sale"). The multilingual encoders' tokenisers are case-sensitive and see
+ * all-capital words rarely; with e5-small a Korean paraphrase of a sign stood out 2–5 points more against the
+ * capitalised form (docs/benchmarks.md, 2026-12-07). Other lines are kept as read.
+ */
+export function screenLineForEmbedding(line: string): string {
+  const letters = line.match(/\p{L}/gu) ?? [];
+  const cased = letters.filter((c) => c.toLowerCase() !== c.toUpperCase());
+  if (cased.length < 2 || cased.some((c) => c !== c.toUpperCase())) return line;
+  return line
+    .toLowerCase()
+    .replace(/(^|[^\p{L}\p{N}'’])(\p{L})/gu, (_, pre: string, c: string) => pre + c.toUpperCase());
+}
+
 /** A scene's passages, in idx order; none when nothing was read or seen. Pure. */
 export function screenPassages(
   lines: readonly { text: string }[],
@@ -31,7 +46,7 @@ export function screenPassages(
 ): ScreenPassage[] {
   const out: ScreenPassage[] = [];
   const text = lines
-    .map((l) => l.text.normalize('NFC').trim())
+    .map((l) => screenLineForEmbedding(l.text.normalize('NFC').trim()))
     .filter((t) => t !== '')
     .join('\n');
   if (text !== '') out.push({ idx: SCREEN_TEXT_IDX, text, source: 'screen' });

@@ -71,6 +71,25 @@ export const VECTOR_CALIBRATION: Record<string, VectorCalibration> = {
   },
 };
 
+/**
+ * Per text model: the floor and relevance of its screen vectors (the embed-screen stage's: what ocr read and the
+ * names of the objects seen), which search reads beside the transcript's as part of the text signal. A passage
+ * of a few words stands out for many queries loosely, so these floors sit above every near-miss and negative
+ * query of the set (`scripts/calibrate-search.ts --screen`). A model without an entry: its screen vectors are
+ * not searched.
+ */
+export const SCREEN_CALIBRATION: Record<string, VectorCalibration> = {
+  /* calibrated */
+  'multilingual-e5-small': {
+    criterion: 'standout',
+    floor: 12.93,
+    relevance: { a: 1.214, b: -11.766 },
+    crossLanguage: { floor: 11.01, relevance: { a: 0.624, b: -6.116 } },
+    basis:
+      '71 queries × 20 scenes (their drawn text) of scripts/eval/search-set.ts (2026-12-07): in-sample precision 1, recall 0.271 at the floor',
+  },
+};
+
 export const LEXICAL_CALIBRATION: LexicalCalibration = {
   relevance: { a: 13.406, b: -4.404 },
   basis: '71 queries × 20 scenes of scripts/eval/search-set.ts (2026-12-07): 35 pairs with a match',

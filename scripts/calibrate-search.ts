@@ -12,7 +12,10 @@
 // Held out: the queries are split into FOLDS parts (by query, never by pair: a query's pairs are all fitted or all
 // held out; each kind spread over the folds); each part is measured with the floor and fit of the others, and
 // the figures are printed beside the in-sample ones (fit and measured on every query).
-// Usage: npx tsx scripts/calibrate-search.ts [model] [--criterion cosine|standout] [--one-floor] [--write] (default
+// --screen calibrates the model's screen vectors instead (embed-screen: each scene's drawn text as its passage), with
+// each floor raised above every pair of a near-miss or negative query in its pairing; --write then writes
+// SCREEN_CALIBRATION.
+// Usage: npx tsx scripts/calibrate-search.ts [model] [--criterion cosine|standout] [--one-floor] [--screen] [--write] (default
 // multilingual-e5-small, standout; MODELS_DIR as for search, default ~/.cache/heimdex/models). Prints the
 // distributions and the figures; --write updates the file with the fit on every query.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -51,13 +54,14 @@ if (modelSpec(model).tiny)
   throw new Error(`${model} is a random-weight stand-in: there is nothing to calibrate`);
 
 const embedder = await loadTextEmbedder(model, { modelsDir });
-const pairs = await labelledPairs(embedder);
+/** --screen: the calibration of the model's screen vectors (each scene's drawn text as the passage). */
+const screen = args.includes('--screen');
+const pairs = await labelledPairs(embedder, screen ? 'screen' : 'transcript');
 const answerable = [...new Set(pairs.map((p) => p.query))];
 const scenes = VIDEOS.flatMap((v) => v.scenes);
 // Folds over every query (the picture ones too), as eval-search.ts --held-out splits them.
 const fold = foldsOf(QUERIES);
 const value = (p: Pair) => criterionValue(criterion, p);
-const fitOn = (ps: Pair[]) => fitWith(ps, criterion, byLanguage);
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 const quantile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floor(p * (xs.length - 1))]!;
 
@@ -99,6 +103,22 @@ const print = (name: string, m: ReturnType<typeof measure>) =>
     `  ${name.padEnd(10)} precision ${m.precision.toFixed(3)}  recall ${m.recall.toFixed(3)}  F0.5 ${m.f05.toFixed(3)}  queries with a right answer kept ${m.found}/${m.answerable} (cross-language ${m.xlFound}/${m.xl})  near-miss+negative empty ${m.empty}/${m.emptyKinds}  Brier ${m.brier.toFixed(3)}`,
   );
 
+/**
+ * Screen vectors embed a few words (a sign, a label), and a few words match many queries loosely ("FAMILY DINNER"
+ * stands out for "a wedding dinner at a hotel"): their floors are raised, where needed, just above every pair of a
+ * query whose answer is nothing, so that such a query still gets nothing from them.
+ */
+const raised = (f: Fit, ps: Pair[]): Fit => {
+  if (!screen) return f;
+  const above = (cross: boolean, part: Fit['same']) => {
+    const worst = Math.max(
+      ...ps.filter((p) => EMPTY_KINDS.includes(p.query.kind) && p.crossLanguage === cross).map(value),
+    );
+    return worst >= part.floor ? { ...part, floor: Math.ceil((worst + 0.05) * 100) / 100 } : part;
+  };
+  return { ...f, same: above(false, f.same), ...(f.cross && { cross: above(true, f.cross) }) };
+};
+const fitOn = (ps: Pair[]) => raised(fitWith(ps, criterion, byLanguage), ps);
 const all = fitOn(pairs);
 const pos = pairs.filter((p) => p.relevant);
 const neg = pairs.filter((p) => !p.relevant);
@@ -163,7 +183,7 @@ console.log(
 if (write) {
   const file = new URL('../models/calibration.ts', import.meta.url);
   const src = readFileSync(file, 'utf8');
-  const basis = `${answerable.length} queries × ${scenes.length} scenes of scripts/eval/search-set.ts (${new Date().toISOString().slice(0, 10)})`;
+  const basis = `${answerable.length} queries × ${scenes.length} scenes${screen ? ' (their drawn text)' : ''} of scripts/eval/search-set.ts (${new Date().toISOString().slice(0, 10)})`;
   const cross = all.cross
     ? `\n    crossLanguage: { floor: ${r3(all.cross.floor)}, relevance: { a: ${r3(all.cross.fit.a)}, b: ${r3(all.cross.fit.b)} } },`
     : '';
@@ -175,16 +195,27 @@ if (write) {
       '${basis}: in-sample precision ${r3(inSample.precision)}, recall ${r3(inSample.recall)} at the floor',
   },`;
   const re = new RegExp(`  '${model}': \\{[\\s\\S]*?\\n  \\},`);
-  let next = re.test(src)
-    ? src.replace(re, entry)
-    : src.replace('  /* calibrated */', `  /* calibrated */\n${entry}`);
-  next = next.replace(
-    /export const LEXICAL_CALIBRATION[\s\S]*?\n\};/,
-    `export const LEXICAL_CALIBRATION: LexicalCalibration = {
+  const into = (block: RegExp, text: string) =>
+    text.replace(block, (b) =>
+      re.test(b) ? b.replace(re, entry) : b.replace('  /* calibrated */', `  /* calibrated */\n${entry}`),
+    );
+  let next: string;
+  if (screen) {
+    next = into(/export const SCREEN_CALIBRATION[\s\S]*?\n\};/, src);
+  } else {
+    next = into(/export const VECTOR_CALIBRATION[\s\S]*?\n\};/, src);
+    next = next.replace(
+      /export const LEXICAL_CALIBRATION[\s\S]*?\n\};/,
+      `export const LEXICAL_CALIBRATION: LexicalCalibration = {
   relevance: { a: ${r3(lexFit.a)}, b: ${r3(lexFit.b)} },
   basis: '${basis}: ${lex.length} pairs with a match',
 };`,
-  );
+    );
+  }
   writeFileSync(file, next);
-  console.log(`wrote ${model} and the lexical fit to models/calibration.ts`);
+  console.log(
+    screen
+      ? `wrote ${model}'s screen calibration to models/calibration.ts`
+      : `wrote ${model} and the lexical fit to models/calibration.ts`,
+  );
 }

@@ -9,6 +9,7 @@ import {
   standout,
 } from '../../api/search/relevance.js';
 import { lexicalScore, normalizeForMatch } from '../../api/search/text.js';
+import { screenLineForEmbedding } from '../../core/screen-passages.js';
 import type { Criterion, Logistic, VectorCalibration } from '../../models/calibration.js';
 import type { TextEmbedder } from '../../models/runtime/embeddings.js';
 import { type EvalQuery, QUERIES, VIDEOS } from './search-set.js';
@@ -24,10 +25,21 @@ export interface Pair {
   crossLanguage: boolean;
 }
 
-/** Every pair of the set, embedded with `embedder` as search and the pipeline would (subtitle line as transcript). */
-export async function labelledPairs(embedder: TextEmbedder): Promise<Pair[]> {
+/**
+ * Every pair of the set, embedded with `embedder` as search and the pipeline would: each scene's subtitle line as
+ * its transcript, or (`of: 'screen'`) the text drawn on it, as the embed-screen stage embeds what ocr read.
+ */
+export async function labelledPairs(
+  embedder: TextEmbedder,
+  of: 'transcript' | 'screen' = 'transcript',
+): Promise<Pair[]> {
   const background = await embedBackground(embedder);
-  const scenes = VIDEOS.flatMap((v) => v.scenes.map((s, i) => ({ ref: `${v.key}/${i}`, text: s.subtitle })));
+  const scenes = VIDEOS.flatMap((v) =>
+    v.scenes.map((s, i) => ({
+      ref: `${v.key}/${i}`,
+      text: of === 'screen' ? screenLineForEmbedding(s.onScreen) : s.subtitle,
+    })),
+  );
   const passages = await embedder.embed(
     scenes.map((s) => s.text),
     'passage',
