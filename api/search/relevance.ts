@@ -52,7 +52,8 @@ export async function embedBackground(embedder: {
   return out;
 }
 
-const dot = (a: Float32Array, b: Float32Array) => {
+/** The dot product: the cosine of two unit vectors. */
+export const dot = (a: Float32Array, b: Float32Array) => {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
   return s;

@@ -3,6 +3,7 @@
 import type pg from 'pg';
 import { castVec, SCENE_VECTOR, type VectorKind, vectorPredicate } from '../../core/db/vectors.js';
 import type { SceneObject } from '../../core/scene-objects.js';
+import { MAX_SCREEN_OBJECTS } from '../../core/screen-passages.js';
 import type { Ranked } from './query.js';
 import { GRAM_SHARE_FLOOR, GRAM_WEIGHT, type Needles } from './text.js';
 
@@ -111,6 +112,9 @@ export const EXACT_MAX_ROWS = 10_000;
  */
 export const FRAMES_PER_SCENE = 8;
 
+/** Screen vectors one scene may have (core/screen-passages.ts: its screen text, two names per object). */
+export const SCREEN_PASSAGES_PER_SCENE = 1 + 2 * MAX_SCREEN_OBJECTS;
+
 /** The models whose vectors of one kind serve the caller's indexed videos (one; two while a re-embed runs). */
 export async function servingModels(
   db: pg.ClientBase | pg.Pool,
@@ -156,7 +160,12 @@ export async function nearest(
   const v = params.push(`[${Array.from(vector).join(',')}]`);
   const limit = params.push(k);
   const q = `$${v}::vector(${dims})`;
-  const perScene = vectors.kind === 'image' ? FRAMES_PER_SCENE + 1 : 1;
+  const perScene =
+    vectors.kind === 'image'
+      ? FRAMES_PER_SCENE + 1
+      : vectors.kind === 'screen'
+        ? SCREEN_PASSAGES_PER_SCENE
+        : 1;
   // The scene row only when a filter needs it (its length): the vector row knows its video.
   const scenes = f.minDurationS !== undefined ? 'JOIN scenes s ON s.scene_id = sv.scene_id' : '';
   const candidates = `FROM scene_vectors sv ${scenes}
@@ -274,6 +283,27 @@ export async function storedVectorsOf(
       WHERE v.user_id = $1 AND sv.scene_id = ANY($2::uuid[]) AND sv.model = $3 AND sv.kind = $4
         AND sv.idx = ${SCENE_VECTOR}`,
     [userId, sceneIds, vectors.model, vectors.kind],
+  );
+  return rows;
+}
+
+/**
+ * Every screen vector (one per passage: core/screen-passages.ts) of some of the caller's scenes, of one model, with
+ * the scene's screen text (whose letters give the screen-text passage's language).
+ */
+export async function storedScreenVectorsOf(
+  db: pg.ClientBase,
+  userId: string,
+  model: string,
+  sceneIds: string[],
+): Promise<{ scene_id: string; idx: number; vec: string; screen_text: string }[]> {
+  if (sceneIds.length === 0) return [];
+  const { rows } = await db.query<{ scene_id: string; idx: number; vec: string; screen_text: string }>(
+    `SELECT sv.scene_id, sv.idx, sv.vec::text AS vec, s.screen_text
+       FROM scene_vectors sv JOIN scenes s ON s.scene_id = sv.scene_id JOIN videos v ON v.video_id = s.video_id
+      WHERE v.user_id = $1 AND sv.scene_id = ANY($2::uuid[]) AND sv.model = $3 AND sv.kind = 'screen'
+      ORDER BY sv.scene_id, sv.idx`,
+    [userId, sceneIds, model],
   );
   return rows;
 }

@@ -74,7 +74,7 @@ const SearchHit = Type.Object({
       text: Nullable(
         Type.Number({
           description:
-            'cosine similarity of query and transcript embeddings (its evidence is read on text_standout when floor_criteria.text is "standout")',
+            'cosine similarity of the query and the scene text the text signal matched (text_source: the transcript, or what is on screen) (its evidence is read on text_standout when floor_criteria.text is "standout")',
         }),
       ),
       vision: Nullable(Type.Number({ description: 'cosine similarity of query and picture embeddings' })),
@@ -89,14 +89,24 @@ const SearchHit = Type.Object({
       description:
         'how far the transcript similarity stands above the background (z-scores against fixed neutral passages, ' +
         'query side and scene side, per language: api/search/relevance.ts); the text signal kept the scene because ' +
-        'this reached floors.text (same language) or floors.text_cross_language; null when the text signal did ' +
+        'this reached floors.text (same language) or floors.text_cross_language (floors.screen and ' +
+        'floors.screen_cross_language where text_source is screen or objects); null when the text signal did ' +
         'not find the scene or reads raw cosines',
     }),
+  ),
+  text_source: Type.Union(
+    [Type.Literal('transcript'), Type.Literal('screen'), Type.Literal('objects'), Type.Null()],
+    {
+      description:
+        'which text of the scene the text signal matched by meaning: what was said (transcript), the text shown on ' +
+        'screen (screen) or the names of the objects seen (objects), whichever was the stronger evidence; null ' +
+        'when the text signal did not find the scene',
+    },
   ),
   relevances: Type.Object(
     {
       lexical: Relevance('the lexical score’s calibrated relevance'),
-      text: Relevance('the transcript similarity’s calibrated relevance'),
+      text: Relevance('the text similarity’s calibrated relevance (of text_source)'),
       vision: Relevance('the picture similarity’s calibrated relevance'),
     },
     { description: 'each signal’s calibrated relevance; null where it found no evidence' },
@@ -116,7 +126,9 @@ const SearchResponse = Type.Object({
   next_cursor: Type.Union([Type.String(), Type.Null()]),
   signals: Type.Object({
     lexical: SignalState('words in the transcript'),
-    text: SignalState('transcript meaning (text embedding)'),
+    text: SignalState(
+      'the meaning of what is said and shown (text embedding of transcripts, screen text, object names)',
+    ),
     vision: SignalState('what the picture shows (image-text embedding)'),
   }),
   floors: Type.Object(
@@ -126,6 +138,15 @@ const SearchResponse = Type.Object({
         Type.Number({
           description: 'for a scene in the other language (Korean query, English transcript, or the reverse)',
         }),
+      ),
+      screen: Nullable(
+        Type.Number({
+          description:
+            'the text signal’s floor for what is on screen (screen text, object names) in the query’s language',
+        }),
+      ),
+      screen_cross_language: Nullable(
+        Type.Number({ description: 'the same for what is on screen in the other language' }),
       ),
       vision: Nullable(Type.Number()),
     },

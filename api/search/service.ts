@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { Logger } from '../../core/log.js';
 import type { ObjectStore } from '../../core/storage/store.js';
-import { LEXICAL_CALIBRATION, logistic } from '../../models/calibration.js';
+import { LEXICAL_CALIBRATION, logistic, SCREEN_CALIBRATION } from '../../models/calibration.js';
 import { ApiError } from '../errors.js';
 import type { QueryEmbedders } from './embedders.js';
 import {
@@ -137,7 +137,7 @@ export async function search(deps: SearchDeps, userId: string, input: SearchInpu
           video_title: d.title,
           start_s: d.start_s,
           end_s: d.end_s,
-          ...snippetOf(d, marks),
+          ...snippetOf(d, marks, text?.source),
           thumbnail_url: await thumbnailUrl(deps, d.thumbnail_key),
           relevance: round(r.relevance),
           strength: r.strength,
@@ -148,6 +148,8 @@ export async function search(deps: SearchDeps, userId: string, input: SearchInpu
             vision: vision?.cosine ?? null,
           },
           text_standout: text?.standout == null ? null : round(text.standout),
+          // Which of the scene's texts the text model matched: what was said, shown written, or seen.
+          text_source: text?.source ?? null,
           relevances: {
             lexical: roundOrNull(r.bySignal.lexical),
             text: roundOrNull(r.bySignal.text),
@@ -173,6 +175,9 @@ export async function search(deps: SearchDeps, userId: string, input: SearchInpu
     floors: {
       text: calibration.text?.floor ?? null,
       text_cross_language: calibration.text?.crossLanguage?.floor ?? null,
+      screen: (calibration.text && SCREEN_CALIBRATION[deps.embedders.model('text')]?.floor) ?? null,
+      screen_cross_language:
+        (calibration.text && SCREEN_CALIBRATION[deps.embedders.model('text')]?.crossLanguage?.floor) ?? null,
       vision: calibration.vision?.floor ?? null,
     },
     floor_criteria: {

@@ -35,4 +35,20 @@ describe('what a search hit says was seen', () => {
       snippet_source: 'transcript',
     });
   });
+
+  it('a scene found by the meaning of what was shown or seen says so, though it has words too', () => {
+    const scene = {
+      transcript: '오늘 날씨가 좋네요',
+      screen_text: 'GRAND OPENING\nSALE',
+      vision_tags: [cup],
+    };
+    expect(snippetOf(scene, [], 'screen')).toEqual({
+      snippet: 'On screen: GRAND OPENING · SALE',
+      snippet_source: 'screen',
+    });
+    expect(snippetOf(scene, [], 'objects')).toEqual({ snippet: 'Seen: cup (컵)', snippet_source: 'objects' });
+    expect(snippetOf(scene, [], 'transcript').snippet_source).toBe('transcript');
+    // A word matched still wins: the <mark> shows why.
+    expect(snippetOf(scene, ['날씨'], 'screen').snippet_source).toBe('transcript');
+  });
 });

@@ -25,7 +25,8 @@ export function seenText(
 /**
  * The hit's snippet: the transcript around the match; when the match is in the text on screen instead, that
  * text, prefixed so a reader knows it was shown, not said; when it is in the objects seen, those ("Seen: …").
- * With no match in any (found by meaning), what was said, else shown, else seen.
+ * With no match in any (found by meaning): where the meaning was found (`via`: the text model matched what was shown
+ * or seen, not what was said), else what was said, else shown, else seen.
  */
 export function snippetOf(
   d: {
@@ -34,6 +35,7 @@ export function snippetOf(
     vision_tags?: readonly { label: string; ko: string }[] | null;
   },
   marks: readonly string[],
+  via?: 'transcript' | 'screen' | 'objects',
 ): { snippet: string; snippet_source: 'transcript' | 'screen' | 'objects' } {
   const spoken = highlight(d.transcript, marks);
   const shown = highlight(d.screen_text.replaceAll('\n', ' · '), marks);
@@ -48,5 +50,7 @@ export function snippetOf(
   ] as const) {
     if (text.includes('<mark>')) return hit;
   }
+  if (via === 'screen' && d.screen_text) return onScreen;
+  if (via === 'objects' && seen) return inView;
   return d.transcript || (!d.screen_text && !seen) ? said : d.screen_text ? onScreen : inView;
 }
