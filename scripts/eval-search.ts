@@ -6,7 +6,8 @@
 //        into a throwaway database on the test bed)
 //        npx tsx scripts/eval-search.ts --direct                        (scenes indexed straight into an embedded
 //        database, scripts/eval/direct.ts: no test bed, no shot detection; the figures of docs/benchmarks.md)
-//        add --held-out to search each query with a text calibration fitted without its fold (5 folds by query,
+//        add --screen=none|text|vectors (--direct: what is on screen is left out, its text only, or its text and
+//        screen vectors as ocr and embed-screen store it; the default) and --held-out to search each query with a text calibration fitted without its fold (5 folds by query,
 //        scripts/eval/calibration-fit.ts) instead of the one in models/calibration.ts, fitted on every query.
 // Models: SEARCH_TEXT_MODEL, SEARCH_VISION_MODEL and MODELS_DIR (default: the tiny random models in models/tiny);
 // the same models embed the scenes and the queries. The small profile: MODELS_DIR=~/.cache/heimdex/models
@@ -40,6 +41,10 @@ const TEXT_MODEL = process.env.SEARCH_TEXT_MODEL ?? 'tiny-bge-m3';
 const VISION_MODEL = process.env.SEARCH_VISION_MODEL ?? 'tiny-siglip2';
 const DIRECT = process.argv.includes('--direct');
 const HELD_OUT = process.argv.includes('--held-out');
+/** --direct only: what is on screen, as ocr and embed-screen store it (scripts/eval/direct.ts). */
+const SCREEN = (process.argv.find((a) => a.startsWith('--screen='))?.slice('--screen='.length) ??
+  'vectors') as 'none' | 'text' | 'vectors';
+if (!['none', 'text', 'vectors'].includes(SCREEN)) throw new Error('--screen=none|text|vectors');
 const say = (s: string) => process.stderr.write(`eval-search: ${s}\n`);
 const dir = mkdtempSync(join(tmpdir(), 'heimdex-eval-search-'));
 
@@ -65,7 +70,7 @@ async function directLibrary(): Promise<Library> {
     loadTextEmbedder(TEXT_MODEL, { modelsDir: MODELS_DIR }),
     loadImageTextEmbedder(VISION_MODEL, { modelsDir: MODELS_DIR }),
   ]);
-  const ids = await indexDirect(pool, userId, dir, VIDEOS, { text, vision });
+  const ids = await indexDirect(pool, userId, dir, VIDEOS, { text, vision }, SCREEN);
   return {
     pool,
     store: new LocalStore({ root: join(dir, 'store'), secret: 'eval', publicUrl: 'http://127.0.0.1:1' }),
