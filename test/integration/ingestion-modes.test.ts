@@ -6,12 +6,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createLogger } from '../../core/log.js';
 import { OBJECT_DETECTION_MODEL, TINY_MODELS_DIR } from '../../models/manifest.js';
-import { LocalRunner } from '../../standalone/runner.js';
-import { REPO_ROOT } from '../../testbed/paths.js';
+import type { LocalRunner } from '../../standalone/runner.js';
 import { client, startApi, token, uploadFile } from '../support/api.js';
 import { waitFor } from '../support/kube.js';
+import { PIPELINE, testbedStageSettings, testLocalRunner } from '../support/local-runner.js';
 import { audioOnly } from '../support/media.js';
 import { operatorTestNamespace, type RunningOperator, startOperator } from '../support/operator-harness.js';
 import { photoClip } from '../support/photo-media.js';
@@ -19,16 +18,9 @@ import { BUILD_TIMEOUT_MS, ensureRealModels } from '../support/real-models.js';
 
 const env = inject('testbed');
 const t = operatorTestNamespace(env, 'modes');
-const PIPELINE = [join(REPO_ROOT, 'node_modules/.bin/tsx'), join(REPO_ROOT, 'pipeline-image/src/main.ts')];
 /** What every stage needs in both modes: the test bed's services and the tiny models. */
 const stageSettings = {
-  DATABASE_URL: env.DATABASE_URL,
-  S3_ENDPOINT: env.S3_ENDPOINT,
-  S3_ACCESS_KEY: env.S3_ACCESS_KEY,
-  S3_SECRET_KEY: env.S3_SECRET_KEY,
-  S3_REGION: env.S3_REGION,
-  S3_BUCKET_UPLOADS: env.S3_BUCKET_UPLOADS,
-  S3_BUCKET_ARTIFACTS: env.S3_BUCKET_ARTIFACTS,
+  ...testbedStageSettings(env),
   MODELS_DIR: join(t.dir, 'models'),
   VISION_MODEL: 'tiny-siglip2',
   TEXT_MODEL: 'tiny-bge-m3',
@@ -61,23 +53,8 @@ beforeAll(async () => {
     VISION_MODEL: stageSettings.VISION_MODEL,
   });
   cluster = await startApi(env, t.ns);
-  standalone = await startApi(env, t.ns, {}, 10_000, 10, ({ db, store }) => {
-    runner = new LocalRunner({
-      db,
-      store,
-      log: createLogger('runner', 'warn'),
-      command: PIPELINE,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...stageSettings },
-      workDir: join(t.dir, 'work'),
-      uploadsBucket: env.S3_BUCKET_UPLOADS,
-      artifactsBucket: env.S3_BUCKET_ARTIFACTS,
-      maxParallel: 2,
-      maxGpuParallel: 1,
-      maxAttempts: 2,
-      retryBaseMs: 200,
-      tickMs: 500,
-      deadline: { baseSeconds: 600, perVideoSecond: 3, maxVideoSeconds: 600 },
-    });
+  standalone = await startApi(env, t.ns, {}, 10_000, 10, (d) => {
+    runner = testLocalRunner(d, env, stageSettings, join(t.dir, 'work'));
     return runner;
   });
   await runner.start();
@@ -145,6 +122,8 @@ describe('cluster and standalone mode', () => {
     ] as const) {
       expect(s.state, mode).toBe('indexed');
       expect(s.stages.find((x) => x.name === 'objects')?.state, mode).toBe('succeeded');
+      // What was seen goes through the text model too, as a stage Job (cluster) or a local process (standalone).
+      expect(s.stages.find((x) => x.name === 'embed-screen')?.state, mode).toBe('succeeded');
       const search = async (q: string) =>
         (await s.call('GET', `/search?q=${encodeURIComponent(q)}`)).json as {
           items: { start_s: number; snippet: string; snippet_source: string }[];
