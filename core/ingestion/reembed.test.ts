@@ -146,7 +146,7 @@ describe('re-embedding after a model change', () => {
       drive(once.status, { ...want, text: 'bge-m3' }, OLD)
         .created.map((c) => c.stage)
         .sort(),
-    ).toEqual(['embed-text', 'index']);
+    ).toEqual(['embed-screen', 'embed-text', 'index']);
   });
 
   it('a video without text vectors is not re-embedded for a text model, and a failed video not at all', () => {
