@@ -367,17 +367,19 @@ export class Controller {
       this.admission.grant(owner, requests);
     const duplicateOf = this.ownerOtherThan(vi);
     const videoMissing = await this.videoMissing(vi);
+    const vanished = await this.vanishedRuns(vi);
     const settings =
       this.d.rerunWindowSeconds !== undefined ? { transientWindowMs: this.d.rerunWindowSeconds * 1000 } : {};
     const observed = (): Observed => {
       const { jobs, strays } = this.observedJobs(vi);
-      const interrupted = this.outside.interruptedOf(key);
+      const seen = this.outside.interruptedOf(key) ?? [];
+      const interrupted = [...new Set([...seen, ...vanished])];
       const waitingFor = this.waits.current;
       return {
         ingestion: vi,
         jobs,
         ...(strays.length > 0 ? { strays } : {}),
-        ...(interrupted ? { interrupted } : {}),
+        ...(interrupted.length > 0 ? { interrupted } : {}),
         ...(waitingFor.length > 0 ? { waitingFor } : {}),
         ...(duplicateOf ? { duplicateOf } : {}),
         ...(videoMissing ? { videoMissing } : {}),
@@ -410,7 +412,6 @@ export class Controller {
     vi: VideoIngestion,
     p: Extract<Plan, { kind: 'reconcile' }>,
   ): Promise<Outcome> {
-    for (const job of p.stop) await this.deleteJob(job);
     // One pod per stage: a run left behind by a deleted Job is stopped before the stage runs again.
     for (const pod of p.stopStrays) await this.kube.deletePod(pod, 5);
     for (const stage of p.create)
@@ -432,6 +433,10 @@ export class Controller {
       if (rv) this.written.set(key, { rv, status: p.status });
       this.observeStageDurations(vi.status, p.status);
     }
+    // Runs are stopped only once the status no longer calls their stages Running: a Job the status calls
+    // Running that is gone was never deleted by us, even across a restart (vanishedRuns). A stop lost to a
+    // crash here is asked for again by the next plan.
+    for (const job of p.stop) await this.deleteJob(job);
     const done = (p.status.stages ?? []).filter(
       (s) => s.state === 'Succeeded' || s.state === 'Failed' || s.state === 'Skipped',
     );
@@ -443,6 +448,39 @@ export class Controller {
     // A stage waits to run again after a transient failure: no event will say when its time has come.
     if (p.lookAgainAt) return { requeueAfterMs: Math.max(0, Date.parse(p.lookAgainAt) - Date.now()) };
     return undefined;
+  }
+
+  /**
+   * Stages the status calls Running under a Job that is gone, or going, without our asking: deleted from
+   * outside, seen or not (the operator may have been down). Since this operator deletes a Job only after the
+   * status stopped calling its stage Running, such a Job was not ours to stop. A Job missing from the cache is
+   * read back first (one we just created, or another replica did, may not have reached the watch yet).
+   */
+  private async vanishedRuns(vi: VideoIngestion): Promise<StageName[]> {
+    const phase = vi.status?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed' || vi.metadata.deletionTimestamp) return [];
+    const live = (name: string) => {
+      const j = this.jobs.get(name, vi.metadata.namespace);
+      return (
+        j &&
+        !j.metadata?.deletionTimestamp &&
+        j.metadata?.ownerReferences?.some((r) => r.uid === vi.metadata.uid)
+      );
+    };
+    // The common case, cheaply: every Job the status calls Running is in the cache.
+    if ((vi.status?.stages ?? []).every((s) => s.state !== 'Running' || !s.job || live(s.job))) return [];
+    const { jobs } = this.observedJobs(vi);
+    const out: StageName[] = [];
+    for (const { name: stage, job: name } of this.outside.vanished(vi, jobs)) {
+      const cached = this.jobs.get(name, vi.metadata.namespace);
+      const expectedAt = this.expected.get(name);
+      if (!cached && expectedAt && Date.now() - expectedAt < EXPECT_MS) continue;
+      const job = cached ?? (await this.kube.readJob(name));
+      const ours = job?.metadata?.ownerReferences?.some((r) => r.uid === vi.metadata.uid);
+      if (job && ours && !job.metadata?.deletionTimestamp) continue;
+      out.push(stage);
+    }
+    return out;
   }
 
   private podsOfJob(j: V1Job): V1Pod[] {

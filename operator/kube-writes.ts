@@ -92,6 +92,20 @@ export class KubeWrites {
     }
   }
 
+  /** The Job as the API server has it now; undefined when there is none. */
+  async readJob(name: string): Promise<V1Job | undefined> {
+    try {
+      return await this.count(
+        'get',
+        'jobs',
+        this.batch.readNamespacedJob({ namespace: this.namespace, name }),
+      );
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
   async deleteJob(name: string): Promise<void> {
     try {
       await this.count(

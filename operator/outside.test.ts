@@ -1,7 +1,7 @@
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { stageJobName } from '../core/ingestion/names.js';
-import { anIngestion, UID } from '../core/ingestion/testing.js';
+import { aJob, anIngestion, UID } from '../core/ingestion/testing.js';
 import { createLogger } from '../core/log.js';
 import { OutsideChanges } from './outside.js';
 import { aTerminatedPod } from './testing/builders.js';
@@ -79,5 +79,21 @@ describe('OutsideChanges', () => {
     expect(o.observe(other, [], new Set(), []).kept).toEqual([]);
     o.settled(key, ['shots']);
     expect(o.observe(vi, [], new Set(), []).kept).toEqual([]);
+  });
+
+  it('names the Running stages whose Job is gone and was not deleted by the operator', () => {
+    const o = new OutsideChanges(log);
+    const running = anIngestion({
+      status: { phase: 'Running', stages: [{ name: 'shots', state: 'Running', job: jobName }] },
+    });
+    expect(o.vanished(running, [aJob('shots')])).toEqual([]);
+    expect(o.vanished(running, [aJob('shots', { deleting: true })])).toEqual([
+      { name: 'shots', job: jobName },
+    ]);
+    expect(o.vanished(running, [])).toEqual([{ name: 'shots', job: jobName }]);
+    // A finished run kept as it went is not gone; one the operator deletes is not someone's hand.
+    expect(o.vanished(running, [aJob('shots', { phase: 'Complete', deleting: true })])).toEqual([]);
+    o.deletingJob(jobName);
+    expect(o.vanished(running, [])).toEqual([]);
   });
 });

@@ -92,6 +92,20 @@ export class OutsideChanges {
     return { strays, kept };
   }
 
+  /**
+   * The stages the status calls Running under a Job that `jobs` (live, or finished and kept) does not show, and
+   * that this operator did not delete: candidates for a deletion from outside, which the controller makes sure
+   * of (the cache may not have caught up with a Job just created).
+   */
+  vanished(vi: VideoIngestion, jobs: readonly StageObservation[]): { name: StageName; job: string }[] {
+    const shown = new Set(jobs.filter((j) => !j.deleting || j.phase === 'Complete').map((j) => j.name));
+    const out: { name: StageName; job: string }[] = [];
+    for (const s of vi.status?.stages ?? [])
+      if (s.state === 'Running' && s.job && !shown.has(s.job) && !this.deleting.has(s.job))
+        out.push({ name: s.name, job: s.job });
+    return out;
+  }
+
   /** A reconcile applied its plan: interruptions are in the status now, and so are finished stages. */
   settled(key: string, done: readonly StageName[]): void {
     this.interrupted.delete(key);

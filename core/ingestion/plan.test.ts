@@ -341,6 +341,11 @@ describe('plan', () => {
     );
     expect(p.stop).toContain(asr.name);
     expect(p.status.stages?.find((s) => s.name === 'asr')).toMatchObject({ state: 'Skipped' });
+    // Its run is stopped after the status write; while it lives, the next plan asks again.
+    const again = reconcile(
+      plan({ ingestion: anIngestion({ status: p.status, stages }), jobs: [probe, audio, asr, shots] }, later),
+    );
+    expect(again.stop).toEqual([asr.name]);
     expect(p.db.jobs.find((j) => j.stage === 'asr')?.state).toBe('skipped');
     const done = drive(() => ({}), { stages });
     expect(done.status.phase).toBe('Succeeded');
@@ -444,6 +449,22 @@ describe('plan', () => {
       state: 'Failed',
       message: 'stopped: stage audio failed',
     });
+    // The executor stops runs after the status write: a stop lost to a crash in between is asked for again.
+    const again = reconcile(
+      plan(
+        {
+          ingestion: anIngestion({ status: p.status }),
+          jobs: [
+            probe,
+            aJob('audio', { phase: 'Failed', failureReason: 'PodFailurePolicy', exitCode: 42 }),
+            aJob('shots'),
+          ],
+        },
+        later,
+      ),
+    );
+    expect(again.stop).toEqual([aJob('shots').name]);
+    expect(again.statusChanged).toBe(false);
   });
 
   it('stays failed when the failed Job is gone (TTL)', () => {

@@ -57,7 +57,11 @@ export interface Observed {
    * deleted with --cascade=orphan, or one still stopping): they may still write, so the stage waits for them.
    */
   strays?: readonly Stray[];
-  /** Stages whose run was deleted from outside (by hand) while it ran, as far as the executor saw it. */
+  /**
+   * Stages whose run was deleted from outside (by hand) while it ran: the executor saw the deletion, or the
+   * status calls the stage Running under a run that the executor has made sure is gone (it stops runs only
+   * after the status says otherwise, Reconcile.stop), so a restart of the executor still tells.
+   */
   interrupted?: readonly StageName[];
   /** Dependencies the executor waits for (their outage is not the video's failure); none when all are up. */
   waitingFor?: readonly string[];
@@ -93,7 +97,12 @@ export type Reconcile = {
   /** Look again then (a stage waits to run again after a transient failure), whatever else happens. */
   lookAgainAt?: string;
   create: StageName[];
-  /** Runs to stop: still running when the run already failed. */
+  /**
+   * Runs to stop: still running when the run already failed. An executor stops them after it has written the
+   * status (which no longer calls their stages Running), so a run the status still calls Running that is gone
+   * was never stopped by it: after a restart too, such a run was deleted from outside (Observed.interrupted).
+   * The plan asks again while they live, so a stop lost to a crash after the status write is not lost.
+   */
   stop: string[];
   /** Stray runs to stop (Observed.strays not yet stopping). */
   stopStrays: string[];
@@ -211,6 +220,9 @@ export function plan(
       ? stopTheRest(stages, failures[0]!, nowIso)
       : startWhatIsReady(vi, stages, runs, admit, nowIso, now, { strays, waitingFor });
   if (failures.length === 0) stop.push(...rerun.stop);
+  // The run failed: nothing of it goes on, whatever its stage's status says (a stop asked for after an
+  // earlier status write, and lost, is asked for again).
+  else for (const j of runs.values()) if (j.phase === 'Active' || j.phase === 'Suspended') stop.push(j.name);
   stop.push(...removed.stop);
   for (const r of removed.stages) stages.set(r.name, r);
   const listed = STAGE_NAMES.filter((n) => stages.has(n));
@@ -225,7 +237,7 @@ export function plan(
     ...(lookAgainAt ? { lookAgainAt } : {}),
     ...(failsNow ? { releaseSource: cause?.category === 'BadInput' ? 'bad-input' : 'failed' } : {}),
     create,
-    stop,
+    stop: [...new Set(stop)],
     // Whatever the plan, nothing of an earlier run may go on writing beside a new one.
     stopStrays: strays.filter((s) => !s.stopping).map((s) => s.name),
     status,
@@ -263,13 +275,16 @@ function stopRemovedStages(
   const stop: string[] = [];
   for (const s of old.stages ?? []) {
     if (run.includes(s.name)) continue;
+    const job = runs.get(s.name);
+    const live = job && (job.phase === 'Active' || job.phase === 'Suspended');
     if (s.state === 'Skipped' && s.message === REMOVED) {
+      // Removed before: its run is stopped still if a stop was lost (asked for after the status write).
+      if (live) stop.push(job.name);
       stages.push(s);
       continue;
     }
     if (DONE_STATES.has(s.state)) continue;
-    const job = runs.get(s.name);
-    if (job && (job.phase === 'Active' || job.phase === 'Suspended')) stop.push(job.name);
+    if (live) stop.push(job.name);
     const { retryAt: _r, ...rest } = s;
     stages.push({ ...rest, state: 'Skipped', finishedAt: nowIso, message: REMOVED });
   }
