@@ -81,6 +81,21 @@ describe('OutsideChanges', () => {
     expect(o.observe(vi, [], new Set(), []).kept).toEqual([]);
   });
 
+  it('adopts the success of a re-embed round run by the Job name of its round, past the first round Job', () => {
+    const o = new OutsideChanges(log);
+    const round = stageJobName(vi.metadata.name!, UID, 'shots', 1);
+    const inRound = anIngestion({
+      status: { phase: 'Succeeded', stages: [{ name: 'shots', state: 'Running', job: round, round: 1 }] },
+    });
+    const roundPod = pod('Succeeded', 0);
+    roundPod.metadata!.labels!['job-name'] = round;
+    // The first round's Job (finished long ago) is still there; the round's Job was deleted as its pod succeeded.
+    const first = aJob('shots', { phase: 'Complete' });
+    expect(o.observe(inRound, [first], new Set(), [roundPod]).kept).toMatchObject([
+      { stage: 'shots', phase: 'Complete', name: round },
+    ]);
+  });
+
   it('names the Running stages whose Job is gone and was not deleted by the operator', () => {
     const o = new OutsideChanges(log);
     const running = anIngestion({

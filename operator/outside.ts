@@ -18,6 +18,15 @@ const ownerOf = (j: V1Job) =>
 const isOver = (j: V1Job) =>
   j.status?.conditions?.some((x) => (x.type === 'Complete' || x.type === 'Failed') && x.status === 'True');
 
+/** The Job name of a stage's current run: of its re-embed round, when the status gives it one. */
+const currentJobName = (vi: VideoIngestion, stage: StageName) =>
+  stageJobName(
+    vi.metadata.name!,
+    vi.metadata.uid!,
+    stage,
+    vi.status?.stages?.find((s) => s.name === stage)?.round,
+  );
+
 export class OutsideChanges {
   /** Jobs this operator deleted: a deletion it did not ask for is someone's hand. */
   private readonly deleting = new Set<string>();
@@ -78,13 +87,14 @@ export class OutsideChanges {
       if (owner && liveJobUids.has(owner.uid)) continue;
       strays.push({ stage, name: pod.metadata!.name!, stopping: Boolean(pod.metadata?.deletionTimestamp) });
     }
-    const seen = new Set(jobs.filter((j) => !j.deleting || j.phase === 'Complete').map((j) => j.stage));
+    const seen = new Set(jobs.filter((j) => !j.deleting || j.phase === 'Complete').map((j) => j.name));
     const held = this.finished.get(keyOf(vi.metadata.namespace, vi.metadata.name!));
     const kept: StageObservation[] = [];
     for (const stage of STAGE_NAMES) {
-      if (seen.has(stage)) continue;
-      // By the Job name, which carries the resource's uid: a re-created resource of the same name adopts nothing.
-      const name = stageJobName(vi.metadata.name!, vi.metadata.uid!, stage);
+      // By the Job name of the stage's current run, which carries the resource's uid (a re-created resource of the
+      // same name adopts nothing) and its re-embed round (an earlier round's finished Job is not this run).
+      const name = currentJobName(vi, stage);
+      if (seen.has(name)) continue;
       const held1 = held?.get(stage);
       const run = adoptFinishedPod(mine, name, stage) ?? (held1?.name === name ? held1 : undefined);
       if (run) kept.push(run);
