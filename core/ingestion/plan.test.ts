@@ -635,6 +635,26 @@ describe('plan under faults (issue 19)', () => {
     expect(p.events[1]!.key).not.toBe(firstStart);
   });
 
+  it('starts a stage again only once the earlier Job of the name it needs is gone', () => {
+    // Deleted by hand with --cascade=orphan: the Job lingers, being deleted, after its run went.
+    const going = aJob('probe', { deleting: true });
+    const p = reconcile(
+      plan({ ingestion: anIngestion({ status: running() }), jobs: [going], interrupted: ['probe'] }, later),
+    );
+    expect(p.create).toEqual([]);
+    expect(p.status.stages?.find((s) => s.name === 'probe')).toMatchObject({
+      state: 'Pending',
+      interruptions: 1,
+      message: `waiting for its earlier Job ${going.name} to go`,
+    });
+    const gone = reconcile(plan({ ingestion: anIngestion({ status: p.status }), jobs: [] }, later));
+    expect(gone.create).toEqual(['probe']);
+    expect(gone.status.stages?.find((s) => s.name === 'probe')).toMatchObject({
+      state: 'Running',
+      interruptions: 1,
+    });
+  });
+
   it('names a start the same whether it is seen starting or only once it has ended', () => {
     const started = reconcile(plan({ ingestion: anIngestion(), jobs: [] }, NOW));
     // The status write was lost (a restart): the next look finds the Job done after retries.

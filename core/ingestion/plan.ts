@@ -218,7 +218,13 @@ export function plan(
   const { create, stop } =
     failures.length > 0
       ? stopTheRest(stages, failures[0]!, nowIso)
-      : startWhatIsReady(vi, stages, runs, admit, nowIso, now, { strays, waitingFor });
+      : startWhatIsReady(vi, stages, runs, admit, nowIso, now, {
+          strays,
+          waitingFor,
+          leaving: new Set(
+            observed.jobs.filter((j) => j.deleting && j.phase !== 'Complete').map((j) => j.name),
+          ),
+        });
   if (failures.length === 0) stop.push(...rerun.stop);
   // The run failed: nothing of it goes on, whatever its stage's status says (a stop asked for after an
   // earlier status write, and lost, is asked for again).
@@ -526,7 +532,7 @@ function startWhatIsReady(
   admit: Admit,
   nowIso: string,
   now: Date,
-  around: { strays: readonly Stray[]; waitingFor: readonly string[] },
+  around: { strays: readonly Stray[]; waitingFor: readonly string[]; leaving: ReadonlySet<string> },
 ): { create: StageName[]; stop: string[] } {
   // A suspended Job (Kueue) is Pending but already exists: nothing to create for it. A stage waiting out a
   // transient failure starts at its retryAt.
@@ -540,6 +546,7 @@ function startWhatIsReady(
     if (runs.has(s) || waitsToRerun(s)) continue;
     const prev = stages.get(s)!;
     const stray = unmanaged.get(s);
+    const job = stageJobName(vi.metadata.name!, vi.metadata.uid!, s, prev.round);
     // One run of a stage at a time: an earlier run that is still alive (its Job deleted without its pods)
     // could write beside a new one. It is stopped; the stage starts once it is gone.
     if (stray)
@@ -548,6 +555,11 @@ function startWhatIsReady(
         state: 'Pending',
         message: `waiting for ${stray}, a run of this stage left behind by a deleted Job, to stop`,
       });
+    // Its earlier run's Job (deleted by hand, or stopped for a re-run) is still going, under the name the new
+    // run needs: creating it now would only be refused, and a status calling the stage Running under a Job
+    // that then goes would read as a deletion from outside.
+    else if (around.leaving.has(job))
+      stages.set(s, { ...prev, state: 'Pending', message: `waiting for its earlier Job ${job} to go` });
     // Nothing starts while a dependency is away: it would only fail, on the video's account.
     else if (around.waitingFor.length > 0) {
       if (!prev.message?.startsWith(WAITS_FOR))
