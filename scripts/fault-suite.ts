@@ -1,7 +1,8 @@
 // The fault suite at scale (not a test): ingestions through two operator replicas while faults of every
 // kind are injected at random moments, then the invariants. Prints, per kind of fault, what was injected,
 // how often and how long recovery took, and whether each invariant held (test/support/fault-suite.ts).
-// Needs the test bed: npm run testbed -- up. Usage:
+// Needs the test bed: npm run testbed -- up, to itself: the api-restart kind restarts its kube-apiserver, which
+// fails whatever else uses it meanwhile (leave it out with --kinds when tests run beside it). Usage:
 //   npm run faults -- [--concurrent 6] [--rounds 3] [--down-seconds 10] [--seed 19] [--kinds a,b] [--stages real]
 // `--stages real` runs the real pipeline (tiny models, a 4 s generated clip) instead of the fake stage program.
 import { cleanUp } from '../test/support/cleanup.js';

@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import type { Certs } from './certs.js';
-import { freePort, isAlive, type Started, startDetached, waitFor } from './proc.js';
+import { freePort, isAlive, type Started, startDetached, stopProcess, waitFor } from './proc.js';
 
 export interface ControlPlane {
   processes: Started[];
@@ -155,6 +155,36 @@ export async function startControlPlane(
     );
   }
   return { processes, kubeconfig, server } satisfies ControlPlane;
+}
+
+/**
+ * A kube-apiserver restart: the running one is stopped (SIGTERM, as a kubelet stops a static pod; SIGKILL past
+ * `graceMs`, 5 s by default) and started again with the very arguments it ran with, so on the same port, with the same etcd and
+ * certificates. Resolves once it is ready again. Every client loses its connections and watches meanwhile: only
+ * a run that owns the test bed may do this (the fault suite's script), never one beside other tests.
+ */
+export async function restartApiServer(
+  apiserver: Started,
+  certs: Pick<Certs, 'caCert' | 'adminCert' | 'adminKey'>,
+  opts: { graceMs?: number; downMs?: number } = {},
+): Promise<{ process: Started; stoppedAt: number; readyAt: number }> {
+  if (!isAlive(apiserver)) throw new Error(`kube-apiserver (pid ${apiserver.pid}) is not running`);
+  const [exe, ...args] = readFileSync(`/proc/${apiserver.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+  const port = args.find((a) => a.startsWith('--secure-port='))?.split('=')[1];
+  if (!exe || !port) throw new Error('could not read the arguments of the running kube-apiserver');
+  // It stops listening at once; its exit can then hang for many seconds (20 s seen here), which only lengthens
+  // the outage its clients see.
+  await stopProcess(apiserver, opts.graceMs ?? 5_000);
+  const stoppedAt = Date.now();
+  if (opts.downMs) await new Promise((r) => setTimeout(r, opts.downMs));
+  const started = startDetached(apiserver.name, exe, args, apiserver.log, { match: apiserver.match });
+  const tls = { ca: certs.caCert, cert: certs.adminCert, key: certs.adminKey };
+  await waitFor(
+    'kube-apiserver to be ready again',
+    async () => (await httpsGet(`https://127.0.0.1:${port}/readyz`, tls)) === 200,
+    { timeoutMs: 120_000, intervalMs: 100, log: started.log, alive: () => isAlive(started) },
+  );
+  return { process: started, stoppedAt, readyAt: Date.now() };
 }
 
 export function renderKubeconfig(server: string, certs: Certs): string {

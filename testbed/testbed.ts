@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 // Brings the whole test bed up (idempotently) and down again, recording what it started in a state file.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { SignJWT } from 'jose';
 import { TINY_MODELS_DIR } from '../models/manifest.js';
 import { bootstrapCluster, STAGE_SETTINGS } from './bootstrap.js';
 import { makeCerts } from './certs.js';
-import { startControlPlane } from './kube.js';
+import { restartApiServer, startControlPlane } from './kube.js';
 import { BUCKETS, S3_ACCESS_KEY, S3_REGION, S3_SECRET_KEY, startMinio } from './minio.js';
 import { ensureBinaries, REPO_ROOT, STATE_DIR, STATE_FILE } from './paths.js';
 import { startPostgres } from './postgres.js';
@@ -120,6 +120,24 @@ export async function up(): Promise<TestbedEnv> {
     await stopAll([...launched]);
     throw error;
   }
+}
+
+/**
+ * Restarts the test bed's kube-apiserver in place (kube.ts restartApiServer) and records its new PID. The
+ * controller-manager, scheduler and node agent reconnect by themselves. For the fault suite's script only: every
+ * other user of the test bed loses the API server meanwhile.
+ */
+export async function restartTestbedApiServer(opts: { downMs?: number } = {}) {
+  const state = readState();
+  if (!isUp(state)) throw new Error('the test bed is not up');
+  const i = state.processes.findIndex((p) => p.name === 'kube-apiserver');
+  const certs = makeCerts(join(state.runDir, 'certs')); // the existing ones: made only when missing
+  const restarted = await restartApiServer(state.processes[i]!, certs, opts);
+  state.processes[i] = restarted.process;
+  // Written whole and renamed, so a reader never sees half a file.
+  writeFileSync(`${STATE_FILE}.tmp`, JSON.stringify(state, null, 2));
+  renameSync(`${STATE_FILE}.tmp`, STATE_FILE);
+  return restarted;
 }
 
 export async function down(): Promise<void> {
