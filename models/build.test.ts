@@ -8,12 +8,11 @@ import {
   OBJECT_DETECTION_MODELS,
   PROFILES,
   TEXT_DETECTION_MODEL,
-  TEXT_RECOGNITION_MODEL,
   VAD_MODEL,
 } from './manifest.js';
 
 describe('models:build', () => {
-  it('makes the small profile, the voice activity detector, the text and both object detectors and the text recogniser by default', () => {
+  it('makes the small profile (its text recogniser too), the voice activity detector, the text and both object detectors by default', () => {
     expect(defaultBuildSet().sort()).toEqual(
       [
         ...new Set([
@@ -22,11 +21,13 @@ describe('models:build', () => {
           TEXT_DETECTION_MODEL,
           OBJECT_DETECTION_MODEL,
           'nanodet-g-coco',
-          TEXT_RECOGNITION_MODEL,
         ]),
       ].sort(),
     );
     expect(OBJECT_DETECTION_MODELS).toContain(OBJECT_DETECTION_MODEL);
+    expect(defaultBuildSet()).toContain(PROFILES.small.ocrRecognizer);
+    // The large profile's recogniser has no recipe: it is fetched from its hub, not built.
+    expect(defaultBuildSet()).not.toContain(PROFILES.large.ocrRecognizer);
   });
 
   it('converts NanoDet in the graph’s own layout, up to its three heads, and checks it as NanoDet', () => {

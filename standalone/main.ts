@@ -23,6 +23,7 @@ import {
   ensureFfmpeg,
   fetchOnFirstUse,
   type ModelEnv,
+  ocrRecognizerOf,
   stageProcessEnv,
 } from './setup.js';
 
@@ -70,7 +71,8 @@ async function main(): Promise<void> {
       HEIMDEX_MODELS_FETCH: own.HEIMDEX_MODELS_FETCH,
       HF_ENDPOINT: own.HF_ENDPOINT,
     }),
-    // Stage processes get OCR_MODEL and OBJECTS_MODEL from this environment (stageProcessEnv).
+    // Stage processes get OCR_MODEL and OBJECTS_MODEL from this environment (stageProcessEnv), and
+    // OCR_RECOGNIZER_MODEL from it or the profile (ocrRecognizerOf).
     stageSettings: process.env,
   };
   await fetchOnFirstUse(modelEnv, log);
@@ -90,6 +92,7 @@ async function main(): Promise<void> {
       VISION_MODEL: models.visionModel,
       TEXT_MODEL: models.textModel,
       ASR_MODEL: models.asrModel,
+      OCR_RECOGNIZER_MODEL: ocrRecognizerOf(modelEnv),
       ...(local
         ? {
             HEIMDEX_STORAGE_DIR: local.root,

@@ -12,6 +12,7 @@ import {
   chooseModels,
   ensureFfmpeg,
   fetchOnFirstUse,
+  ocrRecognizerOf,
   stageModels,
   stageProcessEnv,
 } from './setup.js';
@@ -206,6 +207,16 @@ describe('the small profile’s models on first start', () => {
     );
     expect(stageModels({ OCR_MODEL: 'none' })).toEqual(['centernet-mb3-coco']);
     expect(stageModels({ OCR_MODEL: 'none', OBJECTS_MODEL: 'none' })).toEqual([]);
+  });
+});
+
+describe('the ocr stage’s line recogniser in standalone mode', () => {
+  it('is the profile’s (small: without Hangul, large: the Korean one) unless OCR_RECOGNIZER_MODEL names another', () => {
+    expect(ocrRecognizerOf({ MODELS_DIR: '/m' })).toBe('ppocr-v5-mobile-rec');
+    expect(ocrRecognizerOf({ MODELS_DIR: '/m', HEIMDEX_PROFILE: 'large' })).toBe('ppocr-v5-korean-rec');
+    expect(ocrRecognizerOf({ MODELS_DIR: '/m', stageSettings: { OCR_RECOGNIZER_MODEL: 'none' } })).toBe(
+      'none',
+    );
   });
 });
 

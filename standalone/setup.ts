@@ -109,6 +109,14 @@ export function profileOf(env: Pick<ModelEnv, 'HEIMDEX_PROFILE'>): Profile {
   return profile as Profile;
 }
 
+/**
+ * The ocr stage's line recogniser for stage processes: OCR_RECOGNIZER_MODEL where set, else the profile's (the
+ * pipeline's own default is the large profile's, whose Korean recogniser a CPU machine would not have).
+ */
+export function ocrRecognizerOf(env: ModelEnv): string {
+  return env.stageSettings?.OCR_RECOGNIZER_MODEL || PROFILES[profileOf(env)].ocrRecognizer;
+}
+
 /** The models the settings name, with the profile's defaults. */
 function configuredModels(env: ModelEnv): { vision: string; text: string; asr: string } {
   const defaults = PROFILES[profileOf(env)];

@@ -2,11 +2,12 @@
 // text and a confidence out. It reads the grey levels of the line as they are, so an outlined subtitle over a
 // bright picture needs no binarisation. The input size follows PaddleOCR's resize_norm_img and the decode its
 // CTCLabelDecode (greedy: best class per step, repeats collapsed, blanks dropped); both are pure and tested
-// without the model.
+// without the model. The dictionary is a file of the model's, or (RapidOCR's exports) the ONNX file's own metadata.
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
-import { modelDir, modelSpec, type TextRecognitionContract } from '../manifest.js';
+import { type ModelSpec, modelDir, modelSpec, type TextRecognitionContract } from '../manifest.js';
 import { float32, loadSession } from './onnx.js';
+import { onnxMetadata } from './onnx-metadata.js';
 
 export interface Recognition {
   text: string;
@@ -23,6 +24,68 @@ export function parseDictionary(text: string, spaceClass: boolean): string[] {
   const lines = text.split('\n').map((l) => l.replace(/\r$/, ''));
   if (lines.at(-1) === '') lines.pop();
   return ['', ...lines, ...(spaceClass ? [' '] : [])];
+}
+
+/**
+ * Python's str.splitlines: what RapidOCR's get_character_list splits a model's metadata dictionary with, so the
+ * characters are the ones it reads from the same file (every line break Python knows, a last empty line dropped).
+ * Pure.
+ */
+export function splitLinesLikePython(text: string): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (!PYTHON_LINE_BREAKS.has(c)) {
+      line += c;
+      continue;
+    }
+    if (c === '\r' && text[i + 1] === '\n') i++;
+    lines.push(line);
+    line = '';
+  }
+  if (line !== '') lines.push(line);
+  return lines;
+}
+
+/** str.splitlines's line boundaries (\r\n counts as one). */
+const PYTHON_LINE_BREAKS = new Set([
+  '\n',
+  '\v',
+  '\f',
+  '\r',
+  '\x1c',
+  '\x1d',
+  '\x1e',
+  '\x85',
+  '\u2028',
+  '\u2029',
+]);
+
+/**
+ * The classes of a recogniser whose dictionary is the ONNX file's metadata entry `key` (RapidOCR's "character":
+ * one character a line): '' (CTC's blank), the characters, then ' ' with a space class, as parseDictionary. Pure.
+ */
+export function metadataDictionary(
+  metadata: ReadonlyMap<string, string>,
+  key: string,
+  spaceClass: boolean,
+): string[] {
+  const text = metadata.get(key);
+  if (text === undefined) {
+    const keys = [...metadata.keys()];
+    throw new Error(
+      `the recogniser's ONNX file has no metadata "${key}" for its dictionary (it has ${keys.length ? keys.join(', ') : 'none'})`,
+    );
+  }
+  return ['', ...splitLinesLikePython(text), ...(spaceClass ? [' '] : [])];
+}
+
+/** The recogniser's classes, from its dictionary file or from its ONNX file's metadata. */
+async function classesOf(contract: TextRecognitionContract, dir: string): Promise<string[]> {
+  const d = contract.dictionary;
+  if ('file' in d) return parseDictionary(await readFile(`${dir}/${d.file}`, 'utf8'), contract.spaceClass);
+  return metadataDictionary(await onnxMetadata(`${dir}/${contract.file}`), d.metadata, contract.spaceClass);
 }
 
 /**
@@ -88,15 +151,19 @@ export interface TextRecognizer {
 
 export async function loadTextRecognizer(name: string, opts: { modelsDir: string }): Promise<TextRecognizer> {
   const spec = modelSpec(name);
+  return openTextRecognizer(spec, modelDir(name, opts.modelsDir));
+}
+
+/** The recogniser a manifest entry describes, from the directory that holds its files. */
+export async function openTextRecognizer(
+  spec: Pick<ModelSpec, 'name' | 'revision' | 'contract'>,
+  dir: string,
+): Promise<TextRecognizer> {
   if (spec.contract.kind !== 'text-recognition') {
-    throw new Error(`model ${name} is a ${spec.contract.kind} model, not a text recogniser`);
+    throw new Error(`model ${spec.name} is a ${spec.contract.kind} model, not a text recogniser`);
   }
   const contract: TextRecognitionContract = spec.contract;
-  const dir = modelDir(name, opts.modelsDir);
-  const classes = parseDictionary(
-    await readFile(`${dir}/${contract.dictionary}`, 'utf8'),
-    contract.spaceClass,
-  );
+  const classes = await classesOf(contract, dir);
   const session = await loadSession(`${dir}/${contract.file}`);
   const h = contract.height;
   return {

@@ -6,7 +6,6 @@ import {
   DEFAULT_MODELS,
   OBJECT_DETECTION_MODEL,
   TEXT_DETECTION_MODEL,
-  TEXT_RECOGNITION_MODEL,
   VAD_MODEL,
 } from '../../models/manifest.js';
 
@@ -71,10 +70,11 @@ export const PipelineConfigSchema = Type.Object({
   }),
   OCR_RECOGNIZER_MODEL: Type.String({
     description:
-      'text line recogniser of the ocr stage (models/manifest) that reads each line beside Tesseract, the better ' +
-      'reading kept (Tesseract’s where it has letters the recogniser lacks, as Hangul), or "none" for Tesseract ' +
-      'alone; when its files are missing Tesseract reads alone and the stage says so',
-    default: TEXT_RECOGNITION_MODEL,
+      'text line recogniser of the ocr stage (models/manifest) that reads each line beside Tesseract, the more ' +
+      'confident reading kept (Tesseract’s where it has letters the recogniser lacks, as Hangul for the small ' +
+      'profile’s ppocr-v5-mobile-rec, unless the recogniser is sure), or "none" for Tesseract alone; when its files ' +
+      'are missing Tesseract reads alone and the stage says so',
+    default: DEFAULT_MODELS.ocrRecognizer,
   }),
   OCR_LANGUAGES: Type.String({
     description:

@@ -10,12 +10,7 @@ import { search } from '../../api/search/service.js';
 import { aUser, aVideo } from '../../core/db/testing.js';
 import { createLogger } from '../../core/log.js';
 import { keys } from '../../core/storage/store.js';
-import {
-  TEXT_DETECTION_MODEL,
-  TEXT_RECOGNITION_MODEL,
-  TINY_MODELS_DIR,
-  whyMissing,
-} from '../../models/manifest.js';
+import { TEXT_DETECTION_MODEL, TINY_MODELS_DIR, whyMissing } from '../../models/manifest.js';
 import { loadTextDetector } from '../../models/runtime/text-detection.js';
 import { loadTextRecognizer } from '../../models/runtime/text-recognition.js';
 import type { ScreenTextOutput } from '../../pipeline-image/src/artifacts.js';
@@ -82,6 +77,8 @@ beforeAll(async () => {
     VISION_MODEL: SMALL.vision,
     TEXT_MODEL: SMALL.text,
     ASR_MODEL: SMALL.asr,
+    // The small profile's recogniser (no Hangul; the pipeline's own default is the large profile's Korean one).
+    OCR_RECOGNIZER_MODEL: SMALL.ocrRecognizer,
   };
   await runAllStages(video, env, models);
 }, BUILD_TIMEOUT_MS);
@@ -96,8 +93,8 @@ describe('the ocr stage on a clip with Korean and English text', () => {
   it('reads every line of each scene, in both languages, within the character error bound', async () => {
     const out = await readJson<ScreenTextOutput>(store, ARTIFACTS, screenKey());
     expect(out.model.name).toBe(TEXT_DETECTION_MODEL);
-    // The recogniser reads beside Tesseract by default; Korean lines stay Tesseract's (it has no Hangul).
-    expect(out.recognizer?.name).toBe(TEXT_RECOGNITION_MODEL);
+    // The small profile's recogniser reads beside Tesseract; Korean lines stay Tesseract's (it has no Hangul).
+    expect(out.recognizer?.name).toBe(SMALL.ocrRecognizer);
     expect(out.scenes).toHaveLength(SCENES.length);
     for (const [i, s] of SCENES.entries()) {
       const read = out.scenes[i]!.lines;
@@ -202,7 +199,7 @@ describe('the ocr stage on a clip with Korean and English text', () => {
     expect(run.exitCode, run.stderr).toBe(0);
     expect(run.result).toMatchObject({ outcome: 'Succeeded' });
     expect(run.result?.message).toMatch(
-      new RegExp(`recogniser not used: .*npm run models:fetch -- ${TEXT_RECOGNITION_MODEL}`),
+      new RegExp(`recogniser not used: .*npm run models:fetch -- ${SMALL.ocrRecognizer}`),
     );
     const out = await readJson<ScreenTextOutput>(store, ARTIFACTS, screenKey());
     expect(out.recognizer).toBeUndefined();
@@ -258,10 +255,10 @@ describe('reading an outlined subtitle over a bright picture with the recogniser
   it('reads the English subtitle and keeps the Korean sign Tesseract read, on a light and on a busy picture', async (ctx) => {
     // Skipped only where HEIMDEX_REAL_MODELS_DIR names a directory without it (ensureRealModels brings it); the note
     // names the fetch command.
-    const missing = whyMissing(TEXT_RECOGNITION_MODEL, modelsDir);
+    const missing = whyMissing(SMALL.ocrRecognizer, modelsDir);
     if (missing) ctx.skip(missing);
     const detector = await loadTextDetector(TEXT_DETECTION_MODEL, { modelsDir });
-    const recognizer = await loadTextRecognizer(TEXT_RECOGNITION_MODEL, { modelsDir });
+    const recognizer = await loadTextRecognizer(SMALL.ocrRecognizer, { modelsDir });
     const options = {
       languages: 'kor+eng',
       minConfidence: 0.5,

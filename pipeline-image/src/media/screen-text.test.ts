@@ -104,4 +104,24 @@ describe('reading on-screen text', () => {
     expect(chooseReading(tess('출구', 0.7), tess('', 0), latin)?.text).toBe('출구');
     expect(chooseReading(undefined, undefined, latin)).toBeUndefined();
   });
+
+  it('compares Korean readings by confidence alone when the recogniser has Hangul, and keeps the floor for what it lacks', () => {
+    // A recogniser with Hangul (as the large profile's Korean one: every syllable, ASCII; no Chinese characters).
+    const syllables = Array.from({ length: 11_172 }, (_, i) => String.fromCharCode(0xac00 + i));
+    const korean = new Set([
+      ...syllables,
+      ...' 0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz',
+    ]);
+    const r = (text: string, confidence: number) => ({ text, confidence });
+    // Below the floor that holds for foreign letters, the more confident reading still wins: Hangul is not foreign.
+    expect(chooseReading(r('서올역 2번 줄구', 0.55), r('서울역 2번 출구', 0.7), korean)?.text).toBe(
+      '서울역 2번 출구',
+    );
+    expect(chooseReading(r('오늘의 특가 세일', 0.9), r('오늘의 특가 새일', 0.75), korean)?.text).toBe(
+      '오늘의 특가 세일',
+    );
+    // Tesseract's Chinese character is one this recogniser cannot write: kept unless the recogniser is sure.
+    expect(chooseReading(r('서울驛', 0.6), r('서울역', 0.7), korean)?.text).toBe('서울驛');
+    expect(chooseReading(r('서울驛', 0.6), r('서울역', 0.9), korean)?.text).toBe('서울역');
+  });
 });

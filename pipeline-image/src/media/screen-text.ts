@@ -122,15 +122,23 @@ export function lineCrop(frame: Buffer, box: TextBox, width: number, height: num
 }
 
 /**
- * How sure the recogniser must be to replace a reading of Tesseract's with letters it cannot write (Hangul, for a
- * recogniser without it): on a Korean line it reads nothing or a few wrong characters (at most 0.63 measured), on a
- * blurred English line that Tesseract read as Hangul it is right at 0.86 and more (docs/benchmarks.md).
+ * How sure the recogniser must be to replace a reading of Tesseract's with letters it cannot write (Hangul, for the
+ * small profile's recogniser, which has none): on a Korean line it reads nothing or a few wrong characters (at most
+ * 0.63 measured), on a blurred English line that Tesseract read as Hangul it is right at 0.86 and more
+ * (docs/benchmarks.md).
  */
 export const RECOGNIZER_SURE = 0.8;
 
 /**
  * Which of a line's two readings to keep: the more confident, except that Tesseract's reading with letters the
  * recogniser cannot write stays unless the recogniser is sure (RECOGNIZER_SURE). Either may be missing. Pure.
+ *
+ * "Cannot write" is the recogniser's own dictionary, not a script: with a recogniser that has Hangul (the large
+ * profile's ppocr-v5-korean-rec) both readings of a Korean line are in letters both can write, so they are compared
+ * by confidence alone, as English lines are with either recogniser; the floor then guards only what that one lacks
+ * (Chinese characters, which Tesseract's kor model can write and PP-OCRv5's Korean dictionary has none of). A rule
+ * of its own for Korean lines (say, the recogniser's reading first) would need figures for that model, which could
+ * not be fetched here (docs/benchmarks.md).
  */
 export function chooseReading(
   tesseract: Recognition | undefined,
