@@ -44,6 +44,8 @@ beforeAll(async () => {
     TEXT_MODEL: SMALL.text,
     // No speech: what is found is found through the pictures.
     ASR_MODEL: 'none',
+    // The small profile's line recogniser, as before the pipeline's default became the large profile's.
+    OCR_RECOGNIZER_MODEL: SMALL.ocrRecognizer,
     LOG_LEVEL: 'warn',
   };
   api = await startApi(env, 'default', {}, 10_000, 10, (d) => {
