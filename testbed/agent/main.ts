@@ -420,15 +420,32 @@ function sync(r: Running, ended: { stopped: boolean } = { stopped: Boolean(r.fin
   return r.writes;
 }
 
+/**
+ * A kubelet keeps a pod's status until the API server has it: a write that fails (the API server away or
+ * restarting) is tried again, once a second, until it lands or the pod is gone (404). Before, the write was
+ * dropped, and a pod that ended during an API server restart stayed Running in the API for good.
+ */
 async function writeStatus(pod: V1Pod, status: NonNullable<V1Pod['status']>): Promise<void> {
-  try {
-    await core.patchNamespacedPodStatus(
-      { name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, body: { status } },
-      mergePatch,
-    );
-  } catch (e) {
-    if ((e as { code?: number }).code !== 404)
-      log.warn({ err: e, pod: pod.metadata!.name }, 'pod status write failed');
+  for (let tries = 1; ; tries++) {
+    try {
+      await core.patchNamespacedPodStatus(
+        { name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, body: { status } },
+        mergePatch,
+      );
+      return;
+    } catch (e) {
+      const code = (e as { code?: number }).code;
+      if (code === 404) return;
+      // Refused (4xx other than 404): trying again would be refused again.
+      const refused = typeof code === 'number' && code < 500;
+      if (tries === 1 || refused)
+        log.warn(
+          { err: e, pod: pod.metadata!.name },
+          refused ? 'pod status write failed' : 'pod status write failed; trying again',
+        );
+      if (refused) return;
+      await sleep(1000);
+    }
   }
 }
 
