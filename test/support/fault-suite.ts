@@ -626,6 +626,22 @@ export async function runFaultSuite(env: TestbedEnv, o: SuiteOptions): Promise<S
       invariants,
       seconds: Math.round((Date.now() - t0) / 1000),
     };
+  } catch (err) {
+    // What a person needs to see why: each replica's last words, and where the unfinished ingestions stand.
+    for (const r of replicas) {
+      const alive = r.op.child.exitCode === null && r.op.child.signalCode === null;
+      say(`${r.name} (${alive ? 'running' : 'exited'}, started ${r.all.length} times), its last log lines:`);
+      for (const l of logLines(r.op).slice(-15)) {
+        const why = (l.err as { message?: string } | undefined)?.message;
+        say(`  ${new Date(l.time).toISOString()} ${l.msg}${why ? `: ${why.slice(0, 200)}` : ''}`);
+      }
+    }
+    const open = await list().catch(() => []);
+    for (const v of open.filter((x) => x.status?.phase !== 'Succeeded' && x.status?.phase !== 'Failed'))
+      say(
+        `${v.metadata.name} ${v.status?.phase}: ${(v.status?.stages ?? []).map((s) => `${s.name}=${s.state}`).join(' ')}`,
+      );
+    throw err;
   } finally {
     supervising = false;
     await supervisor?.catch(() => {});
