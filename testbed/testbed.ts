@@ -189,6 +189,9 @@ export async function formatEnv(env: TestbedEnv): Promise<string> {
     STAGE_CONFIGMAP: STAGE_SETTINGS,
     STAGE_SECRET: STAGE_SETTINGS,
     MODELS_DIR: TINY_MODELS_DIR,
+    // The operator tells its Jobs which models to embed with (the chart sets these beside the stage ConfigMap's).
+    TEXT_MODEL: TINY_MODELS.TEXT_MODEL,
+    VISION_MODEL: TINY_MODELS.VISION_MODEL,
     SEARCH_TEXT_MODEL: TINY_MODELS.TEXT_MODEL,
     SEARCH_VISION_MODEL: TINY_MODELS.VISION_MODEL,
     AUTH_JWT_SECRET: secret,

@@ -7,7 +7,7 @@ import { backgroundLanguage } from '../../api/search/relevance.js';
 import type { search } from '../../api/search/service.js';
 import type { EmbeddedPostgres } from '../../core/db/embedded.js';
 import { aScene, aUser, aVideo, startMigratedDatabase } from '../../core/db/testing.js';
-import { VECTOR_CALIBRATION } from '../../models/calibration.js';
+import { SCREEN_CALIBRATION, VECTOR_CALIBRATION } from '../../models/calibration.js';
 import { loadTextEmbedder } from '../../models/runtime/embeddings.js';
 import { BUILD_TIMEOUT_MS, ensureRealModels, SMALL } from '../support/real-models.js';
 import { smallProfileSearch } from '../support/search.js';
@@ -74,9 +74,12 @@ describe(`search with ${SMALL.text} and the stand-in ${SMALL.vision}`, () => {
       vision: expect.stringMatching(/^off: model tiny-siglip2 is a random-weight stand-in/),
     });
     const cal = VECTOR_CALIBRATION[SMALL.text]!;
+    const screen = SCREEN_CALIBRATION[SMALL.text]!;
     expect(r.floors).toEqual({
       text: cal.floor,
       text_cross_language: cal.crossLanguage!.floor,
+      screen: screen.floor,
+      screen_cross_language: screen.crossLanguage!.floor,
       vision: null,
     });
     expect(r.floor_criteria).toEqual({ text: 'standout', vision: null });
