@@ -11,8 +11,8 @@ import { gzipSync } from 'node:zlib';
 import AdmZip from 'adm-zip';
 import tarStream from 'tar-stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { fetchModel, fileUrl, formatProgress, type Progress } from './fetch.js';
-import { MODELS, type ModelSpec } from './manifest.js';
+import { fetchModel, fetchModels, fileUrl, formatProgress, type Progress, UnpinnedError } from './fetch.js';
+import { MODELS, type ModelSpec, modelSpec, unpinnedFiles } from './manifest.js';
 
 const weights = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7919) % 251));
 const tokenizer = Buffer.from('{"model":"tiny"}');
@@ -111,6 +111,11 @@ describe('models:fetch', () => {
     expect(fileUrl(pinned, pinned.files[1]!, 'http://mirror.local:8080/')).toBe(
       'http://mirror.local:8080/acme/m/resolve/abc123/tokenizer.json',
     );
+    // ModelScope's files on its own mirror (MODELSCOPE_ENDPOINT), whatever HF_ENDPOINT says.
+    const korean = modelSpec('ppocr-v5-korean-rec');
+    expect(fileUrl(korean, korean.files[0]!, 'http://hf.local', 'http://ms.local/')).toBe(
+      `http://ms.local/models/RapidAI/RapidOCR/resolve/${korean.revision}/${korean.files[0]!.path}`,
+    );
   });
 
   it('downloads every file, verifies it, reports progress, and skips what is already there on a second run', async () => {
@@ -143,6 +148,43 @@ describe('models:fetch', () => {
     );
     expect(existsSync(join(dir, 'm/onnx/model.onnx'))).toBe(false);
     expect(existsSync(join(dir, 'm/onnx/model.onnx.part.bad'))).toBe(true);
+  });
+
+  it('refuses a file whose size is not the pinned one, before downloading it when the server says its size', async () => {
+    const sized = { ...pinned, files: [{ ...pinned.files[0]!, size: weights.length + 1 }] };
+    // The server's Content-Length already says so: nothing is written.
+    await expect(fetchModel(sized, dir, { endpoint })).rejects.toThrow(
+      new RegExp(
+        `m/onnx/model.onnx: .* has ${weights.length} bytes, the manifest pins ${weights.length + 1}`,
+      ),
+    );
+    expect(existsSync(join(dir, 'm/onnx/model.onnx'))).toBe(false);
+    expect(existsSync(join(dir, 'm/onnx/model.onnx.part'))).toBe(false);
+    // A file already there at another size is not taken as present, whatever its hash: it is downloaded again.
+    mkdirSync(join(dir, 'm/onnx'), { recursive: true });
+    writeFileSync(join(dir, 'm/onnx/model.onnx'), weights.subarray(0, 10));
+    // With the right size the same file is taken, and a second run finds it present.
+    const right = { ...pinned, files: [{ ...pinned.files[0]!, size: weights.length }] };
+    requests.length = 0;
+    await fetchModel(right, dir, { endpoint });
+    expect(requests.map((r) => r.url)).toContain('/acme/m/resolve/abc123/onnx/model.onnx');
+    expect(readFileSync(join(dir, 'm/onnx/model.onnx')).equals(weights)).toBe(true);
+    requests.length = 0;
+    await fetchModel(right, dir, { endpoint });
+    expect(requests).toEqual([]);
+  });
+
+  it('refuses a model set with unpinned files before downloading anything, naming every such file', async () => {
+    const names = ['bge-m3', 'siglip2-so400m-patch14-384', 'whisper-large-v3-turbo'];
+    const expected = names.flatMap((n) => unpinnedFiles(modelSpec(n)));
+    expect(expected).toContain('siglip2-so400m-patch14-384/onnx/vision_model.onnx');
+    expect(expected).toContain('whisper-large-v3-turbo/onnx/decoder_model_merged.onnx');
+    const refused = await fetchModels(names, dir, { endpoint }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(UnpinnedError);
+    expect((refused as UnpinnedError).files).toEqual(expected);
+    expect((refused as Error).message).toMatch(/nothing was downloaded\. Pass --allow-unpinned/);
+    // bge-m3 comes first and is pinned, yet not one byte of it was asked for.
+    expect(requests).toEqual([]);
   });
 
   it('fetches unpinned files only when allowed, and says so', async () => {

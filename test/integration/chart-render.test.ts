@@ -3,9 +3,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { ApiConfigSchema } from '../../api/config.js';
 import { ConfigSchema } from '../../core/config.js';
+import { modelSpec, unpinnedFiles } from '../../models/manifest.js';
 import { OperatorConfigSchema, parseOperatorConfig } from '../../operator/config.js';
 import { PipelineConfigSchema } from '../../pipeline-image/src/config.js';
 import { REPO_ROOT } from '../../testbed/paths.js';
@@ -189,6 +190,45 @@ describe('the heimdex chart', () => {
     const r = await helm(['template', 'hx', CHART]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/credentials\.existingSecret is required|storage\.endpoint is required/);
+  });
+
+  it('refuses to render a models fetch Job that would refuse the files the manifest has not pinned, naming each', async () => {
+    const values = parse(readFileSync(join(CHART, 'values.yaml'), 'utf8'));
+    const names: string[] = values.models.fetch.names;
+    const unpinned = names.flatMap((n) => unpinnedFiles(modelSpec(n)));
+    expect(unpinned.length).toBeGreaterThan(0);
+    expect(values.models.allowUnpinned).toBe(false);
+    /** helm template with the production-shaped values and these --set's, which is to fail. */
+    const refusedWith = (...sets: string[]) =>
+      helm(['template', 'hx', CHART, '-f', VALUES.external, ...sets.flatMap((v) => ['--set', v])]);
+    const refused = await refusedWith('models.allowUnpinned=false');
+    expect(refused.code).not.toBe(0);
+    for (const f of unpinned) expect(refused.stderr).toContain(f);
+    expect(refused.stderr).toMatch(/Set models\.allowUnpinned=true to fetch them unverified/);
+    // Allowed (the production-shaped values allow it): the fetcher is told to take them unverified.
+    const fetchArgs = (objects: Obj[]) => {
+      const jobs = byKind(objects, 'Job');
+      expect(jobs).toHaveLength(1);
+      return jobs[0]!.spec.template.spec.containers[0].args;
+    };
+    const allowed = await render(['-f', VALUES.external]);
+    expect(fetchArgs(allowed.objects)).toEqual(['--allow-unpinned', ...names]);
+    // A list of pinned models only needs no flag, and passes none on.
+    const pinnedOnly = names.filter((n) => unpinnedFiles(modelSpec(n)).length === 0);
+    expect(pinnedOnly).toContain('bge-m3');
+    const strict = await render([
+      '-f',
+      VALUES.external,
+      '--set',
+      'models.allowUnpinned=false',
+      '--set',
+      `models.fetch.names={${pinnedOnly.join(',')}}`,
+    ]);
+    expect(fetchArgs(strict.objects)).toEqual(pinnedOnly);
+    // A model the fetcher cannot download at all (converted by models:build) is named, not left to the Job.
+    const converted = await refusedWith('models.fetch.names={centernet-mb3-coco}');
+    expect(converted.code).not.toBe(0);
+    expect(converted.stderr).toMatch(/centernet-mb3-coco is not a model the fetch Job can download/);
   });
 
   it.each([

@@ -84,6 +84,25 @@ app.kubernetes.io/component: {{ .component }}
 {{- default (include "heimdex.component" (dict "ctx" . "component" "models")) .Values.models.existingClaim }}
 {{- end }}
 
+{{/*
+The files of models.fetch.names that have no pinned SHA-256, "<model>/<path>, …" (files/model-pins.yaml, generated
+from models/manifest.ts); fails on a name the fetch Job cannot download at all.
+*/}}
+{{- define "heimdex.unpinnedModelFiles" -}}
+{{- $pins := .Files.Get "files/model-pins.yaml" | fromYaml }}
+{{- $unpinned := list }}
+{{- range .Values.models.fetch.names }}
+{{- if not (hasKey $pins .) }}
+{{- fail (printf "models.fetch.names: %s is not a model the fetch Job can download (converted models are made with npm run models:build; see models/README.md); it can download: %s" . (keys $pins | sortAlpha | join ", ")) }}
+{{- end }}
+{{- $model := . }}
+{{- range (index $pins .) }}
+{{- $unpinned = append $unpinned (printf "%s/%s" $model .) }}
+{{- end }}
+{{- end }}
+{{- join ", " $unpinned }}
+{{- end }}
+
 {{/* Env entries from the credentials Secret, shared by the API and the operator. */}}
 {{- define "heimdex.credentialsEnv" -}}
 {{- $secret := include "heimdex.credentialsSecret" . }}
