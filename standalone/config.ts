@@ -56,6 +56,12 @@ export const StandaloneConfigSchema = Type.Object({
     description: 'auto: fetch missing hub models on first start when the hub answers; never: do not try',
   }),
   HF_ENDPOINT: Type.Optional(Type.String({ format: 'uri', description: 'a Hugging Face mirror' })),
+  MODELSCOPE_ENDPOINT: Type.Optional(
+    Type.String({
+      format: 'uri',
+      description: 'a ModelScope mirror (the large profile’s Korean line recogniser)',
+    }),
+  ),
 });
 
 export type StandaloneConfig = Static<typeof StandaloneConfigSchema>;

@@ -70,6 +70,7 @@ async function main(): Promise<void> {
       ASR_MODEL: own.ASR_MODEL,
       HEIMDEX_MODELS_FETCH: own.HEIMDEX_MODELS_FETCH,
       HF_ENDPOINT: own.HF_ENDPOINT,
+      MODELSCOPE_ENDPOINT: own.MODELSCOPE_ENDPOINT,
     }),
     // Stage processes get OCR_MODEL and OBJECTS_MODEL from this environment (stageProcessEnv), and
     // OCR_RECOGNIZER_MODEL from it or the profile (ocrRecognizerOf).

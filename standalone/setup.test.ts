@@ -6,12 +6,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { STAGE_NAMES } from '../core/dag.js';
 import { createLogger } from '../core/log.js';
-import { TINY_MODELS_DIR } from '../models/manifest.js';
+import { PROFILES, TINY_MODELS_DIR, whyMissing } from '../models/manifest.js';
 import {
   checkDiskSpace,
   chooseModels,
   ensureFfmpeg,
   fetchOnFirstUse,
+  firstStartModels,
   ocrRecognizerOf,
   stageModels,
   stageProcessEnv,
@@ -113,23 +114,50 @@ describe('models on first start', () => {
     return { url, paths, close: () => new Promise<void>((r) => server.close(() => r())) };
   }
 
-  it('are fetched with progress from the hub (here a mirror) when missing, after which the real ones are chosen', async () => {
+  it('are each fetched from their hub (here a mirror of both), a model whose files differ from their pins left out and named', async () => {
     const hub = await mirror();
     const dir = mkdtempSync(join(tmpdir(), 'heimdex-models-'));
     try {
-      const { log } = capturingLog();
+      const { log, lines } = capturingLog();
       const files: string[] = [];
-      const env = { MODELS_DIR: dir, HF_ENDPOINT: hub.url, HEIMDEX_PROFILE: 'large' };
+      const env = {
+        MODELS_DIR: dir,
+        HF_ENDPOINT: hub.url,
+        MODELSCOPE_ENDPOINT: hub.url,
+        HEIMDEX_PROFILE: 'large',
+      };
       const fetched = await fetchOnFirstUse(env, log, {
         onProgress: (p) => p.state === 'done' && files.push(`${p.model}/${p.file}`),
       });
-      expect(fetched).toEqual(['siglip2-so400m-patch14-384', 'bge-m3', 'whisper-large-v3-turbo']);
-      expect(files).toContain('bge-m3/onnx/model.onnx');
-      expect(hub.paths).toContain('GET /BAAI/bge-m3/resolve/main/onnx/model.onnx');
-      expect(chooseModels(env, log)).toMatchObject({ tiny: false, asrModel: 'whisper-large-v3-turbo' });
+      // The mirror's four-byte files pass only where nothing is pinned (the picture model, fetched trusting the hub);
+      // every other model is tried at its pinned revision, refused, and named with the command that gets it.
+      expect(fetched).toEqual(['siglip2-so400m-patch14-384']);
+      expect(files).toContain('siglip2-so400m-patch14-384/onnx/vision_model.onnx');
+      expect(whyMissing('siglip2-so400m-patch14-384', dir)).toBeUndefined();
+      const bge = PROFILES.large.text;
+      expect(hub.paths).toContain(
+        'GET /BAAI/bge-m3/resolve/5617a9f61b028005a4858fdac845db406aefb181/onnx/model.onnx',
+      );
+      // The line recogniser the large profile's ocr stage reads with, from ModelScope (here the same mirror).
+      expect(hub.paths).toContain(
+        'GET /models/RapidAI/RapidOCR/resolve/v3.10.0/onnx/PP-OCRv5/rec/korean_PP-OCRv5_rec_mobile.onnx',
+      );
+      const said = lines.join('\n');
+      expect(said).toMatch(
+        /fetching model bge-m3 failed: bge-m3\/onnx\/model.onnx: \S+ has 4 bytes, the manifest pins 724923/,
+      );
+      expect(said).toMatch(/fetching model ppocr-v5-korean-rec failed: .*checksum/);
+      expect(said).toContain(
+        `models ${bge}, whisper-large-v3-turbo, ppocr-v5-korean-rec could not be fetched (run the server again to resume)`,
+      );
+      expect(said).toContain(
+        `\`MODELS_DIR=${dir} npm run models:fetch -- ${bge} whisper-large-v3-turbo ppocr-v5-korean-rec --allow-unpinned\``,
+      );
+      // Without the text model, the tiny ones, loudly.
+      expect(chooseModels(env, log)).toMatchObject({ tiny: true });
       hub.paths.length = 0;
       expect(await fetchOnFirstUse(env, log)).toEqual([]);
-      expect(hub.paths).toEqual([]);
+      expect(hub.paths.some((p) => p.includes('siglip2'))).toBe(false);
     } finally {
       await hub.close();
       rmSync(dir, { recursive: true, force: true });
@@ -140,11 +168,41 @@ describe('models on first start', () => {
     const hub = await mirror();
     await hub.close(); // nothing listens there any more: connection refused, as offline
     const { log, lines } = capturingLog();
-    const large = { MODELS_DIR: '/nonexistent', HF_ENDPOINT: hub.url, HEIMDEX_PROFILE: 'large' };
+    const large = {
+      MODELS_DIR: '/nonexistent',
+      HF_ENDPOINT: hub.url,
+      MODELSCOPE_ENDPOINT: hub.url,
+      HEIMDEX_PROFILE: 'large',
+    };
     expect(await fetchOnFirstUse(large, log)).toEqual([]);
     expect(lines.join('\n')).toMatch(
-      /models siglip2-so400m-patch14-384, bge-m3, whisper-large-v3-turbo are not in \/nonexistent and .* cannot be reached .*set MODELS_DIR to it/,
+      /models siglip2-so400m-patch14-384, bge-m3, whisper-large-v3-turbo, ppocr-v5-korean-rec are not in \/nonexistent and .* cannot be reached .*`MODELS_DIR=\/nonexistent npm run models:fetch -- siglip2-so400m-patch14-384 bge-m3 whisper-large-v3-turbo ppocr-v5-korean-rec --allow-unpinned`.*set MODELS_DIR to it/,
     );
+  });
+
+  it('one hub that does not answer leaves out only its models: the others are fetched', async () => {
+    const hub = await mirror();
+    const gone = await mirror();
+    await gone.close();
+    const dir = mkdtempSync(join(tmpdir(), 'heimdex-models-'));
+    try {
+      const { log, lines } = capturingLog();
+      const env = {
+        MODELS_DIR: dir,
+        HF_ENDPOINT: hub.url,
+        MODELSCOPE_ENDPOINT: gone.url,
+        HEIMDEX_PROFILE: 'large',
+      };
+      expect(await fetchOnFirstUse(env, log, { probeTimeoutMs: 1000 })).toEqual([
+        'siglip2-so400m-patch14-384',
+      ]);
+      expect(lines.join('\n')).toMatch(
+        new RegExp(`models ppocr-v5-korean-rec are not in ${dir} and ${gone.url} cannot be reached`),
+      );
+    } finally {
+      await hub.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('are not looked for when HEIMDEX_MODELS_FETCH=never, nor when the configured ones are there', async () => {
@@ -190,7 +248,7 @@ describe('the small profile’s models on first start', () => {
     expect(await fetchOnFirstUse(env, log, { probeTimeoutMs: 100 })).toEqual([]);
     expect(lines).toEqual([
       expect.stringMatching(
-        /models tiny-siglip2, multilingual-e5-small, whisper-base, silero-vad, ppocr-v4-det, centernet-mb3-coco are not in \/nonexistent: .*MODELS_DIR=\/nonexistent npm run models:build -- tiny-siglip2/,
+        /models tiny-siglip2, multilingual-e5-small, whisper-base, silero-vad, ppocr-v4-det, centernet-mb3-coco, ppocr-v5-mobile-rec are not in \/nonexistent: .*MODELS_DIR=\/nonexistent npm run models:build -- tiny-siglip2 .* ppocr-v5-mobile-rec/,
       ),
     ]);
     // Without speech recognition there is no voice activity to detect.
@@ -207,6 +265,27 @@ describe('the small profile’s models on first start', () => {
     );
     expect(stageModels({ OCR_MODEL: 'none' })).toEqual(['centernet-mb3-coco']);
     expect(stageModels({ OCR_MODEL: 'none', OBJECTS_MODEL: 'none' })).toEqual([]);
+  });
+});
+
+describe('the models standalone looks for on first start', () => {
+  it('are every model the profile names, the voice activity model and the one-model stages’ ones', () => {
+    for (const profile of Object.keys(PROFILES) as (keyof typeof PROFILES)[]) {
+      const names = firstStartModels({ MODELS_DIR: '/m', HEIMDEX_PROFILE: profile });
+      expect(names, profile).toEqual(expect.arrayContaining(Object.values(PROFILES[profile])));
+      expect(names).toEqual(expect.arrayContaining(['silero-vad', 'ppocr-v4-det', 'centernet-mb3-coco']));
+    }
+    expect(firstStartModels({ MODELS_DIR: '/m', HEIMDEX_PROFILE: 'large' })).toContain('ppocr-v5-korean-rec');
+    expect(firstStartModels({ MODELS_DIR: '/m' })).toContain('ppocr-v5-mobile-rec');
+  });
+
+  it('leave out what a setting turns off: the recogniser with the ocr stage or on its own, VAD with speech', () => {
+    const off = (stageSettings: Record<string, string>) =>
+      firstStartModels({ MODELS_DIR: '/m', HEIMDEX_PROFILE: 'large', stageSettings });
+    expect(off({ OCR_MODEL: 'none' })).not.toContain('ppocr-v5-korean-rec');
+    expect(off({ OCR_RECOGNIZER_MODEL: 'none' })).not.toContain('ppocr-v5-korean-rec');
+    expect(off({ OCR_RECOGNIZER_MODEL: 'ppocr-v5-mobile-rec' })).toContain('ppocr-v5-mobile-rec');
+    expect(firstStartModels({ MODELS_DIR: '/m', ASR_MODEL: 'none' })).not.toContain('silero-vad');
   });
 });
 

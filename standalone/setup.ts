@@ -5,13 +5,22 @@ import { createRequire } from 'node:module';
 import { delimiter, dirname } from 'node:path';
 import { STAGE_NAMES } from '../core/dag.js';
 import type { Logger } from '../core/log.js';
-import { DEFAULT_ENDPOINT, type FetchOptions, fetchModels, stderrProgress } from '../models/fetch.js';
+import {
+  DEFAULT_ENDPOINT,
+  type FetchOptions,
+  fetchModels,
+  MODELSCOPE_ENDPOINT,
+  sourceUrl,
+  stderrProgress,
+} from '../models/fetch.js';
 import {
   modelSpec,
   PROFILES,
   type Profile,
   STAGE_MODELS,
+  TEXT_DETECTION_MODEL,
   TINY_MODELS_DIR,
+  unpinnedFiles,
   VAD_MODEL,
   whyMissing,
 } from '../models/manifest.js';
@@ -81,6 +90,8 @@ export interface ModelEnv {
   /** "auto" (default): fetch missing models on first start when the model hub answers; "never": do not try. */
   HEIMDEX_MODELS_FETCH?: string;
   HF_ENDPOINT?: string;
+  /** A mirror of https://www.modelscope.cn (the large profile's Korean line recogniser comes from there). */
+  MODELSCOPE_ENDPOINT?: string;
   /** The environment the stages get, for the one-model stages' settings (STAGE_MODELS: OCR_MODEL, OBJECTS_MODEL). */
   stageSettings?: Record<string, string | undefined>;
 }
@@ -138,24 +149,36 @@ function getCommand(names: string[]): string {
 }
 
 /**
- * On first start, the real models are fetched into MODELS_DIR with progress bars, when the model hub (or the
- * HF_ENDPOINT mirror) answers within a few seconds. Offline, or when a download fails, it says what to do and
- * returns: chooseModels then falls back to the tiny models, loudly. Returns the models it fetched.
+ * Every model the settings and the profile have the stages run: the picture, text and speech models, the voice
+ * activity model speech recognition runs first (without it the asr stage decodes everything), the models of the
+ * one-model stages (ocr's text detector, objects' detector) and the ocr stage's line recogniser (the profile's,
+ * or OCR_RECOGNIZER_MODEL's; without it the stage reads with Tesseract alone).
+ */
+export function firstStartModels(env: ModelEnv): string[] {
+  const models = configuredModels(env);
+  const stages = stageModels(env.stageSettings ?? {});
+  const ocrRuns = (env.stageSettings?.OCR_MODEL || TEXT_DETECTION_MODEL) !== 'none';
+  return [
+    ...Object.values(models),
+    ...(models.asr !== 'none' ? [VAD_MODEL] : []),
+    ...stages,
+    ...(ocrRuns ? [ocrRecognizerOf(env)] : []),
+  ].filter((name, i, all) => name !== 'none' && all.indexOf(name) === i);
+}
+
+/**
+ * On first start, the real models are fetched into MODELS_DIR with progress bars, each from its hub (or the
+ * HF_ENDPOINT / MODELSCOPE_ENDPOINT mirror) when that hub answers within a few seconds. A hub that does not answer,
+ * or a download that fails, does not hold the start up: the log names the models left out and the exact command
+ * that gets them, and chooseModels falls back (the tiny models, loudly; the ocr stage to Tesseract alone). Returns
+ * the models it fetched.
  */
 export async function fetchOnFirstUse(
   env: ModelEnv,
   log: Logger,
   opts: { probeTimeoutMs?: number; onProgress?: FetchOptions['onProgress'] } = {},
 ): Promise<string[]> {
-  const models = configuredModels(env);
-  // Speech recognition runs the voice activity model first (without it the asr stage decodes everything); ocr and
-  // objects run their own.
-  const configured = [
-    ...Object.values(models),
-    ...(models.asr !== 'none' ? [VAD_MODEL] : []),
-    ...stageModels(env.stageSettings ?? {}),
-  ].filter((name) => name !== 'none');
-  const absent = configured.filter((name) => whyMissing(name, env.MODELS_DIR) !== undefined);
+  const absent = firstStartModels(env).filter((name) => whyMissing(name, env.MODELS_DIR) !== undefined);
   // Models built from registry packages are not on the hub in this form: building them is a separate step.
   const toBuild = absent.filter((name) => modelSpec(name).build || modelSpec(name).tiny);
   if (toBuild.length > 0) {
@@ -168,36 +191,59 @@ export async function fetchOnFirstUse(
   const missing = absent.filter((name) => !toBuild.includes(name));
   if (missing.length === 0 || env.HEIMDEX_MODELS_FETCH === 'never') return [];
   const endpoint = env.HF_ENDPOINT || DEFAULT_ENDPOINT;
-  const offline =
-    `Without them heimdex runs on its tiny test models. To use the real ones, copy a models directory ` +
-    `(made elsewhere with \`MODELS_DIR=<dir> npm run models:fetch -- ${missing.join(' ')}\`) to this machine and ` +
-    `set MODELS_DIR to it, or set HF_ENDPOINT to a mirror; HEIMDEX_MODELS_FETCH=never stops this attempt.`;
-  try {
-    await fetch(endpoint, { method: 'HEAD', signal: AbortSignal.timeout(opts.probeTimeoutMs ?? 5000) });
-  } catch (error) {
-    const reason = (error as Error).cause ?? (error as Error).message;
-    log.warn(
-      `models ${missing.join(', ')} are not in ${env.MODELS_DIR} and ${endpoint} cannot be reached (${reason}). ${offline}`,
-    );
-    return [];
+  const modelscopeEndpoint = env.MODELSCOPE_ENDPOINT || MODELSCOPE_ENDPOINT;
+  const command = (names: string[]) =>
+    `MODELS_DIR=${env.MODELS_DIR} npm run models:fetch -- ${names.join(' ')}` +
+    `${names.some((n) => unpinnedFiles(modelSpec(n)).length > 0) ? ' --allow-unpinned' : ''}`;
+  const offline = (names: string[]) =>
+    'Without them heimdex runs on its tiny test models (without the line recogniser, the ocr stage reads with ' +
+    `Tesseract alone). To use them, run \`${command(names)}\` here later, or on a machine that reaches the hub ` +
+    'and copy the models directory here and set MODELS_DIR to it, or set HF_ENDPOINT / MODELSCOPE_ENDPOINT to a ' +
+    'mirror; HEIMDEX_MODELS_FETCH=never stops this attempt.';
+  // One probe per hub: a hub that does not answer leaves out its models only.
+  const byHub = new Map<string, string[]>();
+  for (const name of missing) {
+    const hub = new URL(sourceUrl(modelSpec(name), endpoint, modelscopeEndpoint)).origin;
+    byHub.set(hub, [...(byHub.get(hub) ?? []), name]);
   }
-  log.info(
-    `fetching models ${missing.join(', ')} into ${env.MODELS_DIR} from ${endpoint} (first start; several GB)`,
-  );
-  try {
-    // Revisions are not pinned yet (models/manifest.ts): the hashes of what was fetched are printed for pinning.
-    await fetchModels(missing, env.MODELS_DIR, {
-      allowUnpinned: true,
-      endpoint,
-      onProgress: opts.onProgress ?? stderrProgress(),
-    });
-  } catch (error) {
-    log.warn(
-      `fetching the models failed: ${(error as Error).message}. Run the server again to resume. ${offline}`,
+  const fetched: string[] = [];
+  for (const [hub, names] of byHub) {
+    try {
+      await fetch(hub, { method: 'HEAD', signal: AbortSignal.timeout(opts.probeTimeoutMs ?? 5000) });
+    } catch (error) {
+      const reason = (error as Error).cause ?? (error as Error).message;
+      log.warn(
+        `models ${names.join(', ')} are not in ${env.MODELS_DIR} and ${hub} cannot be reached (${reason}). ${offline(names)}`,
+      );
+      continue;
+    }
+    log.info(
+      `fetching models ${names.join(', ')} into ${env.MODELS_DIR} from ${hub} (first start; several GB)`,
     );
-    return [];
+    const failed: string[] = [];
+    for (const name of names) {
+      try {
+        // Files the manifest has not pinned are fetched trusting the hub; their hashes are printed for pinning
+        // (docs/security.md lists them).
+        await fetchModels([name], env.MODELS_DIR, {
+          allowUnpinned: true,
+          endpoint,
+          modelscopeEndpoint,
+          onProgress: opts.onProgress ?? stderrProgress(),
+        });
+        fetched.push(name);
+      } catch (error) {
+        log.warn(`fetching model ${name} failed: ${(error as Error).message}`);
+        failed.push(name);
+      }
+    }
+    if (failed.length > 0) {
+      log.warn(
+        `models ${failed.join(', ')} could not be fetched (run the server again to resume). ${offline(failed)}`,
+      );
+    }
   }
-  return missing;
+  return fetched;
 }
 
 const runs = (bin: string, env: NodeJS.ProcessEnv) => {
