@@ -80,6 +80,11 @@ export const OperatorConfigSchema = Type.Object({
   OPERATOR_RESYNC_SECONDS: Int('every resource is reconciled again at least this often', 300, 1),
   OPERATOR_BACKOFF_BASE_MS: Int('first requeue delay after a failed reconcile', 500, 1),
   OPERATOR_BACKOFF_MAX_MS: Int('longest requeue delay after failed reconciles', 300_000, 1),
+  KUBE_REQUEST_TIMEOUT_SECONDS: Int(
+    'an API server request (not a watch) is given up after this many seconds and retried',
+    30,
+    1,
+  ),
   LEADER_ELECTION: Bool('take a Lease before acting, so only one replica acts', true),
   LEADER_LEASE_NAME: Str('name of the coordination.k8s.io Lease', 'heimdex-operator'),
   LEADER_LEASE_SECONDS: Int('lease duration; a dead leader is replaced after this', 15, 1),

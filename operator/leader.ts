@@ -42,7 +42,7 @@ export class LeaderElector {
       if (this.stopped) return;
       let ok = false;
       try {
-        ok = await this.tryAcquireOrRenew();
+        ok = await withDeadline(this.tryAcquireOrRenew(), this.attemptMs());
       } catch (err) {
         this.log.warn({ err }, 'lease request failed');
       }
@@ -54,7 +54,7 @@ export class LeaderElector {
           this.log.info({ identity: this.opts.identity }, 'became the leader');
           onStart();
         }
-      } else if (this.leading && Date.now() - this.lastRenew > (this.opts.leaseSeconds * 1000 * 2) / 3) {
+      } else if (this.leading && Date.now() - this.lastRenew >= (this.opts.leaseSeconds * 1000 * 2) / 3) {
         // Could not renew in time: another replica may take over soon; stop acting before it does.
         this.leading = false;
         this.log.error('lost the lease');
@@ -67,6 +67,17 @@ export class LeaderElector {
       this.timer = setTimeout(tick, every * 1000);
     };
     void tick();
+  }
+
+  /**
+   * How long one attempt may take. A leader's must end by the time it has to stop acting (2/3 of the lease
+   * after its last renewal), or a renewal that hangs would keep it acting after another replica took over; a
+   * follower's, within a lease.
+   */
+  private attemptMs(): number {
+    const lease = this.opts.leaseSeconds * 1000;
+    if (!this.leading) return lease;
+    return Math.max(1, this.lastRenew + (lease * 2) / 3 - Date.now());
   }
 
   /** Stops trying; a leader gives the lease up so a follower takes over at once. */
@@ -154,4 +165,14 @@ export class LeaderElector {
       throw err;
     }
   }
+}
+
+/** The attempt's outcome, or an error once `ms` have passed (the request itself ends on its own timeout). */
+function withDeadline<T>(attempt: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer from the API server within ${ms} ms`)), ms);
+  });
+  attempt.catch(() => {}); // a late failure, after the deadline, is not unhandled
+  return Promise.race([attempt, deadline]).finally(() => clearTimeout(timer));
 }

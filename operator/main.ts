@@ -1,7 +1,6 @@
 // `npm run operator`: the VideoIngestion operator against KUBECONFIG (or in-cluster), with leader
 // election, /healthz, /readyz and /metrics, and a graceful shutdown on SIGTERM/SIGINT.
 import { hostname } from 'node:os';
-import { KubeConfig } from '@kubernetes/client-node';
 import pg from 'pg';
 import { IngestionRows } from '../core/ingestion/rows.js';
 import { createLogger } from '../core/log.js';
@@ -9,15 +8,17 @@ import { startServer } from '../core/probe-server.js';
 import { createS3Store } from '../core/storage/s3.js';
 import { loadConfig, stageSettingsProblem } from './config.js';
 import { Controller } from './controller.js';
+import { boundedKubeConfig } from './kube-config.js';
 import { LeaderElector } from './leader.js';
 import { createMetrics } from './metrics.js';
 
 async function main(): Promise<void> {
   const log = createLogger('operator');
   const { config, operator } = loadConfig();
-  const kc = new KubeConfig();
-  if (config.KUBECONFIG) kc.loadFromFile(config.KUBECONFIG);
-  else kc.loadFromCluster();
+  const kc = boundedKubeConfig((k) => {
+    if (config.KUBECONFIG) k.loadFromFile(config.KUBECONFIG);
+    else k.loadFromCluster();
+  }, operator.KUBE_REQUEST_TIMEOUT_SECONDS * 1000);
   const identity = operator.POD_NAME ?? `${hostname()}-${process.pid}`;
   const metrics = createMetrics();
   const pool = config.DATABASE_URL

@@ -1,10 +1,7 @@
 // Watches that drop: the operator's connections to the API server run through a TCP proxy the test cuts.
 // While the operator is blind, an ingestion is created; once the network is back the operator re-lists,
 // finds it and drives it to Succeeded, without a restart and without a duplicate Job.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { parse, stringify } from 'yaml';
 import { STAGE_NAMES } from '../../core/dag.js';
 import { waitFor } from '../support/kube.js';
 import {
@@ -17,33 +14,20 @@ import {
   videoRows,
   waitForPhase,
 } from '../support/operator-harness.js';
-import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
+import { apiServerProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 const env = inject('testbed');
 const t = operatorTestNamespace(env, 'op-watch');
 let proxy: TcpProxy;
 let operator: RunningOperator;
 
-/** The test bed's kubeconfig with the API server's address replaced by the proxy's. */
-function kubeconfigThrough(port: number): string {
-  const kc = parse(readFileSync(env.KUBECONFIG, 'utf8'));
-  for (const cl of kc.clusters) {
-    const url = new URL(cl.cluster.server);
-    url.host = `127.0.0.1:${port}`;
-    cl.cluster.server = url.toString().replace(/\/$/, '');
-  }
-  const file = join(t.dir, 'kubeconfig');
-  writeFileSync(file, stringify(kc));
-  return file;
-}
-
 beforeAll(async () => {
   await t.fakeStage({});
-  const server = new URL(parse(readFileSync(env.KUBECONFIG, 'utf8')).clusters[0].cluster.server);
-  proxy = await startTcpProxy({ host: server.hostname, port: Number(server.port) });
+  const through = await apiServerProxy(env.KUBECONFIG, t.dir);
+  proxy = through.proxy;
   // One replica, no Lease: this test is about watches, not about leadership surviving a partition.
   operator = startOperator(env, t.ns, {
-    KUBECONFIG: kubeconfigThrough(proxy.port),
+    KUBECONFIG: through.kubeconfig,
     LEADER_ELECTION: 'false',
   });
 });

@@ -9,11 +9,10 @@
 // test bed (the script) may inject it; the CI-sized test leaves it out (integration files run in parallel).
 // `npm run faults` (scripts/fault-suite.ts) runs it at scale; test/integration/fault-suite.test.ts at CI size.
 import { randomUUID } from 'node:crypto';
-import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoordinationV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import pg from 'pg';
-import { parse, stringify } from 'yaml';
 import { parseConfig } from '../../core/config.js';
 import type { VideoIngestion } from '../../core/crd/videoingestion.js';
 import { STAGE_NAMES, type StageName } from '../../core/dag.js';
@@ -40,7 +39,7 @@ import {
   startOperator,
   TARGET,
 } from './operator-harness.js';
-import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
+import { apiServerProxy, type TcpProxy } from './tcp-proxy.js';
 
 export const FAULT_KINDS = [
   'operator-kill',
@@ -232,16 +231,9 @@ export async function runFaultSuite(env: TestbedEnv, o: SuiteOptions): Promise<S
     minio = m.process;
     const s3 = m.endpoint;
     const s3Port = Number(new URL(s3).port);
-    const server = new URL(parse(readFileSync(env.KUBECONFIG, 'utf8')).clusters[0].cluster.server);
-    proxy = await startTcpProxy({ host: server.hostname, port: Number(server.port) });
-    const kc = parse(readFileSync(env.KUBECONFIG, 'utf8'));
-    for (const cl of kc.clusters) {
-      const url = new URL(cl.cluster.server);
-      url.host = `127.0.0.1:${proxy.port}`;
-      cl.cluster.server = url.toString().replace(/\/$/, '');
-    }
-    const kubeconfig = join(dir, 'kubeconfig');
-    writeFileSync(kubeconfig, stringify(kc));
+    const through = await apiServerProxy(env.KUBECONFIG, dir);
+    proxy = through.proxy;
+    const { kubeconfig } = through;
 
     const real = o.stages === 'real';
     // Fake: every stage needs storage (as real ones do) and takes 0.5–2.5 s.
