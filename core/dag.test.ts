@@ -43,6 +43,17 @@ describe('the stage DAG', () => {
     ]);
   });
 
+  it('marks the stages that read model files, on CPU too (ocr, objects), so their Jobs get the models volume', () => {
+    expect(STAGES.filter((s) => s.models).map((s) => s.name)).toEqual([
+      'asr',
+      'embed-vision',
+      'embed-text',
+      'ocr',
+      'objects',
+      'embed-screen',
+    ]);
+  });
+
   it('lets index go ahead without text embeddings, screen text or objects but not without image embeddings', () => {
     expect(stage('index').optional).toEqual(['embed-text', 'ocr', 'objects', 'embed-screen']);
     expect(stage('embed-screen')).toMatchObject({ needs: ['ocr', 'objects'], optional: ['ocr', 'objects'] });

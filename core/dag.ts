@@ -10,17 +10,17 @@ const DEFINITIONS = [
   { name: 'probe', needs: [], resource: 'cpu', optional: [] },
   { name: 'audio', needs: ['probe'], resource: 'cpu', optional: [] },
   // A silent video can still carry subtitles, which asr reads: it runs even when audio was skipped.
-  { name: 'asr', needs: ['audio'], resource: 'gpu', optional: ['audio'] },
+  { name: 'asr', needs: ['audio'], resource: 'gpu', optional: ['audio'], models: true },
   // A GPU shot model is optional; the default detector runs on CPU, so the stage is scheduled as CPU.
   { name: 'shots', needs: ['probe'], resource: 'cpu', optional: [] },
   { name: 'keyframes', needs: ['shots'], resource: 'cpu', optional: [] },
-  { name: 'embed-vision', needs: ['keyframes'], resource: 'gpu', optional: [] },
-  { name: 'embed-text', needs: ['asr', 'shots'], resource: 'gpu', optional: [] },
+  { name: 'embed-vision', needs: ['keyframes'], resource: 'gpu', optional: [], models: true },
+  { name: 'embed-text', needs: ['asr', 'shots'], resource: 'gpu', optional: [], models: true },
   // On-screen text: the text detector is small enough for CPU, and Tesseract has no GPU path.
-  { name: 'ocr', needs: ['keyframes'], resource: 'cpu', optional: [] },
+  { name: 'ocr', needs: ['keyframes'], resource: 'cpu', optional: [], models: true },
   // Objects in view: the detector is small enough for CPU (about 0.1 s a frame); onnxruntime takes a GPU where
   // the pipeline image has CUDA, but the stage does not ask for one.
-  { name: 'objects', needs: ['keyframes'], resource: 'cpu', optional: [] },
+  { name: 'objects', needs: ['keyframes'], resource: 'cpu', optional: [], models: true },
   // What ocr read and objects saw, through the text model (the one embed-text runs): a stage of its own rather
   // than embed-text moved after ocr and objects, so transcript vectors never wait for the slowest picture stage.
   // Either need may be Skipped; the stage skips itself when neither produced anything.
@@ -30,6 +30,7 @@ const DEFINITIONS = [
     resource: 'gpu',
     optional: ['ocr', 'objects'],
     wantsOne: true,
+    models: true,
   },
   // A silent video is still indexed from its pictures: index tolerates a skipped embed-text, and a skipped ocr
   // (no text detector or Tesseract installed) or objects (no detector) leaves the scenes without screen text or
@@ -55,6 +56,11 @@ export interface Stage {
    * Skipped too, without a run (embed-screen after ocr and objects both skipped: a GPU slot spent on nothing).
    */
   readonly wantsOne?: boolean;
+  /**
+   * Set when the stage reads model files (MODELS_DIR): the operator mounts the models volume into its Jobs. Not
+   * the same as a GPU stage: ocr and objects run their detectors on CPU.
+   */
+  readonly models?: boolean;
 }
 
 /** Every stage, in topological order (each stage comes after all it needs). */

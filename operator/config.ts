@@ -51,7 +51,7 @@ export const OperatorConfigSchema = Type.Object({
   ),
   GPU_COUNT: Int('nvidia.com/gpu each GPU stage requests', 1, 1),
   MODELS_PVC: OptStr(
-    'PersistentVolumeClaim holding the models, mounted read-only at /models into the GPU stages',
+    'PersistentVolumeClaim holding the models, mounted read-only at /models into the stages that run models (GPU stages, ocr, objects)',
   ),
   GPU_NODE_SELECTOR: Str('JSON object: nodeSelector of GPU stage pods', '{}'),
   GPU_TOLERATIONS: Str(

@@ -172,7 +172,7 @@ describe('buildStageJob', () => {
     expect(cpu.priorityClassName).toBe('heimdex-cpu');
   });
 
-  it('mounts the models volume read-only into GPU stages only, with MODELS_DIR pointing at it', () => {
+  it('mounts the models volume read-only into the stages that run models, with MODELS_DIR pointing at it', () => {
     const c = aConfig({ MODELS_PVC: 'heimdex-models' });
     const gpu = buildStageJob(vi, 'embed-vision', c);
     expect(pod(gpu).volumes).toContainEqual({
@@ -185,8 +185,22 @@ describe('buildStageJob', () => {
       readOnly: true,
     });
     expect(container(gpu).env).toContainEqual({ name: 'MODELS_DIR', value: '/models' });
-    const cpu = buildStageJob(vi, 'shots', c);
-    expect(pod(cpu).volumes?.map((v) => v.name)).toEqual(['scratch']);
+    // ocr and objects run their detectors on CPU: they get the volume all the same, and no GPU.
+    for (const stage of ['ocr', 'objects'] as const) {
+      const job = buildStageJob(vi, stage, c);
+      expect(container(job).volumeMounts, stage).toContainEqual({
+        name: 'models',
+        mountPath: '/models',
+        readOnly: true,
+      });
+      expect(container(job).env, stage).toContainEqual({ name: 'MODELS_DIR', value: '/models' });
+      expect(container(job).resources?.limits?.['nvidia.com/gpu'], stage).toBeUndefined();
+    }
+    for (const stage of ['shots', 'keyframes', 'index'] as const)
+      expect(
+        pod(buildStageJob(vi, stage, c)).volumes?.map((v) => v.name),
+        stage,
+      ).toEqual(['scratch']);
     expect(container(buildStageJob(vi, 'asr', aConfig())).volumeMounts?.map((m) => m.name)).toEqual([
       'scratch',
     ]);

@@ -100,8 +100,10 @@ export function buildStageJob(
     [MODEL_ENV.textEmbedding]: want.text,
     [MODEL_ENV.visionEmbedding]: want.vision,
   }).map(([name, value]) => ({ name, value }));
-  // GPU stages run the models: they get the models volume, read-only, and MODELS_DIR pointing at it.
-  const models = gpu && c.MODELS_PVC ? c.MODELS_PVC : undefined;
+  // The stages that run models (GPU ones, and ocr and objects on CPU) get the models volume, read-only, and
+  // MODELS_DIR pointing at it. Mounted into GPU stages only, the chart's ocr and objects Jobs looked for their
+  // detectors in an empty /models and were skipped: no on-screen text or objects in cluster mode.
+  const models = stageOf(stage).models && c.MODELS_PVC ? c.MODELS_PVC : undefined;
   if (models) env.push({ name: 'MODELS_DIR', value: MODELS_MOUNT });
   const envFrom = [
     ...(c.STAGE_CONFIGMAP ? [{ configMapRef: { name: c.STAGE_CONFIGMAP } }] : []),
