@@ -17,7 +17,7 @@ import { tempDir } from '../support/cleanup.js';
 import { waitFor } from '../support/kube.js';
 import { testbedStageSettings, testLocalRunner } from '../support/local-runner.js';
 import { photoClip } from '../support/photo-media.js';
-import { BUILD_TIMEOUT_MS, ensureRealModels, SMALL } from '../support/real-models.js';
+import { BUILD_TIMEOUT_MS, ensureRealModels, pictureStageSettings, SMALL } from '../support/real-models.js';
 import { textClip } from '../support/screen-text-media.js';
 
 const env = inject('testbed');
@@ -37,17 +37,7 @@ interface Status {
 
 beforeAll(async () => {
   modelsDir = await ensureRealModels();
-  const stageSettings = {
-    ...testbedStageSettings(env),
-    MODELS_DIR: modelsDir,
-    VISION_MODEL: SMALL.vision,
-    TEXT_MODEL: SMALL.text,
-    // No speech: what is found is found through the pictures.
-    ASR_MODEL: 'none',
-    // The small profile's line recogniser, as before the pipeline's default became the large profile's.
-    OCR_RECOGNIZER_MODEL: SMALL.ocrRecognizer,
-    LOG_LEVEL: 'warn',
-  };
+  const stageSettings = { ...testbedStageSettings(env), ...pictureStageSettings(modelsDir) };
   api = await startApi(env, 'default', {}, 10_000, 10, (d) => {
     runner = testLocalRunner(d, env, stageSettings, join(dir, 'work'));
     return runner;

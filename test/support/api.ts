@@ -37,6 +37,12 @@ export async function startApi(
   poolMax = 10,
   /** What runs the ingestions: a VideoIngestion per video (cluster mode) unless given. */
   makeSubmitter?: (d: { db: pg.Pool; store: ObjectStore }) => IngestionSubmitter,
+  /** The models search embeds queries with: those the stages embedded the scenes with (the tiny ones unless given). */
+  queryModels: { modelsDir: string; textModel: string; visionModel: string } = {
+    modelsDir: TINY_MODELS_DIR,
+    textModel: 'tiny-bge-m3',
+    visionModel: 'tiny-siglip2',
+  },
 ) {
   await migrate(env.DATABASE_URL);
   const config = parseConfig(env as unknown as Record<string, string>);
@@ -67,10 +73,7 @@ export async function startApi(
     verify: createVerifier({ jwtSecret: JWT_SECRET, issuer: 'https://auth.test', audience: 'heimdex' }),
     rateLimitPerMinute,
     search: {
-      embedders: lazyQueryEmbedders(
-        { modelsDir: TINY_MODELS_DIR, textModel: 'tiny-bge-m3', visionModel: 'tiny-siglip2' },
-        deps.log,
-      ),
+      embedders: lazyQueryEmbedders(queryModels, deps.log),
       weights: { lexical: 1, text: 1, vision: 1 },
       artifactsBucket: config.S3_BUCKET_ARTIFACTS,
     },

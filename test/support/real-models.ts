@@ -43,6 +43,22 @@ export async function ensureRealModels(): Promise<string> {
   }
 }
 
+/**
+ * The stage settings of a test about what the pictures show (on top of testbedStageSettings): the small profile's
+ * models from `modelsDir`, with its line recogniser (the pipeline's default is the large profile's Korean one),
+ * and no speech (ASR_MODEL=none), so what is found is found through the pictures.
+ */
+export function pictureStageSettings(modelsDir: string): Record<string, string> {
+  return {
+    MODELS_DIR: modelsDir,
+    VISION_MODEL: SMALL.vision,
+    TEXT_MODEL: SMALL.text,
+    ASR_MODEL: 'none',
+    OCR_RECOGNIZER_MODEL: SMALL.ocrRecognizer,
+    LOG_LEVEL: 'warn',
+  };
+}
+
 /** espeak-ng reading `text` (English voice), as 16 kHz mono samples. */
 export function espeak(dir: string, name: string, text: string, voice = 'en'): Float32Array {
   const wav = join(dir, `${name}.wav`);

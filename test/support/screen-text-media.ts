@@ -39,6 +39,18 @@ function drawtext(textFile: string, style: TextStyle, h: number, row: number): s
   }
 }
 
+/**
+ * The drawtext filters for `lines` on a frame `h` pixels high, one row each from the top; each line's text goes in
+ * a file in `dir` named after `name` (drawtext reads it from there: no escaping).
+ */
+export function textFilters(dir: string, name: string, lines: readonly ScreenText[], h: number): string[] {
+  return lines.map((l, i) => {
+    const f = join(dir, `${name}-${i}.txt`);
+    writeFileSync(f, l.text);
+    return drawtext(f, l.style, h, i);
+  });
+}
+
 /** One frame of a single colour (PNG): no text anywhere. */
 export function blankFrame(dir: string, colour: string, width: number, height: number): string {
   const file = join(dir, `blank-${colour}.png`);
@@ -61,11 +73,7 @@ export function textFrame(
   background: 'busy' | 'plain' | 'bright' = 'busy',
   motionBlur = 0,
 ): string {
-  const filters = lines.map((l, i) => {
-    const f = join(dir, `${name}-${i}.txt`);
-    writeFileSync(f, l.text);
-    return drawtext(f, l.style, height, i);
-  });
+  const filters = textFilters(dir, name, lines, height);
   if (motionBlur > 0) filters.push(`avgblur=sizeX=${motionBlur}:sizeY=1`);
   const file = join(dir, `${name}.jpg`);
   ff([
@@ -107,11 +115,7 @@ export function textClip(
       '-i',
       `color=c=${colours[i % colours.length]}:size=${size}:rate=25:duration=${s.seconds}`,
     );
-    const filters = s.lines.map((l, j) => {
-      const f = join(dir, `${name}-${i}-${j}.txt`);
-      writeFileSync(f, l.text);
-      return drawtext(f, l.style, h, j);
-    });
+    const filters = textFilters(dir, `${name}-${i}`, s.lines, h);
     chains.push(`[${i}:v]${['format=yuv420p', 'setsar=1', ...filters].join(',')}[v${i}]`);
   });
   const file = join(dir, `${name}.mp4`);
