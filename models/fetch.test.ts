@@ -95,7 +95,7 @@ const spec = (sha256: { weights: string | null; tokenizer: string | null }): Mod
     kind: 'text',
     file: 'onnx/model.onnx',
     inputs: ['input_ids', 'attention_mask'],
-    output: 'x',
+    outputs: { pooled: [], tokens: ['x'] },
     pooling: 'cls',
     tokenizer: 'tokenizer.json',
     maxTokens: 8,

@@ -22,8 +22,12 @@ export interface ImageTextContract {
    * edge to imageSize and crops the centre. mean/std are each family's own (SigLIP 0.5/0.5, CLIP's ImageNet-like).
    */
   family: 'siglip' | 'clip';
-  vision: { file: string; input: 'pixel_values'; output: string };
-  text: { file: string; input: 'input_ids'; output: string };
+  /**
+   * Each tower's file, input and the output names it may have, best first: the loaded graph decides which
+   * (models/runtime/embedding-outputs.ts). A text tower that also declares `attention_mask` gets the tokenizer's mask.
+   */
+  vision: { file: string; input: 'pixel_values'; outputs: string[] };
+  text: { file: string; input: 'input_ids'; outputs: string[] };
   tokenizer: string;
   imageSize: number;
   mean: [number, number, number];
@@ -34,11 +38,41 @@ export interface ImageTextContract {
   lowercase: boolean;
 }
 
+/** A text encoder's output names by form, best first (TextContract.outputs). */
+export interface TextOutputNames {
+  pooled: string[];
+  tokens: string[];
+}
+
+/**
+ * The names text encoders' ONNX exports give their outputs: sentence-transformers' export (BAAI/bge-m3's own
+ * onnx/model.onnx) has `sentence_embedding` (pooled as the model's 1_Pooling config says, then normalised) beside
+ * `token_embeddings`; optimum's and transformers.js' feature-extraction exports, and ours, have `last_hidden_state`.
+ * The order is text-embeddings-inference's (its ONNX backend reads `sentence_embedding` first).
+ */
+export const TEXT_ENCODER_OUTPUTS: TextOutputNames = {
+  pooled: ['sentence_embedding'],
+  tokens: ['last_hidden_state', 'token_embeddings'],
+};
+
+/**
+ * SigLIP's towers as the transformers.js / onnx-community exports give them (vision_model.onnx, text_model.onnx):
+ * `pooler_output`, the embedding (SigLIP has no projection after it); `image_embeds` / `text_embeds` are the same
+ * vectors under the combined model's names.
+ */
+const SIGLIP_VISION_OUTPUTS = ['pooler_output', 'image_embeds'];
+const SIGLIP_TEXT_OUTPUTS = ['pooler_output', 'text_embeds'];
+
 export interface TextContract {
   kind: 'text';
   file: string;
   inputs: ['input_ids', 'attention_mask'];
-  output: string;
+  /**
+   * The output names the graph may have, best first (the loaded session decides; models/runtime/embedding-outputs.ts):
+   * a `pooled` one ([batch, dims], the model's own pooling, e.g. sentence-transformers' `sentence_embedding`) is read
+   * as it is; else a `tokens` one ([batch, tokens, dims]) is pooled as `pooling` says.
+   */
+  outputs: TextOutputNames;
   /**
    * How a sequence's vectors become one: the first token's (`cls`, BGE-M3's dense embedding) or the mean over
    * its tokens, padding excluded (`mean`, e5).
@@ -249,6 +283,28 @@ const WHISPER_V3_CONTRACT: SpeechContract = {
   windowSeconds: 30,
 };
 
+/** The tiny stand-ins' contracts: the real models' at toy sizes (32-pixel pictures, 16 or 64 tokens). */
+const TINY_SIGLIP2_CONTRACT = {
+  kind: 'image-text',
+  vision: { file: 'vision_model.onnx', input: 'pixel_values', outputs: SIGLIP_VISION_OUTPUTS },
+  text: { file: 'text_model.onnx', input: 'input_ids', outputs: SIGLIP_TEXT_OUTPUTS },
+  tokenizer: 'tokenizer.json',
+  imageSize: 32,
+  ...SIGLIP_NORM,
+  textLength: 16,
+  lowercase: true,
+} as const satisfies ImageTextContract;
+
+const TINY_BGE_M3_CONTRACT = {
+  kind: 'text',
+  file: 'model.onnx',
+  inputs: ['input_ids', 'attention_mask'],
+  outputs: TEXT_ENCODER_OUTPUTS,
+  pooling: 'cls',
+  tokenizer: 'tokenizer.json',
+  maxTokens: 64,
+} as const satisfies TextContract;
+
 export const MODELS: readonly ModelSpec[] = [
   {
     name: 'siglip2-so400m-patch14-384',
@@ -263,12 +319,16 @@ export const MODELS: readonly ModelSpec[] = [
     files: [
       { path: 'onnx/vision_model.onnx', sha256: null },
       { path: 'onnx/text_model.onnx', sha256: null },
+      // The fp32 text tower (Gemma's 256k-token embedding table included) is past protobuf's 2 GB limit, so its
+      // weights sit in external data beside the graph, which onnxruntime needs there to load it; public scripts
+      // that run this export download it with the graph. The vision tower is one file (1,713,485,119 bytes).
+      { path: 'onnx/text_model.onnx_data', sha256: null },
       { path: 'tokenizer.json', sha256: null },
     ],
     contract: {
       kind: 'image-text',
-      vision: { file: 'onnx/vision_model.onnx', input: 'pixel_values', output: 'pooler_output' },
-      text: { file: 'onnx/text_model.onnx', input: 'input_ids', output: 'pooler_output' },
+      vision: { file: 'onnx/vision_model.onnx', input: 'pixel_values', outputs: SIGLIP_VISION_OUTPUTS },
+      text: { file: 'onnx/text_model.onnx', input: 'input_ids', outputs: SIGLIP_TEXT_OUTPUTS },
       tokenizer: 'tokenizer.json',
       imageSize: 384,
       ...SIGLIP_NORM,
@@ -296,6 +356,14 @@ export const MODELS: readonly ModelSpec[] = [
         sha256: '1eebfb28493f67bba03ce0ef64bfdc7fc5a3bd9d7493f818bb1d78cd798416b4',
         size: 2_266_820_608,
       },
+      // A second external-data file the graph refers to (a Constant node's value, written out by the exporter):
+      // onnxruntime cannot load onnx/model.onnx without it beside the graph. fastembed-rs downloads it with the
+      // model (its BGEM3 `additional_files`); two independent projects pin this size and SHA-256 at this commit.
+      {
+        path: 'onnx/Constant_7_attr__value',
+        sha256: 'cdf16f72c5d07b36484056e601ed9687f78477e5d85cee85a34f2406b7fb5906',
+        size: 65_552,
+      },
       {
         path: 'tokenizer.json',
         sha256: '21106b6d7dab2952c1d496fb21d5dc9db75c28ed361a05f5020bbba27810dd08',
@@ -306,7 +374,7 @@ export const MODELS: readonly ModelSpec[] = [
       kind: 'text',
       file: 'onnx/model.onnx',
       inputs: ['input_ids', 'attention_mask'],
-      output: 'last_hidden_state',
+      outputs: TEXT_ENCODER_OUTPUTS,
       pooling: 'cls',
       tokenizer: 'tokenizer.json',
       maxTokens: 512,
@@ -720,7 +788,7 @@ export const MODELS: readonly ModelSpec[] = [
       kind: 'text',
       file: 'model.onnx',
       inputs: ['input_ids', 'attention_mask'],
-      output: 'last_hidden_state',
+      outputs: TEXT_ENCODER_OUTPUTS,
       pooling: 'mean',
       prefixes: { query: 'query: ', passage: 'passage: ' },
       tokenizer: 'tokenizer.json',
@@ -753,15 +821,38 @@ export const MODELS: readonly ModelSpec[] = [
       { path: 'text_model.onnx', sha256: '054247da28bf6c2124671349ab4725efa35f911597d67f5f58f093a46e13c418' },
       { path: 'tokenizer.json', sha256: 'b4b7dddccb91b11b12a6832dd8a511c050c776efca372b6678c4d9df54bd4594' },
     ],
+    contract: TINY_SIGLIP2_CONTRACT,
+    tiny: { standsFor: 'siglip2-so400m-patch14-384' },
+  },
+  {
+    // tiny-siglip2's weights in the layout of onnx-community/siglip2-so400m-patch14-384-ONNX
+    // (models/tools/make_tiny_exports.py): towers under onnx/, each with last_hidden_state before pooler_output, the
+    // text tower declaring attention_mask and keeping its weights in text_model.onnx_data. It must embed as
+    // tiny-siglip2 does.
+    name: 'tiny-siglip2-onnx',
+    source: 'models/tools/make_tiny_exports.py',
+    revision: 'seed-20240611',
+    licence: 'Apache-2.0',
+    dims: 1152,
+    files: [
+      {
+        path: 'onnx/vision_model.onnx',
+        sha256: '563d38dd431f60b6c3bd96dff07fabb91c64d19621059bcf5ac51b8a247d6961',
+      },
+      {
+        path: 'onnx/text_model.onnx',
+        sha256: '218fc87af1e4e0ede6701d8d08d444fcda46e6e1b02ffb15200e7b8c3ee60f40',
+      },
+      {
+        path: 'onnx/text_model.onnx_data',
+        sha256: '8c01864887d12393b0371879646a029ddfc791c0964a09a30e596cf8d3cd406c',
+      },
+      { path: 'tokenizer.json', sha256: 'b4b7dddccb91b11b12a6832dd8a511c050c776efca372b6678c4d9df54bd4594' },
+    ],
     contract: {
-      kind: 'image-text',
-      vision: { file: 'vision_model.onnx', input: 'pixel_values', output: 'pooler_output' },
-      text: { file: 'text_model.onnx', input: 'input_ids', output: 'pooler_output' },
-      tokenizer: 'tokenizer.json',
-      imageSize: 32,
-      ...SIGLIP_NORM,
-      textLength: 16,
-      lowercase: true,
+      ...TINY_SIGLIP2_CONTRACT,
+      vision: { ...TINY_SIGLIP2_CONTRACT.vision, file: 'onnx/vision_model.onnx' },
+      text: { ...TINY_SIGLIP2_CONTRACT.text, file: 'onnx/text_model.onnx' },
     },
     tiny: { standsFor: 'siglip2-so400m-patch14-384' },
   },
@@ -775,15 +866,31 @@ export const MODELS: readonly ModelSpec[] = [
       { path: 'model.onnx', sha256: '1d9676b2b269efab6d8e6a2c936eb89d15423532e388f4b2485c962b9e512e2d' },
       { path: 'tokenizer.json', sha256: '21520d5df34eec013ebaa1d61b6998fb11f26cfe9d4992eb2ee38f0cc023d3a4' },
     ],
-    contract: {
-      kind: 'text',
-      file: 'model.onnx',
-      inputs: ['input_ids', 'attention_mask'],
-      output: 'last_hidden_state',
-      pooling: 'cls',
-      tokenizer: 'tokenizer.json',
-      maxTokens: 64,
-    },
+    contract: TINY_BGE_M3_CONTRACT,
+    tiny: { standsFor: 'bge-m3' },
+  },
+  {
+    // tiny-bge-m3's weights in the layout of BAAI/bge-m3's own onnx/ export (models/tools/make_tiny_exports.py): a
+    // sentence-transformers graph with `token_embeddings` and `sentence_embedding` (CLS, normalised), its weights in
+    // two external-data files beside it. It must embed as tiny-bge-m3 does.
+    name: 'tiny-bge-m3-st',
+    source: 'models/tools/make_tiny_exports.py',
+    revision: 'seed-20240611',
+    licence: 'MIT',
+    dims: 1024,
+    files: [
+      { path: 'onnx/model.onnx', sha256: '893f9fe23f333270fbb2991bbbd51df7d41590982d09b6b50430ec3a079951e9' },
+      {
+        path: 'onnx/model.onnx_data',
+        sha256: 'a5bf8bd67598193f00abba8d059aa036f8a65825fd5db477792fcb7615bb96c8',
+      },
+      {
+        path: 'onnx/Constant_7_attr__value',
+        sha256: '20a70061d83592aa474f09741bd725b4b0a355d8acd19226398c560c8ab26b3d',
+      },
+      { path: 'tokenizer.json', sha256: '21520d5df34eec013ebaa1d61b6998fb11f26cfe9d4992eb2ee38f0cc023d3a4' },
+    ],
+    contract: { ...TINY_BGE_M3_CONTRACT, file: 'onnx/model.onnx' },
     tiny: { standsFor: 'bge-m3' },
   },
   {

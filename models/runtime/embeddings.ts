@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import sharp from 'sharp';
 import { type ImageTextContract, modelDir, modelSpec, type TextContract } from '../manifest.js';
-import { float32, int64, loadSession } from './onnx.js';
+import {
+  type ChosenOutput,
+  checkInputs,
+  chooseTextOutput,
+  chooseTowerOutput,
+  ModelContractError,
+} from './embedding-outputs.js';
+import { float32, int64, loadSession, type Output, type Tensor } from './onnx.js';
 
 export interface ModelInfo {
   name: string;
@@ -13,9 +20,14 @@ export interface ModelInfo {
   dims: number;
 }
 
+/** Which graph outputs an embedder reads (chosen from what the loaded files declare), for logs and tests. */
+export type ReadsOutputs = Readonly<Record<string, ChosenOutput>>;
+
 /** SigLIP-style: pictures and texts in one space (the text tower embeds search queries for pictures). */
 export interface ImageTextEmbedder {
   model: ModelInfo;
+  /** `vision` and `text`: the output each tower's graph is read from. */
+  reads: ReadsOutputs;
   /** Encoded images (JPEG, PNG, WebP…), any size. */
   embedImages(images: readonly Buffer[]): Promise<Float32Array[]>;
   embedTexts(texts: readonly string[]): Promise<Float32Array[]>;
@@ -24,6 +36,8 @@ export interface ImageTextEmbedder {
 /** Dense text embeddings (transcripts, and search queries against them): BGE-M3, e5, … as the manifest says. */
 export interface TextEmbedder {
   model: ModelInfo;
+  /** `text`: the output read, and whether it comes pooled or is pooled here. */
+  reads: ReadsOutputs;
   /**
    * `query` for searches, `passage` for what is searched (transcripts): models trained with prefixes (e5's
    * `query: ` / `passage: `) get theirs; others embed both alike.
@@ -68,6 +82,29 @@ function rows(data: Float32Array, batch: number, dims: number): Float32Array[] {
 }
 
 /**
+ * The chosen output of a run, checked to be what was chosen: [batch, dims] (pooled) or [batch, tokens, dims] (per
+ * token); a graph that declared no shape, or a wrong one, fails here rather than giving vectors cut from the wrong
+ * numbers.
+ */
+function readOutput(
+  model: string,
+  out: Record<string, Output>,
+  chosen: ChosenOutput,
+  batch: number,
+  dims: number,
+  tokens?: number,
+): Float32Array {
+  const t = out[chosen.name];
+  const want = chosen.form === 'pooled' ? [batch, dims] : [batch, tokens, dims];
+  if (!t || t.dims.length !== want.length || t.dims.some((d, i) => d !== want[i])) {
+    throw new ModelContractError(
+      `model ${model} returned ${chosen.name} as [${t?.dims.join(', ') ?? 'nothing'}], expected [${want.join(', ')}]`,
+    );
+  }
+  return t.data;
+}
+
+/**
  * One image as a CHW float tensor, normalized: squashed to size × size (SigLIP's processor), or its shorter edge
  * resized to size and the centre cropped (CLIP's).
  */
@@ -103,8 +140,20 @@ export async function loadImageTextEmbedder(name: string, opts: LoadOptions): Pr
   ]);
   const batchSize = opts.batchSize ?? 16;
   const pad = padId(tokenizer);
+  const visionOut = chooseTowerOutput(name, c.vision.file, vision.outputs, c.vision.outputs, spec.dims);
+  const textOut = chooseTowerOutput(name, c.text.file, text.outputs, c.text.outputs, spec.dims);
+  checkInputs(name, c.vision.file, vision.inputs, [c.vision.input], [c.vision.input]);
+  // SigLIP 2's Gemma tokenizer returns a mask and some exports declare it; the tower gets what the tokenizer gives.
+  const textInputs = checkInputs(
+    name,
+    c.text.file,
+    text.inputs,
+    [c.text.input],
+    [c.text.input, 'attention_mask'],
+  );
   return {
     model: { name: spec.name, revision: spec.revision, dims: spec.dims },
+    reads: { vision: visionOut, text: textOut },
     embedImages: (images) =>
       inBatches(images, batchSize, async (batch) => {
         const pixels = await Promise.all(batch.map((img) => imageToChw(img, c)));
@@ -113,17 +162,31 @@ export async function loadImageTextEmbedder(name: string, opts: LoadOptions): Pr
         for (const [i, p] of pixels.entries()) data.set(p, i * per);
         const out = await vision.run(
           { [c.vision.input]: float32(data, [batch.length, 3, c.imageSize, c.imageSize]) },
-          [c.vision.output],
+          [visionOut.name],
         );
-        return rows(out[c.vision.output]!.data, batch.length, spec.dims);
+        return rows(readOutput(name, out, visionOut, batch.length, spec.dims), batch.length, spec.dims);
       }),
     embedTexts: (texts) =>
       inBatches(texts, batchSize, async (batch) => {
-        const ids = batch.flatMap((t) => fixedLength(tokenizer, prepare(t, c.lowercase), c.textLength, pad));
-        const out = await text.run({ [c.text.input]: int64(ids, [batch.length, c.textLength]) }, [
-          c.text.output,
-        ]);
-        return rows(out[c.text.output]!.data, batch.length, spec.dims);
+        const encoded = batch.map((t) =>
+          tokenizer.encode(prepare(t, c.lowercase)).ids.slice(0, c.textLength),
+        );
+        const shape = [batch.length, c.textLength];
+        const pads = (e: number[]) => new Array<number>(c.textLength - e.length);
+        const feeds: Record<string, Tensor> = {
+          [c.text.input]: int64(
+            encoded.flatMap((e) => [...e, ...pads(e).fill(pad)]),
+            shape,
+          ),
+        };
+        // The tokenizer's mask (SigLIP pads to the full length; the pooled position is the last, as trained).
+        if (textInputs.includes('attention_mask'))
+          feeds.attention_mask = int64(
+            encoded.flatMap((e) => [...e.map(() => 1), ...pads(e).fill(0)]),
+            shape,
+          );
+        const out = await text.run(feeds, [textOut.name]);
+        return rows(readOutput(name, out, textOut, batch.length, spec.dims), batch.length, spec.dims);
       }),
   };
 }
@@ -133,14 +196,8 @@ const prepare = (text: string, lowercase: boolean) => {
   return lowercase ? nfc.toLowerCase() : nfc;
 };
 
-/** Token ids truncated and padded to exactly `length` (SigLIP pads to max_length). */
-export function fixedLength(tok: Tokenizer, text: string, length: number, pad: number): number[] {
-  const ids = tok.encode(text).ids.slice(0, length);
-  return [...ids, ...new Array<number>(length - ids.length).fill(pad)];
-}
-
 /**
- * One normalized vector per sequence from last_hidden_state [B, len, dims]: the first token's (`cls`) or the
+ * One normalized vector per sequence from per-token vectors [B, len, dims] (last_hidden_state, token_embeddings): the first token's (`cls`) or the
  * mean over the sequence's own tokens (`mean`, padding excluded).
  */
 export function pool(
@@ -172,8 +229,12 @@ export async function loadTextEmbedder(name: string, opts: LoadOptions): Promise
   ]);
   const batchSize = opts.batchSize ?? 16;
   const pad = padId(tokenizer);
+  const chosen = chooseTextOutput(name, c.file, session.outputs, c.outputs, spec.dims);
+  // BERT-style exports also declare token_type_ids (all zeros for one sequence), as TEI and fastembed feed them.
+  const inputs = checkInputs(name, c.file, session.inputs, c.inputs, [...c.inputs, 'token_type_ids']);
   return {
     model: { name: spec.name, revision: spec.revision, dims: spec.dims },
+    reads: { text: chosen },
     embed: (texts, as) =>
       inBatches(texts, batchSize, async (batch) => {
         const prefix = c.prefixes?.[as] ?? '';
@@ -189,11 +250,20 @@ export async function loadTextEmbedder(name: string, opts: LoadOptions): Promise
           ...new Array<number>(e.length).fill(1),
           ...new Array<number>(len - e.length).fill(0),
         ]);
-        const out = await session.run(
-          { input_ids: int64(ids, [batch.length, len]), attention_mask: int64(mask, [batch.length, len]) },
-          [c.output],
-        );
-        return pool(out[c.output]!.data, encoded, len, spec.dims, c.pooling);
+        const shape = [batch.length, len];
+        const feeds: Record<string, Tensor> = {
+          input_ids: int64(ids, shape),
+          attention_mask: int64(mask, shape),
+        };
+        if (inputs.includes('token_type_ids'))
+          feeds.token_type_ids = int64(new Array<number>(ids.length).fill(0), shape);
+        const out = await session.run(feeds, [chosen.name]);
+        const data = readOutput(name, out, chosen, batch.length, spec.dims, len);
+        // A pooled output is the model's own pooling (its sentence-transformers config); per-token ones are pooled
+        // as the manifest says.
+        return chosen.form === 'pooled'
+          ? rows(data, batch.length, spec.dims)
+          : pool(data, encoded, len, spec.dims, c.pooling);
       }),
   };
 }

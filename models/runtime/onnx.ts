@@ -13,10 +13,20 @@ export interface Output {
   dims: readonly number[];
 }
 
+/** One input or output the graph declares: its name and, for a tensor, its shape (a name for a dynamic axis). */
+export interface ValueInfo {
+  name: string;
+  /** Undefined for a value that is not a tensor, or whose shape the graph does not declare. */
+  shape?: readonly (number | string)[];
+}
+
 export interface Session {
   readonly file: string;
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
+  /** What the graph declares, so a caller can choose among outputs by name and rank (models differ by export). */
+  readonly inputs: readonly ValueInfo[];
+  readonly outputs: readonly ValueInfo[];
   readonly provider: string;
   run(feeds: Record<string, Tensor>, outputs?: readonly string[]): Promise<Record<string, Output>>;
 }
@@ -32,6 +42,11 @@ export function executionProviders(env: Record<string, string | undefined> = pro
   if (wanted?.length) return wanted;
   const cudaBundled = ort.listSupportedBackends().some((b) => b.name === 'cuda' && b.bundled);
   return cudaBundled ? ['cuda', 'cpu'] : ['cpu'];
+}
+
+function valueInfo(m: ort.InferenceSession.ValueMetadata): ValueInfo {
+  // onnxruntime reports an undeclared shape as [].
+  return m.isTensor && m.shape.length > 0 ? { name: m.name, shape: m.shape } : { name: m.name };
 }
 
 const sessions = new Map<string, Promise<Session>>();
@@ -52,6 +67,8 @@ async function create(file: string): Promise<Session> {
         provider,
         inputNames: s.inputNames,
         outputNames: s.outputNames,
+        inputs: s.inputMetadata.map(valueInfo),
+        outputs: s.outputMetadata.map(valueInfo),
         async run(feeds, outputs) {
           const ortFeeds: Record<string, ort.Tensor> = {};
           for (const [name, t] of Object.entries(feeds))

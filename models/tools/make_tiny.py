@@ -9,6 +9,7 @@ The outputs are committed so tests never need Python; rerunning gives byte-ident
 - tiny-bge-m3:  model.onnx  input_ids, attention_mask int64 [B,T] -> last_hidden_state float32 [B,T,1024]
   (BGE-M3 dense embedding = normalized CLS vector; same names and dimensions.)
 - tiny-whisper: Whisper's architecture and export layout at d_model 32 (make_tiny_whisper.py).
+- tiny-bge-m3-st, tiny-siglip2-onnx: the two above in the real exports' layouts (make_tiny_exports.py, run last).
 Both towers/models are a patch or token embedding, a masked mean, and a projection: small, but the output
 changes with the input, so tests can tell batching and ordering mistakes apart.
 """
@@ -18,6 +19,7 @@ import os
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
+import make_tiny_exports
 import make_tiny_whisper
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 
@@ -121,6 +123,7 @@ def main():
     token_model(os.path.join(sig, 'text_model.onnx'), vocab, 1152, False, 'pooler_output', False)
     token_model(os.path.join(bge, 'model.onnx'), vocab, 1024, True, 'last_hidden_state', True)
     whisper = make_tiny_whisper.make(ROOT)
+    make_tiny_exports.main()
     print(json.dumps({'vocab': vocab, 'whisper_vocab': whisper['vocab'], 'dir': os.path.abspath(ROOT)}))
 
 
