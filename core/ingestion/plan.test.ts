@@ -4,7 +4,7 @@ import type { StageName } from '../dag.js';
 import { STAGE_NAMES } from '../dag.js';
 import { FINALIZER } from './names.js';
 import type { StageObservation } from './observation.js';
-import { NOT_INDEXED } from './outcomes.js';
+import { NOT_INDEXED, REMOVED_FROM_SPEC } from './outcomes.js';
 import { type Admit, type Plan, plan, rerunDelayMs, TRANSIENT_WINDOW_MS } from './plan.js';
 import { aJob, anIngestion, NOW } from './testing.js';
 
@@ -340,13 +340,35 @@ describe('plan', () => {
       plan({ ingestion: anIngestion({ status, stages }), jobs: [probe, audio, asr, shots] }, later),
     );
     expect(p.stop).toContain(asr.name);
-    expect(p.status.stages?.find((s) => s.name === 'asr')).toMatchObject({ state: 'Skipped' });
+    // Until its run has gone it may still finish: the stage says it is stopping, and the run is not over.
+    expect(p.status.stages?.find((s) => s.name === 'asr')).toMatchObject({
+      state: 'Running',
+      message: expect.stringContaining('stopping'),
+    });
+    expect(p.status.phase).toBe('Running');
     // Its run is stopped after the status write; while it lives, the next plan asks again.
     const again = reconcile(
       plan({ ingestion: anIngestion({ status: p.status, stages }), jobs: [probe, audio, asr, shots] }, later),
     );
     expect(again.stop).toEqual([asr.name]);
-    expect(p.db.jobs.find((j) => j.stage === 'asr')?.state).toBe('skipped');
+    // Its Job gone, its pod still stopping: still waiting.
+    const stray = { stage: 'asr' as const, name: 'asr-pod', stopping: true };
+    const stopping = reconcile(
+      plan(
+        { ingestion: anIngestion({ status: again.status, stages }), jobs: [probe, shots], strays: [stray] },
+        later,
+      ),
+    );
+    expect(stopping.status.stages?.find((s) => s.name === 'asr')?.state).toBe('Running');
+    // Gone without finishing: Skipped, and its row ends.
+    const gone = reconcile(
+      plan({ ingestion: anIngestion({ status: stopping.status, stages }), jobs: [probe, shots] }, later),
+    );
+    expect(gone.status.stages?.find((s) => s.name === 'asr')).toMatchObject({
+      state: 'Skipped',
+      message: REMOVED_FROM_SPEC,
+    });
+    expect(gone.db.jobs.find((j) => j.stage === 'asr')?.state).toBe('skipped');
     const done = drive(() => ({}), { stages });
     expect(done.status.phase).toBe('Succeeded');
     // The run has ended without index: a video it leaves unfinished is settled as failed, saying why (the
@@ -357,6 +379,51 @@ describe('plan', () => {
     expect(reconcile(plan({ ingestion: anIngestion({ stages }), jobs: [] }, NOW)).db.video.state).toBeNull();
     // The full run still indexes it.
     expect(drive(() => ({})).last.db.video.state).toBe('indexed');
+  });
+
+  it('takes the success of a removed stage whose run finished its work as it was stopped (index committed)', () => {
+    // Everything but index has run; index runs when the spec is shrunk.
+    const finished = drive(() => ({}), { stages: STAGE_NAMES.filter((s) => s !== 'index') });
+    const before = finished.status.stages ?? [];
+    const index = aJob('index');
+    const running = reconcile(
+      plan(
+        {
+          ingestion: anIngestion({
+            status: {
+              ...finished.status,
+              phase: 'Running',
+              stages: [...before, { name: 'index', state: 'Running', job: index.name, attempts: 1 }],
+            },
+          }),
+          jobs: [index],
+        },
+        NOW,
+      ),
+    ).status;
+    const stages: StageName[] = ['probe', 'audio', 'shots'];
+    const stopped = reconcile(
+      plan({ ingestion: anIngestion({ status: running, stages }), jobs: [index] }, later),
+    );
+    expect(stopped.stop).toEqual([index.name]);
+    expect(stopped.db.video.state).toBe('processing');
+    // The run had committed: it ends with its success (its pod kept by the executor), and the video is indexed.
+    const done = reconcile(
+      plan(
+        {
+          ingestion: anIngestion({ status: stopped.status, stages }),
+          jobs: [{ ...index, phase: 'Complete', finishedAt: later.toISOString() }],
+        },
+        later,
+      ),
+    );
+    expect(done.status.stages?.find((s) => s.name === 'index')).toMatchObject({
+      state: 'Succeeded',
+      message: expect.stringContaining('finished its work'),
+    });
+    expect(done.status.phase).toBe('Succeeded');
+    expect(done.db.video.state).toBe('indexed');
+    expect(done.events.map((e) => e.reason)).toContain('StageSucceeded');
   });
 
   it('derives the category from the exit code when the stage wrote no result', () => {

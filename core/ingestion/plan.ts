@@ -209,7 +209,7 @@ export function plan(
   );
   const waitingFor = observed.waitingFor ?? [];
   const { stages, outputs } = observeStages(subset.stages, old, runs, new Set(observed.interrupted), nowIso);
-  const removed = stopRemovedStages(subset.stages, old, runs, nowIso);
+  const removed = stopRemovedStages(subset.stages, old, runs, observed.strays ?? [], outputs, nowIso);
   const window = settings.transientWindowMs ?? TRANSIENT_WINDOW_MS;
   const rerun = rerunTransientFailures(stages, runs, now, window, waitingFor);
   skipWhatLostItsInput(stages, nowIso);
@@ -265,16 +265,23 @@ function lifecycleStep(vi: VideoIngestion): Plan | undefined {
 }
 
 const REMOVED = REMOVED_FROM_SPEC;
+const STOPPING_REMOVED = 'removed from spec.stages: stopping its run, which may still finish';
+const FINISHED_REMOVED = 'removed from spec.stages, but its run had finished its work before it stopped';
 
 /**
  * Stages taken out of spec.stages while unfinished: their runs stop, and they stay listed as Skipped (so
  * their rows end too, and nothing waits on them). Stages that had finished before they were removed drop
- * out of the status; their rows keep their outcome.
+ * out of the status; their rows keep their outcome. A run being stopped may still finish its work (the index
+ * stage past its commit does, pipeline-image/src/stop.ts): until it has gone, the stage stays as it was, saying
+ * it is stopping, and then what the run did is its outcome — Succeeded if it succeeded, else Skipped. Called
+ * Skipped while it still ran, a run that then committed left the video indexed under a status saying it was not.
  */
 function stopRemovedStages(
   run: readonly StageName[],
   old: VideoIngestionStatus,
   runs: ReadonlyMap<StageName, StageObservation>,
+  strays: readonly Stray[],
+  outputs: Outputs,
   nowIso: string,
 ): { stages: StageStatus[]; stop: string[] } {
   const stages: StageStatus[] = [];
@@ -291,6 +298,15 @@ function stopRemovedStages(
     }
     if (DONE_STATES.has(s.state)) continue;
     if (live) stop.push(job.name);
+    if (live || strays.some((x) => x.stage === s.name)) {
+      stages.push({ ...s, message: STOPPING_REMOVED });
+      continue;
+    }
+    if (job?.phase === 'Complete' && job.result?.outcome !== 'Failed') {
+      const done = stageFromRun({ ...s, state: 'Running' }, job, outputs, nowIso);
+      stages.push({ ...done, message: FINISHED_REMOVED });
+      continue;
+    }
     const { retryAt: _r, ...rest } = s;
     stages.push({ ...rest, state: 'Skipped', finishedAt: nowIso, message: REMOVED });
   }

@@ -2,6 +2,10 @@
 // (core/stage-contract.ts). Exit 0 with a result file, 42 for bad input, 43 for internal errors, else transient.
 import { STAGE_ENV } from '../../core/stage-contract.js';
 import { runStage, writeResult } from './runner.js';
+import { stopOnSigterm } from './stop.js';
+
+// A deleted pod's SIGTERM ends the run at once (exit 143, transient), unless its work is committed (stop.ts).
+stopOnSigterm();
 
 const [stage, videoId] = process.argv.slice(2);
 const { result, exitCode } = await runStage(stage, videoId);

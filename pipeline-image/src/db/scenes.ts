@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { ensureVectorIndex, SCENE_VECTOR, VECTOR_KINDS, type VectorKind } from '../../../core/db/vectors.js';
+import { committing } from '../stop.js';
 
 export interface SceneRow {
   idx: number;
@@ -134,6 +135,8 @@ export async function replaceScenes(
       `UPDATE videos SET state = 'indexed', duration_s = $2, error_text = NULL WHERE video_id = $1`,
       [video.videoId, video.durationS],
     );
+    // From here the video is indexed, whatever stops the program: a SIGTERM now lets the run finish (stop.ts).
+    committing();
     await client.query('COMMIT');
   } catch (err) {
     await client.query('ROLLBACK').catch(() => {});
