@@ -5,8 +5,13 @@
 // fails whatever else uses it meanwhile (leave it out with --kinds when tests run beside it). Usage:
 //   npm run faults -- [--concurrent 6] [--rounds 3] [--down-seconds 10] [--seed 19] [--kinds a,b] [--stages real]
 // `--stages real` runs the real pipeline (tiny models, a 4 s generated clip) instead of the fake stage program.
+// When an invariant fails (or the run does) the logs are kept in a new directory under --keep-logs DIR (default
+// .testbed/fault-runs): every replica's log, the stage runs, the faults with their times, Events, pod output.
+
+import { join } from 'node:path';
 import { cleanUp } from '../test/support/cleanup.js';
 import { FAULT_KINDS, type FaultKind, formatReport, runFaultSuite } from '../test/support/fault-suite.js';
+import { STATE_DIR } from '../testbed/paths.js';
 import { isUp, readState } from '../testbed/testbed.js';
 
 function arg(name: string, def: string): string {
@@ -34,6 +39,7 @@ async function main() {
     seed: Number(arg('seed', '19')),
     kinds,
     stages,
+    keepLogsIn: arg('keep-logs', join(STATE_DIR, 'fault-runs')),
     say: (line) => process.stderr.write(`${line}\n`),
   });
   process.stdout.write(`${formatReport(report)}\n`);

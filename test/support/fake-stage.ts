@@ -6,8 +6,9 @@
 // exits 1 (transient). A stage stopped by SIGTERM logs its end with the signal.
 // Every start and end is appended to FAKE_LOG as JSON lines, for tests that check what ran where; a start
 // records the models the stage was told to use (ASR_MODEL, TEXT_MODEL, VISION_MODEL).
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { runLogger } from './run-log.js';
 
 interface Behaviour {
   sleepMs?: number;
@@ -25,14 +26,9 @@ const all = JSON.parse(process.env.FAKE_BEHAVIOUR || '{}') as Record<string, Rec
 const forVideo = all[videoId] ?? all['*'] ?? {};
 const b: Behaviour = { ...(all['*']?.['*'] ?? {}), ...(forVideo['*'] ?? {}), ...(forVideo[stage] ?? {}) };
 const resultFile = process.env.HEIMDEX_RESULT_FILE;
-const log = (event: string, extra: Record<string, unknown> = {}) => {
-  if (process.env.FAKE_LOG) {
-    appendFileSync(
-      process.env.FAKE_LOG,
-      `${JSON.stringify({ event, stage, videoId, at: Date.now(), gpu: process.env.FAKE_NODE_GPU, ...extra })}\n`,
-    );
-  }
-};
+const logRun = runLogger(process.env.FAKE_LOG, stage, videoId);
+const log = (event: string, extra: Record<string, unknown> = {}) =>
+  logRun(event, { gpu: process.env.FAKE_NODE_GPU, ...extra });
 const result = (r: Record<string, unknown>) => {
   if (resultFile) writeFileSync(resultFile, JSON.stringify(r));
 };

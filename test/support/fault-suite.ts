@@ -9,13 +9,18 @@
 // test bed (the script) may inject it; the CI-sized test leaves it out (integration files run in parallel).
 // `npm run faults` (scripts/fault-suite.ts) runs it at scale; test/integration/fault-suite.test.ts at CI size.
 import { randomUUID } from 'node:crypto';
-import { rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CoordinationV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import {
+  CoordinationV1Api,
+  type CoreV1Event,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
 import pg from 'pg';
 import { parseConfig } from '../../core/config.js';
 import type { VideoIngestion } from '../../core/crd/videoingestion.js';
-import { STAGE_NAMES, type StageName } from '../../core/dag.js';
+import type { StageName } from '../../core/dag.js';
 import { migrate } from '../../core/db/migrate.js';
 import { NOT_INDEXED } from '../../core/ingestion/outcomes.js';
 import { seededRandom } from '../../core/random.js';
@@ -39,6 +44,7 @@ import {
   startOperator,
   TARGET,
 } from './operator-harness.js';
+import { overlaps } from './run-log.js';
 import { apiServerProxy, type TcpProxy } from './tcp-proxy.js';
 
 export const FAULT_KINDS = [
@@ -96,6 +102,21 @@ export interface SuiteOptions {
   signal?: AbortSignal;
   /** The fake stage program (default) or the real pipeline on a small generated video. */
   stages?: 'fake' | 'real';
+  /**
+   * Where to keep what a person needs to see why, when an invariant fails or the run does: every replica run's
+   * log, the stage runs' log, the faults with their times, the ingestions' last status, the Events, and the
+   * stage pods' own output. Left out (the CI-sized test), nothing is kept.
+   */
+  keepLogsIn?: string;
+}
+
+/** One injected fault: when it ended (ms), of what kind, on what. */
+export interface FaultRecord {
+  n: number;
+  kind: FaultKind;
+  target: string;
+  at: number;
+  recoveredMs?: number;
 }
 
 const TINY_MODELS = { TEXT_MODEL: 'tiny-bge-m3', VISION_MODEL: 'tiny-siglip2' };
@@ -130,6 +151,8 @@ export interface SuiteReport {
   duplicates: number;
   invariants: Invariant[];
   seconds: number;
+  /** Where the logs were kept (SuiteOptions.keepLogsIn), when they were. */
+  keptLogs?: string;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -218,6 +241,18 @@ export async function runFaultSuite(env: TestbedEnv, o: SuiteOptions): Promise<S
   const replicas: { name: string; op: RunningOperator; all: RunningOperator[] }[] = [];
   let supervising = true;
   let supervisor: Promise<void> | undefined;
+  const faults: FaultRecord[] = [];
+  // Events as they come: the API server drops each an hour after its last sighting (--event-ttl), and a run at
+  // scale lasts longer, so its first ingestions' Events were gone by the check (the 300-fault run's v-0).
+  const events = new Map<string, CoreV1Event>();
+  const collectEvents = async () => {
+    for (const e of (await c.core.listNamespacedEvent({ namespace: ns })).items)
+      if (e.metadata?.uid) events.set(e.metadata.uid, e);
+  };
+  let collecting: ReturnType<typeof setInterval> | undefined;
+  let outcome: SuiteReport | undefined;
+  const keepWhy = () =>
+    keepLogs(o.keepLogsIn!, { ns, replicas, fakeLog, faults, events: [...events.values()], list });
   try {
     const pgStarted = await startPostgres(pgDir);
     pgServer = pgStarted.process;
@@ -313,6 +348,7 @@ export async function runFaultSuite(env: TestbedEnv, o: SuiteOptions): Promise<S
       }
     })();
 
+    collecting = setInterval(() => void collectEvents().catch(() => {}), 30_000);
     const made: { name: string; videoId: string; userId: string }[] = [];
     const duplicates: { name: string; of: string }[] = [];
     const edited = new Set<string>();
@@ -586,6 +622,13 @@ export async function runFaultSuite(env: TestbedEnv, o: SuiteOptions): Promise<S
         }
       }
       report.injected++;
+      faults.push({
+        n: n + 1,
+        kind,
+        target,
+        at: ended,
+        ...(recovered !== undefined ? { recoveredMs: Math.max(0, recovered - ended) } : {}),
+      });
       // A dependency the operator's probe reached within the suite's 50 ms polling counts as back at once.
       const took = recovered !== undefined ? Math.max(0, recovered - ended) : undefined;
       if (took !== undefined) report.recoveryMs.push(took);
@@ -610,14 +653,31 @@ export async function runFaultSuite(env: TestbedEnv, o: SuiteOptions): Promise<S
     });
     supervising = false;
     await supervisor;
-    const invariants = await checkInvariants({ c, ns, pool, fakeLog, made, duplicates, edited, list });
-    return {
+    await collectEvents();
+    const invariants = await checkInvariants({
+      c,
+      ns,
+      pool,
+      fakeLog,
+      made,
+      duplicates,
+      edited,
+      list,
+      events: [...events.values()],
+      faults,
+    });
+    outcome = {
       kinds: [...reports.values()],
       ingestions: made.length,
       duplicates: duplicates.length,
       invariants,
       seconds: Math.round((Date.now() - t0) / 1000),
     };
+    if (o.keepLogsIn && invariants.some((i) => !i.held)) {
+      outcome.keptLogs = await keepWhy();
+      say(`an invariant failed: logs kept in ${outcome.keptLogs}`);
+    }
+    return outcome;
   } catch (err) {
     // What a person needs to see why: each replica's last words, and where the unfinished ingestions stand.
     for (const r of replicas) {
@@ -633,8 +693,14 @@ export async function runFaultSuite(env: TestbedEnv, o: SuiteOptions): Promise<S
       say(
         `${v.metadata.name} ${v.status?.phase}: ${(v.status?.stages ?? []).map((s) => `${s.name}=${s.state}`).join(' ')}`,
       );
+    if (o.keepLogsIn && !outcome) {
+      await collectEvents().catch(() => {});
+      const kept = await keepWhy().catch((e) => `(could not keep the logs: ${e})`);
+      say(`the run failed: logs kept in ${kept}`);
+    }
     throw err;
   } finally {
+    if (collecting) clearInterval(collecting);
     supervising = false;
     await supervisor?.catch(() => {});
     for (const r of replicas) await r.op.stop().catch(() => {});
@@ -661,6 +727,40 @@ export async function runFaultSuite(env: TestbedEnv, o: SuiteOptions): Promise<S
   }
 }
 
+/** Copies what a person needs to see why into a new directory under `root`; returns it. */
+async function keepLogs(
+  root: string,
+  x: {
+    ns: string;
+    replicas: readonly { name: string; all: readonly RunningOperator[] }[];
+    fakeLog: string;
+    faults: readonly FaultRecord[];
+    events: readonly CoreV1Event[];
+    list: () => Promise<VideoIngestion[]>;
+  },
+): Promise<string> {
+  const dir = join(root, `faults-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  mkdirSync(dir, { recursive: true });
+  for (const r of x.replicas)
+    for (const [i, op] of r.all.entries())
+      if (existsSync(op.logFile)) cpSync(op.logFile, join(dir, `${r.name}.${i + 1}.log`));
+  if (existsSync(x.fakeLog)) cpSync(x.fakeLog, join(dir, 'stage-runs.jsonl'));
+  writeFileSync(
+    join(dir, 'faults.jsonl'),
+    x.faults.map((f) => `${JSON.stringify({ ...f, atIso: new Date(f.at).toISOString() })}\n`).join(''),
+  );
+  writeFileSync(join(dir, 'events.json'), JSON.stringify(x.events, null, 1));
+  writeFileSync(join(dir, 'ingestions.json'), JSON.stringify(await x.list().catch(() => []), null, 1));
+  // The test node agent keeps each pod's output under the test bed's state directory, by namespace.
+  const pods = join(STATE_DIR, 'pods');
+  if (existsSync(pods))
+    for (const d of readdirSync(pods).filter((d) => d.startsWith(`${x.ns}_`)))
+      cpSync(join(pods, d), join(dir, 'pods', d), { recursive: true });
+  const agentLog = join(STATE_DIR, 'run', 'node-agent.log');
+  if (existsSync(agentLog)) cpSync(agentLog, join(dir, 'node-agent.log'));
+  return dir;
+}
+
 async function checkInvariants(x: {
   c: Clients;
   ns: string;
@@ -670,13 +770,19 @@ async function checkInvariants(x: {
   duplicates: { name: string; of: string }[];
   edited: ReadonlySet<string>;
   list: () => Promise<VideoIngestion[]>;
+  events: readonly CoreV1Event[];
+  faults: readonly FaultRecord[];
 }): Promise<Invariant[]> {
   const out: Invariant[] = [];
   const check = (name: string, problems: string[]) =>
     out.push({
       name,
       held: problems.length === 0,
-      ...(problems.length ? { detail: problems.slice(0, 5).join('; ') } : {}),
+      ...(problems.length
+        ? {
+            detail: `${problems.slice(0, 5).join('; ')}${problems.length > 5 ? ` (and ${problems.length - 5} more)` : ''}`,
+          }
+        : {}),
     });
   const all = await x.list();
   const byName = new Map(all.map((v) => [v.metadata.name!, v]));
@@ -720,26 +826,19 @@ async function checkInvariants(x: {
       return problems;
     }),
   );
+  // With the fault just before each, the first thing a person asks.
+  const lastFaultBefore = (at: number) => {
+    const f = x.faults.filter((f) => f.at <= at).at(-1);
+    return f
+      ? ` (${((at - f.at) / 1000).toFixed(1)} s after fault ${f.n}, ${f.kind}${f.target ? ` ${f.target}` : ''})`
+      : '';
+  };
+  const names = new Map(x.made.map((m) => [m.videoId, m.name]));
   check(
     'never two runs of one stage at once',
-    x.made.flatMap((m) =>
-      STAGE_NAMES.flatMap((stage) => {
-        const runs: { start: number; end?: number }[] = [];
-        for (const l of log.filter((e) => e.videoId === m.videoId && e.stage === stage)) {
-          if (l.event === 'start') runs.push({ start: l.at });
-          else {
-            const open = runs.find((r) => r.end === undefined);
-            if (open) open.end = l.at;
-          }
-        }
-        const problems: string[] = [];
-        for (let i = 1; i < runs.length; i++) {
-          const prev = runs[i - 1]!;
-          if (prev.end === undefined || runs[i]!.start < prev.end)
-            problems.push(`${m.name}/${stage}: run ${i + 1} began before run ${i} ended`);
-        }
-        return problems;
-      }),
+    overlaps(log.filter((l) => names.has(l.videoId))).map(
+      (o) =>
+        `${names.get(o.videoId)}/${o.stage}: ${o.why} at ${new Date(o.at).toISOString()}${lastFaultBefore(o.at)}`,
     ),
   );
   const rowProblems: string[] = [];
@@ -762,7 +861,7 @@ async function checkInvariants(x: {
         rowProblems.push(`${m.name}/${s.name}: row ${rows.get(s.name)}, status ${s.state}`);
   }
   check('rows agree with status', rowProblems);
-  const events = (await x.c.core.listNamespacedEvent({ namespace: x.ns })).items;
+  const events = x.events;
   check(
     'Events present, none twice',
     x.made.flatMap((m) => {

@@ -19,6 +19,7 @@ import {
   serviceAccountKubeconfig,
   waitFor,
 } from './kube.js';
+import { readRunLog } from './run-log.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
@@ -196,20 +197,8 @@ export function newPool(env: TestbedEnv): pg.Pool {
   return new pg.Pool({ connectionString: env.DATABASE_URL, max: 2 });
 }
 
-export function readFakeLog(file: string): {
-  event: string;
-  stage: string;
-  videoId: string;
-  at: number;
-  exit?: number;
-  models?: { asr?: string; text?: string; vision?: string };
-}[] {
-  if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l));
-}
+/** The stage runs' log (test/support/run-log.ts), written by the fake stage and the logged real one. */
+export const readFakeLog = readRunLog;
 
 /**
  * Applies operator/rbac.yaml in the namespace and returns a kubeconfig that authenticates as its
